@@ -1,0 +1,75 @@
+"""Clean text once, at load: mojibake, entities, Unicode form, whitespace, links."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import ftfy
+
+# Characters that start typical UTF-8-read-as-cp1252 sequences, C1 controls and the
+# replacement character. ftfy costs ~1 ms a body, so only text showing one of them
+# goes through it; clean text is left as it is either way.
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00d0\u00d1\u00ef\u0080-\u009f\ufffd]")
+_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
+_SPACES = re.compile(r"\s+")
+_INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+
+
+def fix_encoding(text: str) -> str:
+    """Undo mojibake and normalise to NFC, leaving clean text untouched."""
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+def clean_line(value: str) -> str:
+    """Clean a one-line field: encoding, HTML entities, and all runs of white space."""
+    text = fix_encoding(value)
+    if "&" in text:
+        text = html.unescape(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_paragraphs(text: str) -> str:
+    """Clean plain text: one paragraph a non-empty line, white space tidied."""
+    text = fix_encoding(text)
+    if "&" in text:
+        text = html.unescape(text)
+    lines = (_INLINE_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def clean_markdown(text: str) -> str:
+    """Clean Markdown source; entities stay for the Markdown parser to decode."""
+    lines = fix_encoding(text).splitlines()
+    return "\n".join(line.rstrip("\t") for line in lines).strip("\n")
+
+
+def safe_url(value: object) -> str | None:
+    """Return ``value`` as a cleaned absolute http(s) URL, or None when it is anything else."""
+    if not isinstance(value, str):
+        return None
+    url = clean_line(value)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def normalise_url(url: str) -> str:
+    """Return a key under which two spellings of the same article URL compare equal."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/") or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.netloc.lower().removeprefix('www.')}{path}{query}"
+
+
+def words(text: str) -> list[str]:
+    """Split text into case-folded words of letters and digits, for matching."""
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())

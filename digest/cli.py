@@ -1,0 +1,121 @@
+"""The ``digest`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from digest import __version__
+from digest.build import Timings, build, check
+from digest.config import Config, load_config
+from digest.errors import DigestError
+from digest.model import Diagnostic
+from digest.report import count_line, summary, write_report
+
+EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DESCRIPTION = """\
+Build a news digest site from article bodies and metadata records.
+
+Reads every file under the content folder, joins each body to its record,
+and renders a home page, topic and provider pages, and one page per article
+through the Jinja templates into a folder ready for GitHub Pages.
+Settings come from digest.toml; options given here override them."""
+
+EPILOG = """\
+exit status: 0 success, 1 content errors (check, or build --strict),
+2 configuration or output problem, 130 interrupted.
+Run 'digest COMMAND --help' for each command's options."""
+
+
+def parser() -> argparse.ArgumentParser:
+    """Build the argument parser for every command."""
+    top = argparse.ArgumentParser(
+        prog="digest", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (default: ./digest.toml if present)")
+    common.add_argument("--content", type=Path, metavar="DIR",
+                        help="folder of records and bodies (default: content)")
+    common.add_argument("--base-url", metavar="URL",
+                        help="absolute URL the site is published at, e.g. https://you.github.io/repo/")
+    common.add_argument("--report", type=Path, metavar="FILE",
+                        help="write the join report and every diagnostic as JSON to FILE")
+    common.add_argument("--strict", action="store_true",
+                        help="treat content errors as fatal (build writes nothing)")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="also show informational notes and stage timings")
+
+    b = commands.add_parser("build", parents=[common], help="build the site into the output folder",
+                            description="Build the site into the output folder (default _site/). "
+                            "The new site replaces the old one only when the build succeeds.")
+    b.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: _site)")
+    b.set_defaults(run=run_build)
+
+    c = commands.add_parser("check", parents=[common], help="report every problem, write nothing",
+                            description="Load, join and index the content and report every "
+                            "diagnostic without writing anything.")
+    c.set_defaults(run=run_check, output=None)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config, {
+            "content": args.content, "output": args.output, "base_url": args.base_url})
+        return int(args.run(args, config))
+    except DigestError as exc:
+        print(f"digest: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def run_build(args: argparse.Namespace, config: Config) -> int:
+    if args.strict:
+        checked = check(config, Timings())
+        if _print_diagnostics(checked.diagnostics, args.verbose):
+            print("digest: --strict: not writing the site while there are errors", file=sys.stderr)
+            _maybe_report(args, checked)
+            return EXIT_CONTENT_ERRORS
+    built = build(config)
+    _maybe_report(args, built.checked)
+    if not args.strict:
+        _print_diagnostics(built.checked.diagnostics, args.verbose)
+    print("\n".join(summary(built)))
+    print(f"Output: {config.output}")
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace, config: Config) -> int:
+    checked = check(config, Timings())
+    _maybe_report(args, checked)
+    errors = _print_diagnostics(checked.diagnostics, True, stream=sys.stdout)
+    warnings = sum(d.severity == "warning" for d in checked.diagnostics)
+    print(f"{len(checked.site.order)} articles checked: {count_line(checked.diagnostics)}")
+    return EXIT_CONTENT_ERRORS if errors or (args.strict and warnings) else EXIT_OK
+
+
+def _print_diagnostics(diagnostics: tuple[Diagnostic, ...], verbose: bool, stream=None) -> int:  # type: ignore[no-untyped-def]
+    """Print diagnostics (notes only when verbose); return how many are errors."""
+    for diagnostic in diagnostics:
+        if verbose or diagnostic.severity != "info":
+            print(diagnostic, file=stream or sys.stderr)
+    return sum(d.severity == "error" for d in diagnostics)
+
+
+def _maybe_report(args: argparse.Namespace, checked) -> None:  # type: ignore[no-untyped-def]
+    if args.report is not None:
+        write_report(args.report, checked)

@@ -1,0 +1,87 @@
+"""Read the site configuration from ``digest.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from digest.errors import ConfigError
+
+CONFIG_NAME = "digest.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Site settings. Every field has a default; paths are absolute once loaded."""
+
+    title: str = "News digest"
+    description: str = "A curated digest of the news."
+    base_url: str = "http://localhost:8000/"
+    """Absolute URL the site is published at; used for feeds, sitemap and canonical links."""
+    language: str = "en"
+    content: Path = Path("content")
+    output: Path = Path("_site")
+    templates: Path = Path("templates")
+    static: Path = Path("static")
+    page_size: int = 20
+    """Articles per page on the home, topic and provider pages."""
+    hide_unpublished: bool = False
+    """Hide articles whose upstream ``published`` field is false."""
+    max_file_size: int = 5_000_000
+    """Files larger than this many bytes are skipped and reported."""
+    root: Path = Path(".")
+    """Folder that relative paths are resolved against: the config file's folder."""
+
+    def resolved(self) -> Config:
+        """Return a copy with every folder made absolute against ``root``."""
+        root = self.root.resolve()
+        return replace(
+            self,
+            root=root,
+            content=(root / self.content).resolve(),
+            output=(root / self.output).resolve(),
+            templates=(root / self.templates).resolve(),
+            static=(root / self.static).resolve(),
+            base_url=self.base_url.rstrip("/") + "/",
+        )
+
+
+_PATH_KEYS = {"content", "output", "templates", "static"}
+
+
+def load_config(path: Path | None, overrides: dict[str, object] | None = None) -> Config:
+    """Read ``path`` (or ``./digest.toml`` if it exists) and apply command-line overrides."""
+    values: dict[str, object] = {}
+    if path is None and Path(CONFIG_NAME).is_file():
+        path = Path(CONFIG_NAME)
+    if path is not None:
+        values = _read_toml(path)
+        values["root"] = path.resolve().parent
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    return Config(**values).resolved()
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    known = {f.name: f for f in fields(Config)} 
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if key not in known or key == "root":
+            raise ConfigError(f"{path}: unknown setting {key!r}; see the README's config reference")
+        expected = type(getattr(Config(), key))
+        if key in _PATH_KEYS and isinstance(value, str):
+            value = Path(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
+        values[key] = value
+    if "page_size" in values and int(values["page_size"]) < 1:  # type: ignore[call-overload]
+        raise ConfigError(f"{path}: page_size must be at least 1")
+    return values

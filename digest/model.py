@@ -1,0 +1,206 @@
+"""The plain data passed between pipeline stages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in the input, with its place and what to do about it."""
+
+    path: str
+    """File the problem is in, relative to the content folder."""
+    line: int
+    """1-based line, or 0 when the problem concerns the whole file."""
+    severity: Severity
+    code: str
+    """Stable identifier such as ``D101``; listed in the README."""
+    message: str
+    hint: str = ""
+    """What the editor can do to fix it."""
+    col: int = 0
+
+    def __str__(self) -> str:
+        place = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        text = f"{place}: {self.severity} {self.code}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A news outlet."""
+
+    name: str
+    domain: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image with an http(s) source."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Related:
+    """Coverage of the same story by another outlet."""
+
+    title: str
+    url: str | None
+    """The item's ``webUrl`` when it is http(s), else None (never rendered as a link)."""
+    excerpt: str = ""
+    published: datetime | None = None
+    provider: Provider | None = None
+    image: Image | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A metadata record: everything about an article except its body."""
+
+    source: str
+    """Path of the file holding the record, relative to the content folder."""
+    line: int
+    """Line where the record's YAML starts."""
+    title: str
+    excerpt: str = ""
+    published: datetime | None = None
+    """Publication time, always in UTC."""
+    url: str | None = None
+    """The original article (``webUrl``) when it is http(s)."""
+    provider: Provider | None = None
+    topics: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    related: tuple[Related, ...] = ()
+    category: str = ""
+    kind: str = ""
+    """The upstream ``type`` field (``article``, ``video``...)."""
+    quality: int | None = None
+    heat: int | None = None
+    feed_published: bool | None = None
+    """Upstream ``published`` state, kept as data; see ``hide_unpublished``."""
+    draft: bool = False
+    body_path: str | None = None
+    """The explicit ``body:`` field, as written."""
+    extra: Mapping[str, object] = field(default_factory=dict, compare=False)
+    """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
+
+
+class BodyFormat(str, Enum):
+    """How a body's text is turned into HTML."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+@dataclass(frozen=True)
+class Body:
+    """An article body."""
+
+    source: str
+    line: int
+    """Line of the file where the body text starts."""
+    format: BodyFormat
+    text: str
+    """Cleaned text: paragraphs separated by newlines (plain text) or Markdown source."""
+    dateline: date | None = None
+    """A leading ``date YYYY-MM-DD`` taken off the text."""
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """Return the non-empty lines of a plain-text body."""
+        return tuple(line for line in self.text.split("\n") if line)
+
+    @property
+    def opening(self) -> str:
+        """Return the first few hundred characters, for matching and reports."""
+        return self.text[:400]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything read from the content folder."""
+
+    records: tuple[Record, ...]
+    bodies: tuple[Body, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    skipped: tuple[str, ...] = ()
+    """Files that are not content (images, unknown types), relative paths."""
+
+
+class JoinMethod(str, Enum):
+    """How an article's body was found."""
+
+    SAME_FILE = "same-file"
+    EXPLICIT = "explicit"
+    SAME_STEM = "same-stem"
+    CONTENT = "content"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A record joined to its body (if any)."""
+
+    id: str
+    """Stable identity: the record's source path."""
+    record: Record
+    body: Body | None
+    method: JoinMethod
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The result of the join stage."""
+
+    articles: tuple[Article, ...]
+    orphan_bodies: tuple[Body, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A topic or a provider, with the ids of the articles listed under it."""
+
+    key: str
+    """Case-folded name: ``AI`` and ``ai`` are one topic."""
+    name: str
+    """The spelling shown, taken from the newest article that uses it."""
+    article_ids: tuple[str, ...]
+    """Newest first."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """The indexed digest: articles stored once, indexes holding their ids."""
+
+    articles: Mapping[str, Article]
+    order: tuple[str, ...]
+    """Published article ids, newest first."""
+    topics: Mapping[str, Term]
+    """Topic key to topic, in name order."""
+    providers: Mapping[str, Term]
+    """Provider key to provider, in name order."""
+    by_url: Mapping[str, str]
+    """Normalised original URL to article id, for resolving related coverage."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output page: where it goes, which template draws it, and what it shows."""
+
+    path: str
+    """Output path relative to the site root, e.g. ``topics/ai/index.html``."""
+    template: str
+    context: Mapping[str, object]

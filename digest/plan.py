@@ -1,0 +1,214 @@
+"""Plan every output page: its path, its template and its context. The URL scheme lives here."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest.clean import normalise_url
+from digest.config import Config
+from digest.errors import DigestError
+from digest.index import provider_key, term_key
+from digest.model import Article, Body, Image, Page, Site, Term
+
+SLUG_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Link:
+    """Text and a site path (relative to the site root) or an absolute external URL."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An article as it appears in lists and at the top of its own page."""
+
+    url: str
+    title: str
+    excerpt: str
+    published: datetime | None
+    provider: Link | None
+    topics: tuple[Link, ...]
+    image: Image | None
+    original: str | None
+    draft: bool
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    """One item of related coverage; ``internal`` when it is an article of this digest."""
+
+    title: str
+    url: str | None
+    internal: bool
+    provider: str
+    published: datetime | None
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a paginated list stands."""
+
+    number: int
+    count: int
+    previous: str | None
+    next: str | None
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Every page path of the site, decided once."""
+
+    articles: Mapping[str, str]
+    topics: Mapping[str, str]
+    providers: Mapping[str, str]
+
+
+def plan(site: Site, config: Config) -> list[Page]:
+    """Return every page of the site, with its path, template and context."""
+    urls = assign_urls(site)
+    cards = {aid: card(site.articles[aid], urls) for aid in site.order}
+    pages: list[Page] = []
+    pages += listing_pages("index.html", "home.html", "Latest", site.order, cards, config)
+    for aid in site.order:
+        pages.append(article_page(site.articles[aid], cards[aid], site, urls))
+    pages += term_pages(site.topics, urls.topics, "topic", cards, config)
+    pages += term_pages(site.providers, urls.providers, "provider", cards, config)
+    pages.append(Page("topics/index.html", "terms.html", terms_context(
+        "Topics", "topic", site.topics, urls.topics)))
+    pages.append(Page("providers/index.html", "terms.html", terms_context(
+        "Sources", "provider", site.providers, urls.providers)))
+    pages.append(Page("404.html", "404.html", {"title": "Page not found"}))
+    check_collisions(pages)
+    return pages
+
+
+def assign_urls(site: Site) -> Urls:
+    """Give every article, topic and provider a stable, readable, unique path."""
+    articles = _unique({
+        aid: (_article_folder(site.articles[aid]), slugify(site.articles[aid].record.title))
+        for aid in reversed(site.order)  # oldest first: a newcomer never takes an old URL
+    })
+    topics = _unique({k: ("topics", slugify(t.name)) for k, t in site.topics.items()})
+    providers = _unique({k: ("providers", slugify(t.name)) for k, t in site.providers.items()})
+    return Urls(articles, topics, providers)
+
+
+def slugify(text: str) -> str:
+    """Return a lower-case, hyphenated slug that keeps letters of every script."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = unicodedata.normalize("NFC", "".join(
+        c for c in decomposed if not unicodedata.combining(c)))
+    slug = re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0]
+    return slug
+
+
+def _article_folder(article: Article) -> str:
+    when = article.record.published
+    return f"articles/{when:%Y/%m}" if when else "articles/undated"
+
+
+def _unique(wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Turn (folder, slug) per key into unique paths; later keys yield to earlier ones."""
+    taken: set[str] = set()
+    paths: dict[str, str] = {}
+    for key, (folder, slug) in wanted.items():
+        base = f"{folder}/{slug or 'item'}"
+        path = base
+        if not slug or path in taken:
+            path = f"{base}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+        taken.add(path)
+        paths[key] = f"{path}/index.html"
+    return paths
+
+
+def card(article: Article, urls: Urls) -> Card:
+    """Build the view of an article shown in lists."""
+    record = article.record
+    provider = provider_key(article)
+    return Card(
+        url=urls.articles[article.id],
+        title=record.title,
+        excerpt=record.excerpt,
+        published=record.published,
+        provider=Link(record.provider.name, urls.providers[provider])
+        if record.provider and provider else None,
+        topics=tuple(Link(t, urls.topics[term_key(t)]) for t in record.topics),
+        image=record.images[0] if record.images else None,
+        original=record.url,
+        draft=record.draft,
+    )
+
+
+def article_page(article: Article, view: Card, site: Site, urls: Urls) -> Page:
+    """Plan the page of one article."""
+    related = tuple(_related(item, site, urls) for item in article.record.related)
+    body: Body | None = article.body
+    return Page(view.url, "article.html", {
+        "title": view.title, "article": view, "body": body, "related": related,
+        "description": view.excerpt,
+    })
+
+
+def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-untyped-def]
+    target = site.by_url.get(normalise_url(item.url)) if item.url else None
+    return RelatedItem(
+        title=item.title,
+        url=urls.articles[target] if target else item.url,
+        internal=target is not None,
+        provider=item.provider.name if item.provider else "",
+        published=item.published,
+        excerpt=item.excerpt,
+    )
+
+
+def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...],
+                  cards: Mapping[str, Card], config: Config, **extra: object) -> Iterator[Page]:
+    """Split a list of articles into pages: ``first``, then ``page/2/index.html``..."""
+    folder = first.removesuffix("index.html")
+    size = config.page_size
+    count = max(1, -(-len(ids) // size))
+
+    def path(n: int) -> str:
+        return first if n == 1 else f"{folder}page/{n}/index.html"
+
+    for n in range(1, count + 1):
+        pager = Pager(n, count, path(n - 1) if n > 1 else None,
+                      path(n + 1) if n < count else None)
+        chunk = ids[(n - 1) * size: n * size]
+        heading = title if n == 1 else f"{title} (page {n} of {count})"
+        yield Page(path(n), template, {
+            "title": heading, "articles": [cards[i] for i in chunk], "pager": pager, **extra})
+
+
+def term_pages(terms: Mapping[str, Term], paths: Mapping[str, str], kind: str,
+               cards: Mapping[str, Card], config: Config) -> Iterator[Page]:
+    """Plan the paginated list of each topic or provider."""
+    for key, term in terms.items():
+        yield from listing_pages(paths[key], "term.html", term.name, term.article_ids, cards,
+                                 config, kind=kind, term=term.name)
+
+
+def terms_context(title: str, kind: str, terms: Mapping[str, Term], paths: Mapping[str, str]
+                  ) -> dict[str, object]:
+    """Build the context of the page listing every topic or provider with its count."""
+    return {"title": title, "kind": kind,
+            "terms": [(Link(t.name, paths[k]), len(t.article_ids)) for k, t in terms.items()]}
+
+
+def check_collisions(pages: list[Page]) -> None:
+    """Refuse a plan in which two pages would be written to one path."""
+    clashes = [path for path, n in Counter(p.path for p in pages).items() if n > 1]
+    if clashes:
+        raise DigestError(f"two pages would be written to {', '.join(sorted(clashes)[:5])}")

@@ -1,0 +1,228 @@
+"""Turn a parsed YAML mapping into a typed ``Record``, with a diagnostic for each bad field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from digest.clean import clean_line, safe_url
+from digest.model import Diagnostic, Image, Provider, Record, Related
+
+KNOWN = {
+    "title", "excerpt", "publishedDateTime", "webUrl", "provider", "topics", "images",
+    "related", "category", "type", "quality", "heat", "published", "draft", "body",
+}
+DROPPED = {"secured"}
+MAX_RELATED = 200
+"""Related items beyond this many are dropped (with a warning): nobody reads them."""
+MAX_TOPICS = 50
+
+
+@dataclass
+class FieldReader:
+    """Reads fields of one record, collecting diagnostics that point at their lines."""
+
+    source: str
+    line: int
+    key_lines: Mapping[str, int]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def warn(self, key: str, code: str, message: str, hint: str, severity: str = "warning") -> None:
+        line = self.key_lines.get(key, self.line)
+        self.diagnostics.append(
+            Diagnostic(self.source, line, severity, code, message, hint)  # type: ignore[arg-type]
+        )
+
+    def text(self, data: Mapping[str, object], key: str) -> str:
+        value = data.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return clean_line(str(value))
+        self.warn(key, "D210", f"{key} should be text, not {_kind(value)}; ignored",
+                  f'write {key}: "..." on one line')
+        return ""
+
+    def integer(self, data: Mapping[str, object], key: str) -> int | None:
+        value = data.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self.warn(key, "D211", f"{key} should be a whole number, not {value!r:.40}; ignored",
+                  f"write {key}: 42 or remove it")
+        return None
+
+    def boolean(self, data: Mapping[str, object], key: str) -> bool | None:
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.warn(key, "D212", f"{key} should be true or false, not {value!r:.40}; ignored",
+                  f"write {key}: true or {key}: false")
+        return None
+
+    def when(self, data: Mapping[str, object], key: str) -> datetime | None:
+        value = data.get(key)
+        if value is None:
+            self.warn(key, "D220", f"no {key}; the article is listed after dated ones",
+                      f"add {key}: 2020-06-12T19:19:00Z")
+            return None
+        parsed = parse_datetime(value)
+        if parsed is None:
+            self.warn(key, "D221", f"{key} {value!r:.60} is not a date; ignored",
+                      "use ISO 8601, e.g. 2020-06-12T19:19:00Z")
+        return parsed
+
+    def url(self, data: Mapping[str, object], key: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        url = safe_url(value)
+        if url is None:
+            self.warn(key, "D230", f"{key} {str(value)!r:.60} is not an absolute http(s) URL; "
+                      "it is not linked", "use a full https://... address")
+        return url
+
+
+def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, int]
+                 ) -> tuple[Record | None, list[Diagnostic]]:
+    """Build a Record from YAML data; return None (with an error) when it cannot be one."""
+    reader = FieldReader(source, line, key_lines)
+    if not isinstance(data, Mapping):
+        reader.warn("", "D200", f"the record is {_kind(data)}, not a mapping of fields",
+                    "write one field per line, like title: ...", "error")
+        return None, reader.diagnostics
+    data = {str(k): v for k, v in data.items()}
+    title = reader.text(data, "title")
+    if not title:
+        reader.warn("title", "D201", "the record has no title; it is not published",
+                    'add title: "..."', "error")
+        return None, reader.diagnostics
+    published = reader.when(data, "publishedDateTime")
+    record = Record(
+        source=source,
+        line=line,
+        title=title,
+        excerpt=reader.text(data, "excerpt"),
+        published=published,
+        url=reader.url(data, "webUrl"),
+        provider=_provider(reader, data.get("provider")),
+        topics=_topics(reader, data.get("topics")),
+        images=_images(reader, data.get("images"), "images"),
+        related=_related(reader, data.get("related")),
+        category=reader.text(data, "category"),
+        kind=reader.text(data, "type"),
+        quality=reader.integer(data, "quality"),
+        heat=reader.integer(data, "heat"),
+        feed_published=reader.boolean(data, "published"),
+        draft=bool(reader.boolean(data, "draft")),
+        body_path=reader.text(data, "body") or None,
+        extra={k: v for k, v in data.items() if k not in KNOWN and k not in DROPPED},
+    )
+    return record, reader.diagnostics
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """Return ``value`` as an aware UTC datetime; dates mean midnight UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _provider(reader: FieldReader, value: object) -> Provider | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        reader.warn("provider", "D213", "provider should be a mapping with name and domain; "
+                    "the text is used as its name", "write provider: {name: BBC, domain: bbc.co.uk}")
+        value = {"name": value}
+    if not isinstance(value, Mapping):
+        reader.warn("provider", "D213", f"provider should be a mapping, not {_kind(value)}; "
+                    "ignored", "write provider: {name: BBC, domain: bbc.co.uk}")
+        return None
+    name = reader.text(value, "name")
+    domain = reader.text(value, "domain")
+    return Provider(name or domain, domain) if name or domain else None
+
+
+def _topics(reader: FieldReader, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        reader.warn("topics", "D214", "topics should be a list; the text is taken as one topic",
+                    "write topics: [AI, Computer Vision]")
+        value = [value]
+    if not isinstance(value, list):
+        reader.warn("topics", "D214", f"topics should be a list, not {_kind(value)}; ignored",
+                    "write topics: [AI, Computer Vision]")
+        return ()
+    topics = [clean_line(str(t)) for t in value[:MAX_TOPICS] if isinstance(t, (str, int, float))]
+    return tuple(dict.fromkeys(t for t in topics if t))
+
+
+def _images(reader: FieldReader, value: object, key: str) -> tuple[Image, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        reader.warn(key, "D215", f"{key} should be a list of images; ignored",
+                    "write each image as - url: https://...")
+        return ()
+    images = []
+    for item in value[:20]:
+        url = safe_url(item.get("url")) if isinstance(item, Mapping) else None
+        if url is None:
+            reader.warn(key, "D231", "an image without an http(s) url is left out",
+                        "give each image url: https://...")
+            continue
+        width, height = item.get("width"), item.get("height")
+        sized = all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (width, height))
+        title = item.get("title")
+        images.append(Image(url, width if sized else None, height if sized else None,
+                            clean_line(title) if isinstance(title, str) else ""))
+    return tuple(images)
+
+
+def _related(reader: FieldReader, value: object) -> tuple[Related, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        reader.warn("related", "D216", "related should be a list; ignored",
+                    "write each item as - title: ... webUrl: ...")
+        return ()
+    if len(value) > MAX_RELATED:
+        reader.warn("related", "D217", f"{len(value)} related items; only the first "
+                    f"{MAX_RELATED} are kept", "trim the list upstream")
+    items = []
+    for item in value[:MAX_RELATED]:
+        if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
+            reader.warn("related", "D216", "a related item without a title is left out",
+                        "give each related item a title")
+            continue
+        images = _images(reader, item.get("images"), "related")
+        items.append(Related(
+            title=clean_line(item["title"]),
+            url=safe_url(item.get("webUrl")),
+            excerpt=clean_line(item["excerpt"]) if isinstance(item.get("excerpt"), str) else "",
+            published=parse_datetime(item.get("publishedDateTime")),
+            provider=_provider(reader, item.get("provider")),
+            image=images[0] if images else None,
+        ))
+    return tuple(items)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"a {type(value).__name__} ({str(value)!r:.30})"

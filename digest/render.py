@@ -1,0 +1,117 @@
+"""Render planned pages through the Jinja templates into bytes. Writes nothing."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from digest.config import Config
+from digest.errors import TemplateProblem
+from digest.model import Page
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What every template may know about the site as a whole."""
+
+    title: str
+    description: str
+    base_url: str
+    language: str
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    # Only absolute http(s) links and images from content; anything else stays text.
+    md.validateLink = lambda url: url.strip().lower().startswith(("http://", "https://"))
+    return md
+
+
+_MD = _markdown()
+
+
+def environment(config: Config) -> jinja2.Environment:
+    """Create the Jinja environment: autoescape everywhere, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(config.templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(rel=rel_url, date=human_date, isodate=iso_date, markdown=markdown)
+    env.globals["site"] = SiteInfo(config.title, config.description, config.base_url,
+                                   config.language)
+    env.globals["base_path"] = urlsplit(config.base_url).path
+    return env
+
+
+def render(pages: Iterable[Page], config: Config) -> Iterator[tuple[str, bytes]]:
+    """Yield (path, bytes) for each page."""
+    env = environment(config)
+    templates: dict[str, jinja2.Template] = {}
+    for page in pages:
+        if page.template not in templates:
+            templates[page.template] = load_template(env, page.template, config.templates)
+        html = render_page(templates[page.template], page, config)
+        yield page.path, html.encode("utf-8")
+
+
+def render_page(template: jinja2.Template, page: Page, config: Config) -> str:
+    """Render one page, turning template errors into a message with file and line."""
+    canonical = config.base_url + page.path.removesuffix("index.html")
+    try:
+        return template.render(page.context, page_path=page.path, canonical=canonical)
+    except jinja2.TemplateError as exc:
+        raise _problem(exc, page.template) from None
+
+
+def load_template(env: jinja2.Environment, name: str, folder: Path) -> jinja2.Template:
+    """Load and compile a template, naming file and line when it is broken or missing."""
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(str(folder / str(exc.name)), 0, "template not found") from None
+    except jinja2.TemplateError as exc:
+        raise _problem(exc, name) from None
+
+
+def _problem(exc: jinja2.TemplateError, name: str) -> TemplateProblem:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateProblem(exc.filename or name, exc.lineno or 0, exc.message or str(exc))
+    return TemplateProblem(name, 0, str(exc))
+
+
+@jinja2.pass_context
+def rel_url(context: jinja2.runtime.Context, target: str | None) -> str:
+    """Turn a site path into a URL relative to the page being rendered; leave URLs as they are."""
+    if not target or "://" in target:
+        return target or ""
+    page = context["page_path"]
+    if page == "404.html":  # served at any depth, so its links start from the site root
+        return quote(context["base_path"] + target, safe="/")
+    start = posixpath.dirname(page) or "."
+    return quote(posixpath.relpath(target, start), safe="/")
+
+
+def human_date(value: datetime | None) -> str:
+    """Format a date for readers: 12 June 2020."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def iso_date(value: datetime | None) -> str:
+    """Format a UTC time for machines: 2020-06-12T19:19:00Z."""
+    return f"{value:%Y-%m-%dT%H:%M:%SZ}" if value else ""
+
+
+def markdown(source: str) -> Markup:
+    """Render Markdown with raw HTML off; markdown-it escapes all text it emits."""
+    return Markup(_MD.render(source))

@@ -1,0 +1,66 @@
+"""Describe a build to people (summary lines) and to scripts (the JSON join report)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+from digest.build import Built, Checked
+from digest.model import Diagnostic, JoinMethod
+
+
+def join_report(checked: Checked) -> dict[str, object]:
+    """Return the join report: each article's files and method, what is unjoined, diagnostics."""
+    joined = checked.joined
+    return {
+        "articles": [
+            {"record": a.record.source, "body": a.body.source if a.body else None,
+             "method": a.method.value, "title": a.record.title,
+             "published": a.id in checked.site.articles}
+            for a in joined.articles
+        ],
+        "records_without_body": [a.record.source for a in joined.articles
+                                 if a.method is JoinMethod.NONE],
+        "bodies_without_record": [
+            {"body": b.source, "first_words": " ".join(b.opening.split()[:12])}
+            for b in joined.orphan_bodies
+        ],
+        "diagnostics": [asdict(d) for d in checked.diagnostics],
+    }
+
+
+def write_report(path: Path, checked: Checked) -> None:
+    """Write the join report as JSON to ``path`` (outside the site; the user chose it)."""
+    path.write_text(json.dumps(join_report(checked), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def summary(built: Built) -> list[str]:
+    """Return the lines printed after a build, in the manner of Hugo's table."""
+    checked = built.checked
+    methods = Counter(a.method.value for a in checked.joined.articles
+                      if a.id in checked.site.articles)
+    joins = ", ".join(f"{n} {m}" for m, n in sorted(methods.items()))
+    orphans = checked.joined.orphan_bodies
+    lines = [
+        f"Articles published  {len(checked.site.order):>6}   (joined: {joins or 'none'})",
+        f"Topics              {len(checked.site.topics):>6}",
+        f"Providers           {len(checked.site.providers):>6}",
+        f"Pages               {built.pages:>6}",
+        f"Files written       {built.stats.written:>6}   ({built.stats.unchanged} unchanged)",
+        f"Files skipped       {len(checked.loaded.skipped) + len(orphans):>6}",
+    ]
+    lines += [f"  {b.source}: body without a record" for b in orphans]
+    lines += [f"  {path}: not content" for path in checked.loaded.skipped]
+    stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in built.timings.stages.items())
+    lines.append(f"Built in {built.timings.total * 1000:.0f} ms ({stages})")
+    return lines
+
+
+def count_line(diagnostics: tuple[Diagnostic, ...]) -> str:
+    """Return '2 errors, 3 warnings' style counts."""
+    counts = Counter(d.severity for d in diagnostics)
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning")]
+    return ", ".join(parts)

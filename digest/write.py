@@ -1,0 +1,144 @@
+"""Write the rendered site beside the old one and swap it in whole. The only module that writes."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from digest.errors import OutputError
+
+TEMP_PREFIX = ".digest-tmp-"
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """What the writer did."""
+
+    written: int
+    """Files whose content is new or changed."""
+    unchanged: int
+    """Files identical to the previous build, kept as they were."""
+
+
+def check_output(output: Path, protected: Iterable[Path]) -> None:
+    """Refuse an output folder that is, or contains, a folder the build must never replace."""
+    out = output.resolve()
+    for folder in protected:
+        folder = folder.resolve()
+        if out == folder or folder.is_relative_to(out):
+            raise OutputError(f"the output folder {out} would replace {folder}; "
+                              "choose a separate folder such as _site")
+
+
+@contextmanager
+def site_lock(output: Path) -> Iterator[None]:
+    """Hold an exclusive lock for writing ``output``; refuse at once if another build has it."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = output.parent / f"{TEMP_PREFIX}{output.name}.lock"
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"another build is writing {output}; try again when it ends") from None
+        yield
+
+
+def write_site(output: Path, files: Iterable[tuple[str, bytes]], static: Path | None
+               ) -> WriteStats:
+    """Write ``files`` and the static folder as the new ``output``, atomically for the whole site."""
+    with site_lock(output):
+        _remove_leftovers(output)
+        staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
+        staging.mkdir()
+        try:
+            stats = _fill(staging, output, files, static)
+            _swap(staging, output)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return stats
+
+
+def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes]], static: Path | None
+          ) -> WriteStats:
+    written = unchanged = 0
+    for rel, data in _with_static(files, static):
+        if _put(staging / _safe(rel), old / rel, data):
+            written += 1
+        else:
+            unchanged += 1
+    return WriteStats(written, unchanged)
+
+
+def _with_static(files: Iterable[tuple[str, bytes]], static: Path | None
+                 ) -> Iterator[tuple[str, bytes]]:
+    yield from files
+    yield ".nojekyll", b""
+    if static is not None and static.is_dir():
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                yield f"static/{path.relative_to(static).as_posix()}", path.read_bytes()
+
+
+def _safe(rel: str) -> str:
+    """Refuse any output path that could land outside the output folder."""
+    parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+        raise OutputError(f"refusing to write outside the output folder: {rel!r}")
+    return rel
+
+
+def _put(dest: Path, previous: Path, data: bytes) -> bool:
+    """Write ``data`` at ``dest``, or link the previous build's identical file; True if new."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if previous.stat().st_size == len(data) and previous.read_bytes() == data:
+            os.link(previous, dest)
+            return False
+    except OSError:
+        pass
+    dest.write_bytes(data)
+    return True
+
+
+def _swap(staging: Path, output: Path) -> None:
+    """Put ``staging`` in place of ``output`` in one step where the system allows it."""
+    if not output.exists():
+        staging.rename(output)
+        return
+    if _exchange(staging, output):
+        return
+    # No atomic exchange here: move the old site aside first, so it is never half-replaced.
+    aside = output.parent / f"{TEMP_PREFIX}{output.name}-old-{os.getpid()}"
+    output.rename(aside)
+    staging.rename(output)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically with Linux's renameat2(RENAME_EXCHANGE)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OutputError(f"cannot replace {b}: {os.strerror(code)}")
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Delete temporary folders left by a build that was killed."""
+    for leftover in output.parent.glob(f"{TEMP_PREFIX}{output.name}-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
