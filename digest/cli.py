@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from digest import __version__
-from digest.build import Timings, build, check
+from digest.build import Checked, Timings, build, check
 from digest.config import Config, load_config
 from digest.errors import DigestError
 from digest.model import Diagnostic
@@ -86,14 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_build(args: argparse.Namespace, config: Config) -> int:
     if args.strict:
         checked = check(config, Timings())
-        if _print_diagnostics(checked.diagnostics, args.verbose):
+        if _print_diagnostics(config, checked.diagnostics, args.verbose):
             print("digest: --strict: not writing the site while there are errors", file=sys.stderr)
             _maybe_report(args, checked)
             return EXIT_CONTENT_ERRORS
     built = build(config)
     _maybe_report(args, built.checked)
     if not args.strict:
-        _print_diagnostics(built.checked.diagnostics, args.verbose)
+        _print_diagnostics(config, built.checked.diagnostics, args.verbose)
     print("\n".join(summary(built)))
     print(f"Output: {config.output}")
     return EXIT_OK
@@ -102,20 +105,27 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
 def run_check(args: argparse.Namespace, config: Config) -> int:
     checked = check(config, Timings())
     _maybe_report(args, checked)
-    errors = _print_diagnostics(checked.diagnostics, True, stream=sys.stdout)
+    errors = _print_diagnostics(config, checked.diagnostics, True, stream=sys.stdout)
     warnings = sum(d.severity == "warning" for d in checked.diagnostics)
     print(f"{len(checked.site.order)} articles checked: {count_line(checked.diagnostics)}")
     return EXIT_CONTENT_ERRORS if errors or (args.strict and warnings) else EXIT_OK
 
 
-def _print_diagnostics(diagnostics: tuple[Diagnostic, ...], verbose: bool, stream=None) -> int:  # type: ignore[no-untyped-def]
+def _print_diagnostics(config: Config, diagnostics: tuple[Diagnostic, ...], verbose: bool,
+                       stream: TextIO | None = None) -> int:
     """Print diagnostics (notes only when verbose); return how many are errors."""
     for diagnostic in diagnostics:
         if verbose or diagnostic.severity != "info":
-            print(diagnostic, file=stream or sys.stderr)
+            print(replace(diagnostic, path=shown_path(config, diagnostic.path)),
+                  file=stream or sys.stderr)
     return sum(d.severity == "error" for d in diagnostics)
 
 
-def _maybe_report(args: argparse.Namespace, checked) -> None:  # type: ignore[no-untyped-def]
+def shown_path(config: Config, rel: str) -> str:
+    """Return a content path as the user can open it from the current folder."""
+    return os.path.relpath(config.content / rel)
+
+
+def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
     if args.report is not None:
         write_report(args.report, checked)

@@ -71,7 +71,7 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ConfigError(f"{path}: config file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    known = {f.name: f for f in fields(Config)} 
+    known = {f.name: f for f in fields(Config)}
     values: dict[str, object] = {}
     for key, value in data.items():
         if key not in known or key == "root":

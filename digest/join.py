@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from digest.clean import words
-from digest.model import Article, Body, Diagnostic, JoinMethod, Joined, Loaded, Record
+from digest.model import Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Record
 
 KEY_WORDS = 8
 """Words of normalised opening text that make the content-match key."""

@@ -13,7 +13,7 @@ import yaml
 
 from digest.clean import clean_markdown, clean_paragraphs
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
-from digest.records import parse_record, parse_datetime
+from digest.records import parse_datetime, parse_record
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -25,7 +25,7 @@ class Diagnostic:
     message: str
     hint: str = ""
     """What the editor can do to fix it."""
-    col: int = 0
+    col: int = 1
 
     def __str__(self) -> str:
         place = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
@@ -96,7 +96,7 @@ class Record:
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
 
 
-class BodyFormat(str, Enum):
+class BodyFormat(StrEnum):
     """How a body's text is turned into HTML."""
 
     TEXT = "text"
@@ -138,7 +138,7 @@ class Loaded:
     """Files that are not content (images, unknown types), relative paths."""
 
 
-class JoinMethod(str, Enum):
+class JoinMethod(StrEnum):
     """How an article's body was found."""
 
     SAME_FILE = "same-file"

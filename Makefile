@@ -1,0 +1,37 @@
+# Everything a user or CI needs, from a fresh clone: make build, make test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: build serve check test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+build: $(STAMP)  ## Build content/ into _site/
+	$(BIN)/digest build
+
+serve: $(STAMP)  ## Preview with live reload on http://127.0.0.1:8000/
+	$(BIN)/digest serve
+
+check: $(STAMP)  ## Report every content problem; write nothing
+	$(BIN)/digest check
+
+test: $(TEST_STAMP)  ## Run the whole test suite
+	$(BIN)/ruff check digest tests
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check digest tests
+
+clean:
+	rm -rf _site .digest-cache .pytest_cache

@@ -1,0 +1,77 @@
+"""Shared fixtures: small sites written from strings into a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from digest.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "content"
+
+RECORD = """\
+---
+title: "{title}"
+excerpt: "{excerpt}"
+publishedDateTime: {date}
+webUrl: "{url}"
+provider:
+  name: {provider}
+  domain: example.com
+topics:
+{topics}
+---
+"""
+
+
+def record(title: str = "A story", excerpt: str = "", date: str = "2020-06-12T19:19:00Z",
+           url: str = "https://example.com/a-story", provider: str = "Example News",
+           topics: tuple[str, ...] = ("AI",), extra: str = "") -> str:
+    """Return the text of a metadata record in the seed format."""
+    text = RECORD.format(title=title, excerpt=excerpt, date=date, url=url, provider=provider,
+                         topics="\n".join(f"  - {t}" for t in topics) or "  []")
+    return _with_extra(text, extra)
+
+
+def _with_extra(text: str, extra: str) -> str:
+    if not extra:
+        return text
+    head, _, tail = text.rpartition("---\n")
+    return head + extra.rstrip("\n") + "\n---\n" + tail
+
+
+SiteMaker = Callable[..., Config]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> SiteMaker:
+    """Write content files (name -> text or bytes) and return a Config for that site."""
+
+    def make(files: dict[str, str | bytes], **settings: object) -> Config:
+        content = tmp_path / "content"
+        content.mkdir(exist_ok=True)
+        for name, data in files.items():
+            path = content / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")
+        shutil.copytree(REPO / "templates", tmp_path / "templates", dirs_exist_ok=True)
+        shutil.copytree(REPO / "static", tmp_path / "static", dirs_exist_ok=True)
+        overrides = {"content": content, "output": tmp_path / "_site",
+                     "templates": tmp_path / "templates", "static": tmp_path / "static",
+                     "base_url": "https://example.org/", **settings}
+        return Config(root=tmp_path, **overrides).resolved()  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def seed_site(make_site: SiteMaker) -> Config:
+    """A site made of the five seed files, unchanged."""
+    return make_site({p.name: p.read_bytes() for p in sorted(SEEDS.iterdir()) if p.is_file()})
