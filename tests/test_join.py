@@ -1,0 +1,117 @@
+"""Join: each method in order, one body per record, ambiguity reported."""
+
+from __future__ import annotations
+
+from conftest import record
+
+from digest.join import join
+from digest.load import load
+from digest.model import JoinMethod
+
+OPENING = ("The council voted on Tuesday to pause the rollout of cameras in the city centre "
+           "while an independent review of their accuracy takes place.")
+
+
+def joined_for(make_site, files):
+    config = make_site(files)
+    return join(load(config.content, config.max_file_size))
+
+
+def methods(joined):
+    return {a.record.source: (a.body.source if a.body else None, a.method) for a in joined.articles}
+
+
+def test_same_file(make_site):
+    joined = joined_for(make_site, {"a.md": record(title="One") + "\nBody text.\n"})
+    assert methods(joined) == {"a.md": ("a.md", JoinMethod.SAME_FILE)}
+
+
+def test_explicit_body_path_relative_to_record(make_site):
+    joined = joined_for(make_site, {
+        "meta/r.yaml": "title: Two\nbody: ../bodies/x.txt\n",
+        "bodies/x.txt": "Explicit body.\n",
+    })
+    assert methods(joined) == {"meta/r.yaml": ("bodies/x.txt", JoinMethod.EXPLICIT)}
+
+
+def test_explicit_body_outside_content_is_refused(make_site):
+    joined = joined_for(make_site, {"r.yaml": "title: Two\nbody: ../../etc/passwd\n"})
+    assert methods(joined) == {"r.yaml": (None, JoinMethod.NONE)}
+    assert [d.code for d in joined.diagnostics] == ["D302"]
+
+
+def test_same_stem(make_site):
+    joined = joined_for(make_site, {"story.yaml": "title: Three\n", "story.txt": "Stem body.\n"})
+    assert methods(joined) == {"story.yaml": ("story.txt", JoinMethod.SAME_STEM)}
+
+
+def test_content_match_on_excerpt(make_site):
+    joined = joined_for(make_site, {
+        "001_rec.txt": record(title="Cameras paused", excerpt=OPENING),
+        "000_body.txt": OPENING + "\nA second paragraph.\n",
+        "002_other.txt": "Something else entirely, about the weather and the sea and boats.\n",
+    })
+    assert methods(joined) == {"001_rec.txt": ("000_body.txt", JoinMethod.CONTENT)}
+    assert [b.source for b in joined.orphan_bodies] == ["002_other.txt"]
+    assert [d.code for d in joined.diagnostics] == ["D301"]
+
+
+def test_seeds_join_as_documented(seed_site):
+    joined = join(load(seed_site.content, seed_site.max_file_size))
+    assert methods(joined) == {
+        "001_b0f9f3c565d07077.txt": ("000_d987c4a45951b739.txt", JoinMethod.CONTENT),
+        "003_0dfa9dda0334464e.txt": (None, JoinMethod.NONE),
+    }
+    assert sorted(b.source for b in joined.orphan_bodies) == [
+        "002_4f2a3c57780c1f91.txt", "004_bc5b8f5cbbe1641f.txt"]
+
+
+def test_record_matching_two_bodies_equally_is_reported_not_guessed(make_site):
+    joined = joined_for(make_site, {
+        "r.txt": record(title="Cameras paused", excerpt=OPENING),
+        "b1.txt": OPENING + "\nFirst version.\n",
+        "b2.txt": OPENING + "\nSecond version.\n",
+    })
+    assert methods(joined) == {"r.txt": (None, JoinMethod.NONE)}
+    assert "D305" in [d.code for d in joined.diagnostics]
+
+
+def test_body_claimed_by_two_records_equally_joins_neither(make_site):
+    joined = joined_for(make_site, {
+        "r1.txt": record(title="Cameras paused", excerpt=OPENING, url="https://a.example/1"),
+        "r2.txt": record(title="Cameras halted", excerpt=OPENING, url="https://a.example/2"),
+        "b.txt": OPENING + "\n",
+    })
+    assert all(method is JoinMethod.NONE for _, method in methods(joined).values())
+    assert "D306" in [d.code for d in joined.diagnostics]
+
+
+def test_dateline_breaks_a_tie_between_bodies(make_site):
+    joined = joined_for(make_site, {
+        "r.txt": record(title="Cameras paused", excerpt=OPENING, date="2020-06-10T08:00:00Z"),
+        "b1.txt": " date 2019-01-01 " + OPENING + "\n",
+        "b2.txt": " date 2020-06-10 " + OPENING + "\n",
+    })
+    assert methods(joined) == {"r.txt": ("b2.txt", JoinMethod.CONTENT)}
+
+
+def test_a_body_joined_by_stem_is_not_matched_again_by_content(make_site):
+    joined = joined_for(make_site, {
+        "x.yaml": f'title: By stem\nexcerpt: "{OPENING}"\n',
+        "x.txt": OPENING + "\n",
+        "y.txt": record(title="By content", excerpt=OPENING, url="https://a.example/y"),
+    })
+    assert methods(joined) == {"x.yaml": ("x.txt", JoinMethod.SAME_STEM),
+                               "y.txt": (None, JoinMethod.NONE)}
+
+
+def test_many_records_each_find_their_own_body(make_site):
+    """Three hundred similar records: the index keeps each to the body that shares its opening."""
+    files = {}
+    for i in range(300):
+        text = f"Report number {i} opens with words unique to it, then continues at length."
+        files[f"r{i:03}.yaml"] = f'title: Report {i}\nexcerpt: "{text}"\n'
+        files[f"b{i:03}.txt"] = text + "\nMore.\n"
+    joined = joined_for(make_site, files)
+    assert all(a.method is JoinMethod.CONTENT and a.body.source == "b" + a.record.source[1:4] + ".txt"
+               for a in joined.articles)
