@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,10 @@ class FileResult:
     skipped: bool = False
 
 
-def load(content: Path, max_file_size: int) -> Loaded:
-    """Read, decode, clean and classify every file under ``content``."""
+def load(content: Path, max_file_size: int,
+         read: Callable[[str, Path, int], FileResult] | None = None) -> Loaded:
+    """Read, decode, clean and classify every file under ``content`` (each with ``read``)."""
+    read = read or read_file
     records: list[Record] = []
     bodies: list[Body] = []
     diagnostics: list[Diagnostic] = []
@@ -44,7 +47,7 @@ def load(content: Path, max_file_size: int) -> Loaded:
             diagnostics.append(problem)
             skipped.append(rel)
             continue
-        result = read_file(rel, path, max_file_size)
+        result = read(rel, path, max_file_size)
         diagnostics.extend(result.diagnostics)
         if result.skipped:
             skipped.append(rel)
