@@ -161,10 +161,11 @@ def _parse_front_matter(rel: str, text: str, suffix: str, notes: tuple[Diagnosti
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
             rel, 1, "error", "D107", "the front matter opened with --- never closes; skipped",
             "end the metadata with a line holding only ---")))
-    record, found = _parse_yaml(rel, head, 2)
+    # ``head`` starts with the newline that ends the opening ``---``: its first line is line 1.
+    record, found = _parse_yaml(rel, head, 1)
     body = None
     if rest.strip():
-        body_line = 2 + head.count("\n") + 1
+        body_line = head.count("\n") + 2
         body = make_body(rel, body_line, rest, suffix if suffix != ".yaml" else ".txt")
     return FileResult(record=record, body=body, diagnostics=(*notes, *found))
 
