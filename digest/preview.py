@@ -41,7 +41,7 @@ class Update:
     changed: tuple[str, ...]
     """Site paths whose bytes were added, changed or removed."""
     problems: tuple[Problem, ...]
-    """Why the rebuild was refused; empty when the served site was brought up to date."""
+    """Why the site is not up to date; empty when it is."""
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -116,12 +116,12 @@ class Preview:
         self._reads = ReadCache()
         self._renders = RenderCache()
         self._pages: list[tuple[str, bytes]] = []
-        self._accepted: frozenset[Diagnostic] = frozenset()
+        self._accepted: frozenset[Diagnostic] | None = None
+        """Content errors of the served site; None until a build has succeeded."""
 
     def start(self) -> Update:
         """Build the whole site; its content errors are accepted as they are."""
-        update = self._rebuild(accept_errors=True)
-        return update
+        return self._rebuild()
 
     def apply(self, changes: Changes) -> Update:
         """Rebuild what ``changes`` touch; keep the served site if the result has new errors."""
@@ -138,10 +138,11 @@ class Preview:
         self._reads.forget(self._content_rel(path) for path, kind in changes.items()
                            if kind is ChangeKind.CONTENT)
         if kinds <= {ChangeKind.STATIC}:
-            return self._publish(self._pages)
-        return self._rebuild(accept_errors=False)
+            return Update(self._publish(self._pages), self.problems)
+        return self._rebuild()
 
-    def _rebuild(self, *, accept_errors: bool) -> Update:
+    def _rebuild(self) -> Update:
+        """Run the pipeline; refuse the result if it fails or has errors the served site has not."""
         timings = Timings()
         try:
             rendered: Rendered = produce(self.config, timings, drafts=self._drafts,
@@ -153,21 +154,22 @@ class Preview:
             return self._refuse((Problem("", 0, str(exc)),))
         diagnostics = rendered.checked.diagnostics
         errors = frozenset(d for d in diagnostics if d.severity == "error")
-        if not accept_errors and errors - self._accepted:
-            return self._refuse(tuple(self._problem(d) for d in diagnostics if d in errors - self._accepted))
+        new_errors = errors - self._accepted if self._accepted is not None else frozenset()
+        if new_errors:
+            return self._refuse(tuple(self._problem(d) for d in diagnostics if d in new_errors))
         self._accepted = errors
-        update = self._publish(rendered.files)
-        return Update(update.changed, (), diagnostics)
+        self.problems = ()
+        return Update(self._publish(rendered.files), (), diagnostics)
 
-    def _publish(self, pages: list[tuple[str, bytes]]) -> Update:
+    def _publish(self, pages: list[tuple[str, bytes]]) -> tuple[str, ...]:
+        """Serve ``pages`` and the static files; return the paths whose bytes changed."""
         self._pages = pages
         old, new = self.files, dict(with_static(pages, self.config.static))
         changed = tuple(sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p)))
-        self.problems = ()
         if changed:
-            self.files = new
+            self.files = new  # before the generation: a reader reads them in the other order
             self.generation += 1
-        return Update(changed, ())
+        return changed
 
     def _refuse(self, problems: tuple[Problem, ...]) -> Update:
         self.problems = problems

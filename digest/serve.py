@@ -131,9 +131,9 @@ class SiteServer(ThreadingHTTPServer):
         missing = self._missing.render(problems=bool(self.preview.problems)).encode()
         return HTTPStatus.NOT_FOUND, missing, content_type("missing.html")
 
-    def inject(self, html: bytes) -> bytes:
-        """Put the live-reload script before ``</body>``."""
-        snippet = self._snippet.render(src=SCRIPT, generation=self.preview.generation).encode()
+    def inject(self, html: bytes, generation: int) -> bytes:
+        """Put the live-reload script, naming the site's generation, before ``</body>``."""
+        snippet = self._snippet.render(src=SCRIPT, generation=generation).encode()
         at = html.rfind(b"</body>")
         return html[:at] + snippet + html[at:] if at >= 0 else html + snippet
 
@@ -141,8 +141,8 @@ class SiteServer(ThreadingHTTPServer):
         """Tell every open page what an update changed, or why it was refused."""
         if update.problems:
             self.broker.publish("problems", {"problems": [asdict(p) for p in update.problems]})
-            return
-        self.broker.publish("ok", {})
+        else:
+            self.broker.publish("ok", {})
         paths = [self.prefix + path for path in update.changed]
         sheets = [path for path in paths if path.endswith(".css")]
         others = [path for path in paths if not path.endswith(".css")]
@@ -166,6 +166,7 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     def _answer(self, body: bool) -> None:
         path = urlsplit(self.path).path
+        generation = self.server.preview.generation  # read before the files: see Preview._publish
         if path == EVENTS and body:
             self._stream()
             return
@@ -182,7 +183,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             return
         status, data, kind = self.server.page(key or "")
         if kind.startswith("text/html"):
-            data = self.server.inject(data)
+            data = self.server.inject(data, generation)
         self._send(status, data, kind, body)
 
     def _send(self, status: HTTPStatus, data: bytes, kind: str, body: bool) -> None:
@@ -273,7 +274,8 @@ def report(update: Update, changes: Changes, seconds: float) -> None:
               file=sys.stderr)
         for problem in update.problems:
             print(f"  {problem}", file=sys.stderr)
-        return
+        if not update.changed:
+            return
     names = ", ".join(sorted(path.name for path in changes)[:3])
     more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
     print(f"{names}{more} changed: {len(update.changed)} files updated in {seconds * 1000:.0f} ms",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
 from digest.build import build
 from digest.preview import Preview
 from digest.watch import ChangeKind
-from tests.conftest import record
+from tests.conftest import REPO, record
 
 BODY = "It was the week that big tech slammed the brakes on facial recognition.\nSecond paragraph.\n"
 FILES = {
@@ -138,3 +139,33 @@ def test_drafts_are_served_marked_and_never_built(make_site):
     build(config)
     assert not (config.output / page).exists()
     assert b"Draft C" not in (config.output / "index.html").read_bytes()
+
+
+def test_stylesheet_change_while_broken_keeps_the_problem(preview):
+    record = preview.config.content / "a.yaml"
+    record.write_text("title: [\n")
+    [problem] = touch(preview, "a.yaml").problems
+    (preview.config.static / "style.css").write_text("body { color: red; }\n")
+    update = touch(preview, "style.css", ChangeKind.STATIC, preview.config.static)
+    assert update.changed == ("static/style.css",) and update.problems == (problem,)
+
+
+def test_a_failed_start_is_followed_by_the_first_good_build(make_site):
+    config = make_site({**FILES, "broken.yaml": "title: [\n"})
+    (config.templates / "home.html").write_text("{% if %}")
+    preview = Preview(config, lambda: config, drafts=True)
+    [problem] = preview.start().problems
+    assert problem.file.endswith("templates/home.html") and preview.files == {}
+    (config.templates / "home.html").write_text((REPO / "templates" / "home.html").read_text())
+    update = preview.apply({config.templates / "home.html": ChangeKind.TEMPLATE})
+    assert update.problems == () and "index.html" in preview.files  # broken.yaml was there before
+
+
+def test_settings_change_is_read_again(make_site):
+    config = make_site(FILES)
+    settings = [config, replace(config, title="A New Title")]
+    preview = Preview(config, lambda: settings.pop(), drafts=True)
+    preview.start()
+    update = preview.apply({config.root / "digest.toml": ChangeKind.CONFIG})
+    assert update.problems == () and "index.html" in update.changed
+    assert b"A New Title" in preview.files["index.html"]

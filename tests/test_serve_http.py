@@ -141,7 +141,7 @@ def test_busy_port_is_explained(seed_site, tmp_path):
 
 
 def _script(server):
-    return server.inject(b"</body>").removesuffix(b"</body>")
+    return server.inject(b"</body>", server.preview.generation).removesuffix(b"</body>")
 
 
 @pytest.mark.parametrize(("url", "prefix", "key"), [
