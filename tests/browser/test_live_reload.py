@@ -57,7 +57,8 @@ def test_invalid_yaml_shows_an_overlay_until_fixed(served, page):
     assert "Tech Tent" in page.locator("h1").inner_text()
 
 
-def test_deleted_article_is_gone_from_its_url_and_the_home_page(served, page):
+def test_deleted_article_is_gone_from_its_url_and_the_home_page(page, served):
+    # (page, served): the server is stopped while this page still holds its event stream.
     page.goto(served.url)
     assert page.get_by_text("Tech Tent: Facial recognition faces a reckoning").count() == 1
     (served.content / RECORD).unlink()
