@@ -152,11 +152,11 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     settings = args.config or Path(CONFIG_NAME)
     preview = Preview(config, lambda: load_config(args.config, {
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)
+    server = open_server(args.host, args.port, preview)  # a busy port is told before building
     first = preview.start()
     _print_diagnostics(config, first.diagnostics, args.verbose)
     for problem in first.problems:
         print(f"digest: error: {problem}", file=sys.stderr)
-    server = open_server(args.host, args.port, preview)
     watched = Watched(config.content, config.templates, config.static,
                       settings.resolve() if settings.is_file() else None)
     drafts = "drafts shown" if args.drafts else "drafts hidden"
