@@ -30,6 +30,9 @@ test: $(TEST_STAMP)  ## Run the whole test suite
 	$(BIN)/ruff check digest tests
 	$(BIN)/python -m pytest
 
+bench: $(TEST_STAMP)  ## Measure save-to-browser latency of digest serve (needs /usr/bin/chromium)
+	$(BIN)/python bench/serve_latency.py
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check digest tests
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from digest.config import Config
 from digest.index import index
 from digest.join import join
-from digest.load import load
+from digest.load import FileResult, load, read_file
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import plan
 from digest.render import render
@@ -19,6 +20,10 @@ from digest.write import WriteStats, check_output, write_site
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Reader = Callable[[str, Path, int], FileResult]
+"""Reads one content file: ``load.read_file``, or a caching stand-in for it."""
+Renderer = Callable[[Iterable[Page], Config], Iterable[tuple[str, bytes]]]
+"""Renders pages: ``render.render``, or a caching stand-in for it."""
 
 
 @dataclass
@@ -53,6 +58,14 @@ class Checked:
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """The site in memory: what was read, and every page as (path, bytes)."""
+
+    checked: Checked
+    files: list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
 class Built:
     """The result of a build: what was read, what was planned and what was written."""
 
@@ -62,9 +75,10 @@ class Built:
     timings: Timings
 
 
-def check(config: Config, timings: Timings, *, drafts: bool = False) -> Checked:
+def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file
+          ) -> Checked:
     """Read and join the content and index the site; write nothing."""
-    loaded = timings.run("load", lambda: load(config.content, config.max_file_size))
+    loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read))
     joined = timings.run("join", lambda: join(loaded))
     site = timings.run("index", lambda: index(
         joined, drafts=drafts, hide_unpublished=config.hide_unpublished))
@@ -75,8 +89,15 @@ def build(config: Config) -> Built:
     """Build the site from ``config.content`` into ``config.output``."""
     check_output(config.output, [config.content, config.root, config.templates, config.static])
     timings = Timings()
-    checked = check(config, timings)
+    rendered = produce(config, timings)
+    stats = timings.run("write", lambda: write_site(config.output, rendered.files, config.static))
+    return Built(rendered.checked, len(rendered.files), stats, timings)
+
+
+def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
+            render_pages: Renderer = render) -> Rendered:
+    """Read, join, index, plan and render the site into memory; write nothing."""
+    checked = check(config, timings, drafts=drafts, read=read)
     pages: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
-    rendered = timings.run("render", lambda: list(render(pages, config)))
-    stats = timings.run("write", lambda: write_site(config.output, rendered, config.static))
-    return Built(checked, len(pages), stats, timings)
+    files = timings.run("render", lambda: list(render_pages(pages, config)))
+    return Rendered(checked, files)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -13,10 +12,13 @@ from typing import TextIO
 
 from digest import __version__
 from digest.build import Checked, Timings, build, check
-from digest.config import Config, load_config
+from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import DigestError
 from digest.model import Diagnostic
-from digest.report import count_line, summary, write_report
+from digest.preview import Preview
+from digest.report import count_line, shown_path, summary, write_report
+from digest.serve import open_server, serve
+from digest.watch import Watched
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -27,6 +29,14 @@ Reads every file under the content folder, joins each body to its record,
 and renders a home page, topic and provider pages, and one page per article
 through the Jinja templates into a folder ready for GitHub Pages.
 Settings come from digest.toml; options given here override them."""
+
+SERVE_DESCRIPTION = """\
+Build the site into memory and serve it, rebuilding on every change.
+
+Watches the content, templates and static folders and digest.toml. Open pages
+reload when they change, stylesheets are swapped in place, and a change that
+breaks the build is shown over every open page while the last good site is
+still served. Nothing is written to the output folder. Stop with Ctrl-C."""
 
 EPILOG = """\
 exit status: 0 success, 1 content errors (check, or build --strict),
@@ -42,19 +52,20 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"digest {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="FILE",
-                        help="settings file (default: ./digest.toml if present)")
-    common.add_argument("--content", type=Path, metavar="DIR",
-                        help="folder of records and bodies (default: content)")
-    common.add_argument("--base-url", metavar="URL",
-                        help="absolute URL the site is published at, e.g. https://you.github.io/repo/")
+    site = argparse.ArgumentParser(add_help=False)
+    site.add_argument("--config", type=Path, metavar="FILE",
+                      help="settings file (default: ./digest.toml if present)")
+    site.add_argument("--content", type=Path, metavar="DIR",
+                      help="folder of records and bodies (default: content)")
+    site.add_argument("--base-url", metavar="URL",
+                      help="absolute URL the site is published at, e.g. https://you.github.io/repo/")
+    site.add_argument("-v", "--verbose", action="store_true",
+                      help="also show informational notes and stage timings")
+    common = argparse.ArgumentParser(add_help=False, parents=[site])
     common.add_argument("--report", type=Path, metavar="FILE",
                         help="write the join report and every diagnostic as JSON to FILE")
     common.add_argument("--strict", action="store_true",
                         help="treat content errors as fatal (build writes nothing)")
-    common.add_argument("-v", "--verbose", action="store_true",
-                        help="also show informational notes and stage timings")
 
     b = commands.add_parser("build", parents=[common], help="build the site into the output folder",
                             description="Build the site into the output folder (default _site/). "
@@ -66,6 +77,17 @@ def parser() -> argparse.ArgumentParser:
                             description="Load, join and index the content and report every "
                             "diagnostic without writing anything.")
     c.set_defaults(run=run_check, output=None)
+
+    s = commands.add_parser("serve", parents=[site], help="preview the site with live reload",
+                            description=SERVE_DESCRIPTION,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this computer only)")
+    s.add_argument("--port", type=int, default=8000,
+                   help="port to listen on (default: 8000; 0 picks a free one)")
+    s.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
+                   help="show draft: true articles, marked as drafts (default: shown)")
+    s.set_defaults(run=run_serve, output=None)
     return top
 
 
@@ -121,11 +143,27 @@ def _print_diagnostics(config: Config, diagnostics: tuple[Diagnostic, ...], verb
     return sum(d.severity == "error" for d in diagnostics)
 
 
-def shown_path(config: Config, rel: str) -> str:
-    """Return a content path as the user can open it from the current folder."""
-    return os.path.relpath(config.content / rel)
-
-
 def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
     if args.report is not None:
         write_report(args.report, checked)
+
+
+def run_serve(args: argparse.Namespace, config: Config) -> int:
+    settings = args.config or Path(CONFIG_NAME)
+    preview = Preview(config, lambda: load_config(args.config, {
+        "content": args.content, "base_url": args.base_url}), drafts=args.drafts)
+    server = open_server(args.host, args.port, preview)  # a busy port is told before building
+    first = preview.start()
+    _print_diagnostics(config, first.diagnostics, args.verbose)
+    for problem in first.problems:
+        print(f"digest: error: {problem}", file=sys.stderr)
+    watched = Watched(config.content, config.templates, config.static,
+                      settings.resolve() if settings.is_file() else None)
+    drafts = "drafts shown" if args.drafts else "drafts hidden"
+    print(f"Serving {len(preview.files)} files at {server.url} ({drafts}); Ctrl-C to stop",
+          flush=True)
+    try:
+        serve(preview, server, watched)
+    except KeyboardInterrupt:
+        print("Stopped.", flush=True)
+    return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,10 @@ class FileResult:
     skipped: bool = False
 
 
-def load(content: Path, max_file_size: int) -> Loaded:
-    """Read, decode, clean and classify every file under ``content``."""
+def load(content: Path, max_file_size: int,
+         read: Callable[[str, Path, int], FileResult] | None = None) -> Loaded:
+    """Read, decode, clean and classify every file under ``content`` (each with ``read``)."""
+    read = read or read_file
     records: list[Record] = []
     bodies: list[Body] = []
     diagnostics: list[Diagnostic] = []
@@ -44,7 +47,7 @@ def load(content: Path, max_file_size: int) -> Loaded:
             diagnostics.append(problem)
             skipped.append(rel)
             continue
-        result = read_file(rel, path, max_file_size)
+        result = read(rel, path, max_file_size)
         diagnostics.extend(result.diagnostics)
         if result.skipped:
             skipped.append(rel)
@@ -158,10 +161,11 @@ def _parse_front_matter(rel: str, text: str, suffix: str, notes: tuple[Diagnosti
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
             rel, 1, "error", "D107", "the front matter opened with --- never closes; skipped",
             "end the metadata with a line holding only ---")))
-    record, found = _parse_yaml(rel, head, 2)
+    # ``head`` starts with the newline that ends the opening ``---``: its first line is line 1.
+    record, found = _parse_yaml(rel, head, 1)
     body = None
     if rest.strip():
-        body_line = 2 + head.count("\n") + 1
+        body_line = head.count("\n") + 2
         body = make_body(rel, body_line, rest, suffix if suffix != ".yaml" else ".txt")
     return FileResult(record=record, body=body, diagnostics=(*notes, *found))
 

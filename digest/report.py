@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
 from digest.build import Built, Checked
+from digest.config import Config
 from digest.model import Diagnostic, JoinMethod
 
 
@@ -64,3 +66,8 @@ def count_line(diagnostics: tuple[Diagnostic, ...]) -> str:
     counts = Counter(d.severity for d in diagnostics)
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning")]
     return ", ".join(parts)
+
+
+def shown_path(config: Config, rel: str) -> str:
+    """Return a content path as the user can open it from the current folder."""
+    return os.path.relpath(config.content / rel)

@@ -68,7 +68,7 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], static: Path | 
 def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes]], static: Path | None
           ) -> WriteStats:
     written = unchanged = 0
-    for rel, data in _with_static(files, static):
+    for rel, data in with_static(files, static):
         if _put(staging / _safe(rel), old / rel, data):
             written += 1
         else:
@@ -76,8 +76,9 @@ def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes]], static: 
     return WriteStats(written, unchanged)
 
 
-def _with_static(files: Iterable[tuple[str, bytes]], static: Path | None
-                 ) -> Iterator[tuple[str, bytes]]:
+def with_static(files: Iterable[tuple[str, bytes]], static: Path | None
+                ) -> Iterator[tuple[str, bytes]]:
+    """Yield the rendered files, then ``.nojekyll`` and every static file: the whole site."""
     yield from files
     yield ".nojekyll", b""
     if static is not None and static.is_dir():

@@ -1,0 +1,164 @@
+"""Measure how long a saved file takes to reach an open browser under ``digest serve``.
+
+Usage: python bench/serve_latency.py [--articles 10000] [--edits 7]
+
+Runs ``digest serve`` on the sample site and on a generated site, opens an article in
+Debian's headless Chromium (driven by Playwright), rewrites the article's body file several
+times and reports the median time from the write to the new text being on the open page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+WORDS = ("police facial recognition system camera privacy data law court vendor model city "
+         "council ban study accuracy bias image search public market report officials").split()
+TOPICS = ["AI", "Computer Vision", "Privacy", "Policing", "Regulation", "Retail", "Research"]
+PROVIDERS = ["BBC", "Reuters", "The Verge", "Wired", "Local News 8", "TechCrunch"]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    """Return ``n`` random words as a sentence."""
+    text = " ".join(rng.choice(WORDS) for _ in range(n))
+    return text[0].upper() + text[1:] + "."
+
+
+def generate(folder: Path, count: int, seed: int = 7) -> list[Path]:
+    """Write ``count`` articles in the seed format (opaque names, record + body); return bodies."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    bodies = []
+    for i in range(count):
+        paragraphs = [f"Story {i}: {sentence(rng, 18)}", sentence(rng, 22),
+                      *(sentence(rng, 30) for _ in range(4))]
+        when = start + timedelta(minutes=37 * i)
+        topics = "\n".join(f"  - {t}" for t in rng.sample(TOPICS, 2))
+        record = (f'---\ntitle: "Story {i}: {sentence(rng, 6)[:-1]}"\n'
+                  f'excerpt: "{paragraphs[0]} {paragraphs[1]}"\n'
+                  f"publishedDateTime: {when:%Y-%m-%dT%H:%M:%SZ}\n"
+                  f'webUrl: "https://example.com/story-{i}"\n'
+                  f"provider:\n  name: {rng.choice(PROVIDERS)}\n  domain: example.com\n"
+                  f"topics:\n{topics}\n---\n")
+        body = folder / f"{2 * i:06d}_{rng.getrandbits(64):016x}.txt"
+        body.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
+        (folder / f"{2 * i + 1:06d}_{rng.getrandbits(64):016x}.txt").write_text(
+            record, encoding="utf-8")
+        bodies.append(body)
+    return bodies
+
+
+class Server:
+    """A ``digest serve`` subprocess on a free port."""
+
+    def __init__(self, root: Path) -> None:
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "digest", "serve", "--port", "0"], cwd=root, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1)
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("Serving "):
+                break
+        else:
+            raise SystemExit(f"digest serve did not start in {root}")
+        self.startup = time.perf_counter() - started
+        self.url = re.search(r"http://\S+", line).group(0)  # type: ignore[union-attr]
+
+    def rebuild_ms(self) -> float:
+        """Return the server's own time for its last rebuild, from the line it prints."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            found = re.search(r"updated in (\d+) ms", line)
+            if found:
+                return float(found.group(1))
+        return float("nan")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+
+
+def measure(browser, root: Path, body: Path, title: str, edits: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Edit ``body`` ``edits`` times while its page is open; return the latency figures."""
+    server = Server(root)
+    page = browser.new_page()
+    try:
+        page.goto(server.url)
+        page.goto(server.url + page.locator("a", has_text=title).first.get_attribute("href"))
+        original = body.read_text(encoding="utf-8")
+        latencies, rebuilds = [], []
+        for n in range(edits):
+            marker = f"Edit number {n} at {time.time_ns()}."
+            start = time.perf_counter()
+            body.write_text(original + marker + "\n", encoding="utf-8")
+            page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker,
+                                   timeout=120_000)
+            latencies.append(time.perf_counter() - start)
+            rebuilds.append(server.rebuild_ms())
+            time.sleep(0.3)
+        body.write_text(original, encoding="utf-8")
+    finally:
+        page.close()
+        server.stop()
+    return {"startup_s": server.startup, "median_ms": statistics.median(latencies) * 1000,
+            "min_ms": min(latencies) * 1000, "max_ms": max(latencies) * 1000,
+            "rebuild_ms": statistics.median(rebuilds)}
+
+
+def copy_site(root: Path, content: Path | None = None) -> None:
+    """Copy the templates, static files and settings (and maybe the sample content) to ``root``."""
+    for folder in ("templates", "static"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "digest.toml", root / "digest.toml")
+    if content is not None:
+        shutil.copytree(content, root / "content")
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--articles", type=int, default=10_000, help="size of the generated site")
+    options.add_argument("--edits", type=int, default=7, help="edits measured per site")
+    args = options.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as temp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        sample = Path(temp) / "sample"
+        copy_site(sample, REPO / "content")
+        rows.append(("sample site (2 articles)", measure(
+            browser, sample, sample / "content" / "000_d987c4a45951b739.txt",
+            "Tech Tent: Facial recognition faces a reckoning", args.edits)))
+        big = Path(temp) / "generated"
+        copy_site(big)
+        bodies = generate(big / "content", args.articles)
+        newest = args.articles - 1
+        rows.append((f"generated site ({args.articles:,} articles)", measure(
+            browser, big, bodies[newest], f"Story {newest}:", args.edits)))
+        browser.close()
+    print(f"Save-to-browser latency, median of {args.edits} edits of one article body")
+    print(f"{'site':<34}{'startup':>9}{'median':>9}{'min':>9}{'max':>9}{'server rebuild':>16}")
+    for name, r in rows:
+        print(f"{name:<34}{r['startup_s']:>8.1f}s{r['median_ms']:>7.0f}ms{r['min_ms']:>7.0f}ms"
+              f"{r['max_ms']:>7.0f}ms{r['rebuild_ms']:>14.0f}ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+// Live reload for `digest serve`: reload pages that changed, swap changed stylesheets,
+// and show build errors over the page. Error text is untrusted: it only ever goes in textContent.
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  const generation = script ? Number(script.dataset.generation) : -1;
+  const OVERLAY_ID = "digest-problems";
+
+  const decode = (path) => {
+    try { return decodeURIComponent(path); } catch (e) { return path; }
+  };
+  const pagePath = () => {
+    const path = decode(location.pathname);
+    return path.endsWith("/") ? path + "index.html" : path;
+  };
+
+  const swapStylesheets = (paths) => {
+    for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {
+      const url = new URL(link.href, location.href);
+      if (url.origin !== location.origin || !paths.includes(decode(url.pathname))) continue;
+      url.searchParams.set("digest-reload", String(Date.now()));
+      const fresh = link.cloneNode(false);
+      fresh.href = url.href;
+      // Drop the old sheet only once the new one applies, so the page never shows unstyled.
+      fresh.addEventListener("load", () => link.remove(), { once: true });
+      fresh.addEventListener("error", () => fresh.remove(), { once: true });
+      link.after(fresh);
+    }
+  };
+
+  const clearProblems = () => {
+    const overlay = document.getElementById(OVERLAY_ID);
+    if (overlay) overlay.remove();
+  };
+
+  const showProblems = (problems) => {
+    clearProblems();
+    const overlay = document.createElement("div");
+    overlay.id = OVERLAY_ID;
+    overlay.setAttribute("role", "alert");
+    Object.assign(overlay.style, {
+      position: "fixed", inset: "0", zIndex: "2147483647", overflow: "auto",
+      background: "rgba(20, 20, 20, 0.94)", color: "#f5f5f5", padding: "2rem",
+      font: "15px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+    });
+    const heading = document.createElement("h2");
+    heading.textContent = "digest serve: the site could not be rebuilt; showing the last good version";
+    Object.assign(heading.style, { color: "#ff8a80", font: "inherit", fontWeight: "700", marginTop: "0" });
+    overlay.append(heading);
+    for (const problem of problems) {
+      const place = document.createElement("p");
+      place.className = "digest-problem-place";
+      place.textContent = problem.line ? `${problem.file}:${problem.line}` : problem.file;
+      Object.assign(place.style, { fontWeight: "700", margin: "1.5rem 0 0.25rem", color: "#ffd180" });
+      const message = document.createElement("pre");
+      message.className = "digest-problem-message";
+      message.textContent = problem.message;
+      Object.assign(message.style, { whiteSpace: "pre-wrap", margin: "0", font: "inherit" });
+      overlay.append(place, message);
+    }
+    const hint = document.createElement("p");
+    hint.textContent = "Fix the file and save it: this page updates by itself.";
+    Object.assign(hint.style, { marginTop: "2rem", color: "#bdbdbd" });
+    overlay.append(hint);
+    document.body.append(overlay);
+  };
+
+  const events = new EventSource("/__digest__/events");
+  events.addEventListener("hello", (event) => {
+    // The site changed between serving this page and connecting: catch up.
+    if (JSON.parse(event.data).generation !== generation) location.reload();
+  });
+  events.addEventListener("reload", (event) => {
+    if (JSON.parse(event.data).paths.includes(pagePath())) location.reload();
+  });
+  events.addEventListener("css", (event) => swapStylesheets(JSON.parse(event.data).paths));
+  events.addEventListener("problems", (event) => showProblems(JSON.parse(event.data).problems));
+  events.addEventListener("ok", clearProblems);
+})();

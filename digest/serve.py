@@ -1,0 +1,282 @@
+"""Serve the previewed site from memory, and tell open pages what changed as it changes."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import mimetypes
+import queue
+import sys
+import threading
+import time
+from dataclasses import asdict
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import jinja2
+
+from digest.errors import DigestError
+from digest.preview import Preview, Update
+from digest.watch import Changes, Watched, watching
+
+log = logging.getLogger(__name__)
+
+RESERVED = "/__digest__/"
+"""URL prefix of the server's own endpoints; never part of a site."""
+EVENTS = RESERVED + "events"
+SCRIPT = RESERVED + "livereload.js"
+KEEPALIVE = 15.0
+"""Seconds between comments on an idle event stream, to notice pages that went away."""
+TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8", ".xml": "application/xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
+    ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".ico": "image/x-icon", ".woff2": "font/woff2",
+    ".webmanifest": "application/manifest+json",
+}
+
+
+def _asset(name: str) -> str:
+    return (resources.files("digest") / "assets" / name).read_text(encoding="utf-8")
+
+
+class Broker:
+    """Fan server-sent events out to every open page."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: set[queue.SimpleQueue[bytes | None]] = set()
+        self._closed = False
+
+    def subscribe(self) -> queue.SimpleQueue[bytes | None]:
+        stream: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        with self._lock:
+            if self._closed:
+                stream.put(None)
+            self._queues.add(stream)
+        return stream
+
+    def unsubscribe(self, stream: queue.SimpleQueue[bytes | None]) -> None:
+        with self._lock:
+            self._queues.discard(stream)
+
+    def publish(self, event: str, data: object) -> None:
+        message = event_message(event, data)
+        with self._lock:
+            for stream in self._queues:
+                stream.put(message)
+
+    def close(self) -> None:
+        """End every open stream, so no request thread outlives the server."""
+        with self._lock:
+            self._closed = True
+            for stream in self._queues:
+                stream.put(None)
+
+
+def event_message(event: str, data: object) -> bytes:
+    """Encode one server-sent event."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+def site_key(url_path: str, prefix: str) -> str | None:
+    """Map a request path to a site path; None for anything outside the site."""
+    path = unquote(url_path)
+    if "\\" in path or "\x00" in path or not path.startswith(prefix):
+        return None
+    rel = path[len(prefix):]
+    if any(part in (".", "..") for part in rel.split("/")):
+        return None
+    return rel + "index.html" if rel == "" or rel.endswith("/") else rel
+
+
+def content_type(path: str) -> str:
+    """Return the Content-Type of a site path."""
+    suffix = Path(path).suffix.lower()
+    return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+class SiteServer(ThreadingHTTPServer):
+    """An HTTP server over a Preview, with an event stream per open page."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], preview: Preview) -> None:
+        self.preview = preview
+        self.broker = Broker()
+        self.prefix = urlsplit(preview.config.base_url).path or "/"
+        self.script = _asset("livereload.js").encode()
+        self._snippet = jinja2.Template(_asset("livereload.html"), autoescape=True)
+        self._missing = jinja2.Template(_asset("missing.html"), autoescape=True)
+        super().__init__(address, SiteHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}{self.prefix}"
+
+    def page(self, key: str) -> tuple[HTTPStatus, bytes, str]:
+        """Return the status, bytes and type answering for a site path."""
+        files = self.preview.files
+        if key in files:
+            return HTTPStatus.OK, files[key], content_type(key)
+        if "404.html" in files:
+            return HTTPStatus.NOT_FOUND, files["404.html"], content_type("404.html")
+        missing = self._missing.render(problems=bool(self.preview.problems)).encode()
+        return HTTPStatus.NOT_FOUND, missing, content_type("missing.html")
+
+    def inject(self, html: bytes, generation: int) -> bytes:
+        """Put the live-reload script, naming the site's generation, before ``</body>``."""
+        snippet = self._snippet.render(src=SCRIPT, generation=generation).encode()
+        at = html.rfind(b"</body>")
+        return html[:at] + snippet + html[at:] if at >= 0 else html + snippet
+
+    def announce(self, update: Update) -> None:
+        """Tell every open page what an update changed, or why it was refused."""
+        if update.problems:
+            self.broker.publish("problems", {"problems": [asdict(p) for p in update.problems]})
+        else:
+            self.broker.publish("ok", {})
+        paths = [self.prefix + path for path in update.changed]
+        sheets = [path for path in paths if path.endswith(".css")]
+        others = [path for path in paths if not path.endswith(".css")]
+        if sheets:
+            self.broker.publish("css", {"paths": sheets})
+        if others:
+            self.broker.publish("reload", {"paths": others, "generation": self.preview.generation})
+
+
+class SiteHandler(BaseHTTPRequestHandler):
+    """Answer GET and HEAD from the in-memory site; stream events to open pages."""
+
+    server: SiteServer
+    server_version = "digest-serve"
+
+    def do_GET(self) -> None:
+        self._answer(body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(body=False)
+
+    def _answer(self, body: bool) -> None:
+        path = urlsplit(self.path).path
+        generation = self.server.preview.generation  # read before the files: see Preview._publish
+        if path == EVENTS and body:
+            self._stream()
+            return
+        if path == SCRIPT:
+            self._send(HTTPStatus.OK, self.server.script, content_type(SCRIPT), body)
+            return
+        key = site_key(path, self.server.prefix)
+        if key is None and path == "/" and self.server.prefix != "/":
+            self._redirect(self.server.prefix)
+            return
+        if key is not None and key not in self.server.preview.files \
+                and f"{key}/index.html" in self.server.preview.files:
+            self._redirect(quote(path, safe="/") + "/")  # so the page's relative links resolve
+            return
+        status, data, kind = self.server.page(key or "")
+        if kind.startswith("text/html"):
+            data = self.server.inject(data, generation)
+        self._send(status, data, kind, body)
+
+    def _send(self, status: HTTPStatus, data: bytes, kind: str, body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _stream(self) -> None:
+        broker, preview = self.server.broker, self.server.preview
+        stream = broker.subscribe()
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(event_message("hello", {"generation": preview.generation}))
+            if preview.problems:
+                self.wfile.write(event_message(
+                    "problems", {"problems": [asdict(p) for p in preview.problems]}))
+            self.wfile.flush()
+            while True:
+                try:
+                    message = stream.get(timeout=KEEPALIVE)
+                except queue.Empty:
+                    message = b": keepalive\n\n"
+                if message is None:
+                    return
+                self.wfile.write(message)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the page was closed
+        finally:
+            broker.unsubscribe(stream)
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def open_server(host: str, port: int, preview: Preview) -> SiteServer:
+    """Bind the server, explaining a busy or forbidden port."""
+    try:
+        return SiteServer((host, port), preview)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise DigestError(f"port {port} on {host} is already in use (another digest serve?); "
+                              f"stop it, or try --port {port + 1}, or --port 0 for any free port"
+                              ) from None
+        raise DigestError(f"cannot serve on {host}:{port}: {exc.strerror}; "
+                          "try --port 0 for any free port") from None
+
+
+def serve(preview: Preview, server: SiteServer, watched: Watched) -> None:
+    """Serve and rebuild on every change until interrupted; stop every thread on the way out."""
+
+    def on_batch(changes: Changes) -> None:
+        start = time.perf_counter()
+        update = preview.apply(changes)
+        report(update, changes, time.perf_counter() - start)
+        server.announce(update)
+
+    thread = threading.Thread(target=server.serve_forever, name="digest-http")
+    with watching(watched, on_batch):
+        thread.start()
+        try:
+            threading.Event().wait()  # until Ctrl-C raises KeyboardInterrupt here
+        finally:
+            server.shutdown()
+            server.broker.close()
+            thread.join()
+            server.server_close()
+
+
+def report(update: Update, changes: Changes, seconds: float) -> None:
+    """Tell the terminal what a rebuild did."""
+    if update.problems:
+        print("digest: the site could not be rebuilt; still serving the last good version:",
+              file=sys.stderr)
+        for problem in update.problems:
+            print(f"  {problem}", file=sys.stderr)
+        if not update.changed:
+            return
+    names = ", ".join(sorted(path.name for path in changes)[:3])
+    more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+    print(f"{names}{more} changed: {len(update.changed)} files updated in {seconds * 1000:.0f} ms",
+          flush=True)

@@ -1,0 +1,166 @@
+"""Watch the site's folders; classify each change and hand them on in debounced batches."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+log = logging.getLogger(__name__)
+
+QUIET = 0.1
+"""Seconds without a new event before a batch is handed on: one rebuild for a burst of saves."""
+LONGEST = 2.0
+"""Seconds after a batch's first event when it is handed on even if events keep coming."""
+EDITOR_LITTER = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak", "~")
+"""Endings of the scratch files editors write beside the file being saved."""
+
+
+class ChangeKind(IntEnum):
+    """What a changed file asks for, cheapest first: a batch takes the costliest of its kinds."""
+
+    IGNORED = 0
+    STATIC = 1
+    """Re-read the static files; no page changes."""
+    CONTENT = 2
+    """Re-read the changed content files, then join, index, plan and re-render."""
+    TEMPLATE = 3
+    """Render every page again."""
+    CONFIG = 4
+    """Read the settings again and start over."""
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The folders and the settings file whose changes matter, as absolute paths."""
+
+    content: Path
+    templates: Path
+    static: Path
+    config: Path | None = None
+
+
+Changes = Mapping[Path, ChangeKind]
+
+
+def classify_change(path: Path, watched: Watched) -> ChangeKind:
+    """Decide what a change to ``path`` asks for."""
+    if watched.config is not None and path == watched.config:
+        return ChangeKind.CONFIG
+    for folder, kind in ((watched.templates, ChangeKind.TEMPLATE),
+                         (watched.static, ChangeKind.STATIC),
+                         (watched.content, ChangeKind.CONTENT)):
+        if path != folder and path.is_relative_to(folder):
+            inside = path.relative_to(folder).parts
+            # Hidden files and editor scratch files are never part of the site.
+            if any(part.startswith((".", "#")) for part in inside) or path.name == "4913":
+                return ChangeKind.IGNORED
+            if path.name.endswith(EDITOR_LITTER):
+                return ChangeKind.IGNORED
+            return kind
+    return ChangeKind.IGNORED
+
+
+class ChangeHandler(FileSystemEventHandler):
+    """Collect classified changes from watchdog events; pass them to ``on_batch`` when quiet."""
+
+    def __init__(self, watched: Watched, on_batch: Callable[[Changes], None],
+                 quiet: float = QUIET, longest: float = LONGEST) -> None:
+        super().__init__()
+        self.watched = watched
+        self.on_batch = on_batch
+        self.quiet = quiet
+        self.longest = longest
+        self._pending: dict[Path, ChangeKind] = {}
+        self._first = self._last = 0.0
+        self._stopping = False
+        self._wake = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="digest-rebuild", daemon=True)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed", "closed_no_write"):
+            return
+        # A folder's "modified" only echoes a change to a file in it, which has its own event.
+        if event.is_directory and event.event_type == "modified":
+            return
+        paths = [event.src_path, event.dest_path] if event.dest_path else [event.src_path]
+        found = {}
+        for raw in paths:
+            path = Path(os.fsdecode(raw))
+            kind = classify_change(path, self.watched)
+            if kind is not ChangeKind.IGNORED:
+                found[path] = kind
+        if found:
+            self.add(found)
+
+    def add(self, changes: Changes) -> None:
+        """Add changes to the waiting batch and restart its quiet period."""
+        with self._wake:
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._last = now
+            self._pending.update(changes)
+            self._wake.notify()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop handing on batches; wait for a rebuild in progress to finish."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (batch := self._next_batch()) is not None:
+            try:
+                self.on_batch(batch)
+            except Exception:  # a failed rebuild is reported; the watcher keeps going
+                log.exception("rebuild failed")
+
+    def _next_batch(self) -> dict[Path, ChangeKind] | None:
+        with self._wake:
+            while not self._stopping:
+                if not self._pending:
+                    self._wake.wait()
+                    continue
+                now = time.monotonic()
+                due = min(self._last + self.quiet, self._first + self.longest)
+                if now >= due:
+                    batch, self._pending = self._pending, {}
+                    return batch
+                self._wake.wait(due - now)
+            return None
+
+
+@contextmanager
+def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float = QUIET
+             ) -> Iterator[ChangeHandler]:
+    """Watch the site's folders while the block runs; stop every thread when it ends."""
+    handler = ChangeHandler(watched, on_batch, quiet)
+    observer = Observer()
+    for folder in (watched.content, watched.templates, watched.static):
+        if folder.is_dir():
+            observer.schedule(handler, str(folder), recursive=True)
+    if watched.config is not None and watched.config.parent.is_dir():
+        observer.schedule(handler, str(watched.config.parent), recursive=False)
+    handler.start()
+    observer.start()
+    try:
+        yield handler
+    finally:
+        observer.stop()
+        observer.join()
+        handler.stop()

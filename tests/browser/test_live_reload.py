@@ -1,0 +1,69 @@
+"""Every save shows up in the open browser: real Chromium against a running `digest serve`."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import WAIT_MS
+
+ARTICLE = "articles/2020/06/tech-tent-facial-recognition-faces-a-reckoning/"
+BODY = "000_d987c4a45951b739.txt"
+RECORD = "001_b0f9f3c565d07077.txt"
+
+
+def test_rewritten_body_shows_on_the_open_page(served, page):
+    page.goto(served.url + ARTICLE)
+    page.evaluate("window.openedByTest = true")
+    body = served.content / BODY
+    added = "A paragraph written while the page was open."
+    body.write_text(body.read_text(encoding="utf-8") + added + "\n", encoding="utf-8")
+    page.wait_for_function("text => document.body.innerText.includes(text)", arg=added,
+                           timeout=WAIT_MS)
+    # The page reloaded itself: the test's mark went with the old document.
+    assert page.evaluate("window.openedByTest") is None
+    assert page.url == served.url + ARTICLE
+
+
+def test_stylesheet_change_applies_without_navigation(served, page):
+    page.goto(served.url)
+    page.evaluate("window.openedByTest = true")
+    before = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert before != "rgb(1, 2, 3)"
+    sheet = served.root / "static" / "style.css"
+    sheet.write_text(sheet.read_text() + "\nbody { background-color: rgb(1, 2, 3) !important; }\n")
+    page.wait_for_function(
+        "getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'", timeout=WAIT_MS)
+    assert page.evaluate("window.openedByTest") is True
+    assert page.locator('link[rel="stylesheet"]').count() == 1
+
+
+def test_invalid_yaml_shows_an_overlay_until_fixed(served, page):
+    page.goto(served.url + ARTICLE)
+    record = served.content / RECORD
+    good = record.read_text(encoding="utf-8")
+    # Line 2 of the file is `category: news`; a second colon makes it invalid YAML.
+    record.write_text(good.replace("category: news", "category: news: <b>world</b>", 1),
+                      encoding="utf-8")
+    overlay = page.locator("#digest-problems")
+    overlay.wait_for(state="visible", timeout=WAIT_MS)
+    place = overlay.locator(".digest-problem-place").inner_text()
+    assert place == f"content/{RECORD}:2"
+    assert "invalid YAML" in overlay.inner_text()
+    assert overlay.locator("b").count() == 0  # content is text, never markup
+    assert f"content/{RECORD}:2: D108: invalid YAML" in served.wait_for_output(RECORD)
+    assert "Tech Tent" in page.locator("h1").inner_text()  # the last good page is still served
+    page.evaluate("window.openedByTest = true")
+
+    record.write_text(good, encoding="utf-8")
+    overlay.wait_for(state="detached", timeout=WAIT_MS)
+    assert "Tech Tent" in page.locator("h1").inner_text()
+
+
+def test_deleted_article_is_gone_from_its_url_and_the_home_page(page, served):
+    # (page, served): the server is stopped while this page still holds its event stream.
+    page.goto(served.url)
+    assert page.get_by_text("Tech Tent: Facial recognition faces a reckoning").count() == 1
+    (served.content / RECORD).unlink()
+    (served.content / BODY).unlink()
+    page.wait_for_function("!document.body.innerText.includes('Tech Tent')", timeout=WAIT_MS)
+    response = page.goto(served.url + ARTICLE)
+    assert response is not None and response.status == 404
+    assert "Page not found" in page.locator("h1").inner_text()
