@@ -165,7 +165,7 @@ def _parse_front_matter(rel: str, text: str, suffix: str, notes: tuple[Diagnosti
     record, found = _parse_yaml(rel, head, 1)
     body = None
     if rest.strip():
-        body_line = head.count("\n") + 2
+        body_line = text.count("\n", 0, len(text) - len(rest.lstrip())) + 1
         body = make_body(rel, body_line, rest, suffix if suffix != ".yaml" else ".txt")
     return FileResult(record=record, body=body, diagnostics=(*notes, *found))
 

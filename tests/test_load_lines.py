@@ -10,7 +10,7 @@ def test_front_matter_problems_point_at_their_own_line():
     result = parse_file("x.md", text)
     [warning] = result.diagnostics
     assert (warning.code, warning.line) == ("D211", 4)
-    assert result.body is not None and result.body.line == 6
+    assert result.body is not None and result.body.line == 7  # the first line of body text
 
 
 def test_invalid_front_matter_yaml_points_at_the_broken_line():
