@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from digest.config import Config
+from digest.errors import DigestError
 from digest.index import index
 from digest.join import join
 from digest.load import load
@@ -71,11 +72,26 @@ def check(config: Config, timings: Timings, *, drafts: bool = False) -> Checked:
     return Checked(loaded, joined, site)
 
 
-def build(config: Config) -> Built:
-    """Build the site from ``config.content`` into ``config.output``."""
+class StrictRefusal(DigestError):
+    """A strict build found errors in the content and wrote nothing."""
+
+    exit_code = 1
+
+    def __init__(self, checked: Checked) -> None:
+        super().__init__("--strict: not writing the site while the content has errors")
+        self.checked = checked
+
+
+def build(config: Config, *, strict: bool = False) -> Built:
+    """Build the site from ``config.content`` into ``config.output``.
+
+    Everything sound is built; with ``strict``, nothing is written if the content has errors.
+    """
     check_output(config.output, [config.content, config.root, config.templates, config.static])
     timings = Timings()
     checked = check(config, timings)
+    if strict and any(d.severity == "error" for d in checked.diagnostics):
+        raise StrictRefusal(checked)
     pages: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
     rendered = timings.run("render", lambda: list(render(pages, config)))
     stats = timings.run("write", lambda: write_site(config.output, rendered, config.static))

@@ -28,13 +28,24 @@ class WriteStats:
 
 
 def check_output(output: Path, protected: Iterable[Path]) -> None:
-    """Refuse an output folder that is, or contains, a folder the build must never replace."""
+    """Refuse an output folder that is, or contains, a folder the build must never replace.
+
+    The git repositories holding the protected folders are protected too.
+    """
     out = output.resolve()
-    for folder in protected:
-        folder = folder.resolve()
-        if out == folder or folder.is_relative_to(out):
+    folders = [folder.resolve() for folder in protected]
+    for folder in (*folders, *(_repository(f) for f in folders)):
+        if folder is not None and (out == folder or folder.is_relative_to(out)):
             raise OutputError(f"the output folder {out} would replace {folder}; "
                               "choose a separate folder such as _site")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"the output path {out} is a file, not a folder; "
+                          "remove it or choose another output folder")
+
+
+def _repository(path: Path) -> Path | None:
+    """Return the root of the git repository holding ``path``, if any."""
+    return next((folder for folder in (path, *path.parents) if (folder / ".git").exists()), None)
 
 
 @contextmanager
@@ -138,7 +149,15 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_leftovers(output: Path) -> None:
-    """Delete temporary folders left by a build that was killed."""
+    """Delete temporary folders left by a build that was killed.
+
+    A build killed between the two renames of ``_swap``'s fallback leaves the old site aside
+    and none in place: that old site is put back first.
+    """
+    if not output.exists():
+        for aside in sorted(output.parent.glob(f"{TEMP_PREFIX}{output.name}-old-*")):
+            aside.rename(output)
+            break
     for leftover in output.parent.glob(f"{TEMP_PREFIX}{output.name}-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
