@@ -1,13 +1,15 @@
 """Parse YAML within bounds, so a hostile document can neither crash nor exhaust the build.
 
-libyaml's own composer recurses in C and crashes the process on a few hundred thousand nested
-brackets, and anchors with aliases can describe a structure of billions of values in a few
-lines. So the nodes are composed here from libyaml's event stream, in a loop with no recursion:
-collections nested too deep are cut off, and aliases may not expand past a budget.
+libyaml's own composer recurses in C and crashes the process on a hundred thousand nested
+brackets (which its scanner takes minutes to read), and anchors with aliases can describe a
+structure of billions of values in a few lines. So flow brackets are counted before libyaml
+sees the text, and the nodes are composed here from libyaml's event stream in a loop with no
+recursion: collections nested too deep are cut off, and aliases may not expand past a budget.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -23,8 +25,12 @@ from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNo
 
 MAX_DEPTH = 32
 """Collections nested deeper than this are replaced by null; real records nest about 5 deep."""
+MAX_BRACKETS = 2 * MAX_DEPTH
+"""Open [ and { allowed at once: libyaml's scanner slows quadratically with their depth."""
 MAX_ALIAS_VALUES = 100_000
 """Values that aliases may add by repetition before the document is refused as a bomb."""
+
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class YamlLimit(yaml.YAMLError):
@@ -57,6 +63,7 @@ class _Open:
 
 def parse_yaml(text: str) -> Parsed:
     """Parse one YAML document safely; raise yaml.YAMLError (with a mark) when it is invalid."""
+    _check_brackets(text)
     loader = yaml.CSafeLoader(text)
     try:
         loader.get_event()  # stream start
@@ -76,6 +83,20 @@ def parse_yaml(text: str) -> Parsed:
         return parsed
     finally:
         loader.dispose()
+
+
+def _check_brackets(text: str) -> None:
+    """Refuse text with more than MAX_BRACKETS open brackets, counting even those in strings."""
+    if text.count("[") + text.count("{") <= MAX_BRACKETS:
+        return
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_BRACKETS:
+            at = match.start()
+            line = text.count("\n", 0, at)
+            mark = yaml.Mark("<text>", at, line, at - (text.rfind("\n", 0, at) + 1), None, None)
+            raise YamlLimit(f"brackets [ and {{ nested more than {MAX_BRACKETS} deep", mark)
 
 
 def _compose(loader: yaml.CSafeLoader, parsed: Parsed) -> Node:
