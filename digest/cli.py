@@ -121,7 +121,8 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
                          indent=2, ensure_ascii=False))
     else:
         _print_diagnostics(config, diagnostics, True, stream=sys.stdout)
-        print(f"{len(checked.site.order)} articles checked: {count_line(diagnostics)}")
+        articles = len(checked.site.order)
+        print(f"{articles} article{'s' if articles != 1 else ''} checked: {count_line(diagnostics)}")
     return EXIT_CONTENT_ERRORS if errors or (args.strict and warnings) else EXIT_OK
 
 

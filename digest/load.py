@@ -138,6 +138,8 @@ def parse_file(rel: str, raw: bytes) -> FileResult:
             "end the metadata with a line holding only ---")))
     head, rest = split
     record, found = _parse_yaml(rel, head, 2)
+    if record is None:  # its body would only be reported again, as a body without a record
+        return FileResult(skipped=True, diagnostics=(*notes, *found))
     body = None
     if rest.strip():
         body_line = 2 + head.count("\n") + 1
@@ -214,8 +216,11 @@ def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, li
         line = first_line + mark.line if mark else first_line
         col = mark.column + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        code, hint = (("D111", "remove the anchors (&) and aliases (*)") if isinstance(exc, YamlLimit)
-                      else ("D108", "fix the YAML syntax (quote text containing ':' or '#')"))
+        context, where = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and where:
+            problem += f", {context} at line {first_line + where.line}"
+        code, hint = (("D111", "remove the anchors &name and aliases *name") if isinstance(exc, YamlLimit)
+                      else ("D108", "fix the YAML syntax; quote text that contains ': ' or ' #'"))
         return None, [Diagnostic(rel, line, "error", code, f"invalid YAML: {problem}", hint, col)]
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         # The constructors raise these for values that look typed but are not, e.g. 2020-13-45.
