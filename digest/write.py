@@ -28,24 +28,16 @@ class WriteStats:
 
 
 def check_output(output: Path, protected: Iterable[Path]) -> None:
-    """Refuse an output folder that is, or contains, a folder the build must never replace.
-
-    The git repositories holding the protected folders are protected too.
-    """
+    """Refuse an output folder that is, or contains, a folder the build must never replace."""
     out = output.resolve()
-    folders = [folder.resolve() for folder in protected]
-    for folder in (*folders, *(_repository(f) for f in folders)):
-        if folder is not None and (out == folder or folder.is_relative_to(out)):
+    for folder in protected:
+        folder = folder.resolve()
+        if out == folder or folder.is_relative_to(out):
             raise OutputError(f"the output folder {out} would replace {folder}; "
                               "choose a separate folder such as _site")
     if out.exists() and not out.is_dir():
         raise OutputError(f"the output path {out} is a file, not a folder; "
                           "remove it or choose another output folder")
-
-
-def _repository(path: Path) -> Path | None:
-    """Return the root of the git repository holding ``path``, if any."""
-    return next((folder for folder in (path, *path.parents) if (folder / ".git").exists()), None)
 
 
 @contextmanager
