@@ -13,7 +13,7 @@ import yaml
 from digest.clean import clean_markdown, clean_paragraphs
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
 from digest.records import parse_datetime, parse_record
-from digest.safe_yaml import MAX_DEPTH, YamlLimit, parse_yaml
+from digest.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -23,6 +23,11 @@ _CLOSE = re.compile(r"^-{3,}[ \t]*(?:\n|\Z)", re.MULTILINE)
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
+_YAML_ADVICE = {
+    yaml.YAMLError: ("D108", "fix the YAML syntax; quote text that contains ': ' or ' #'"),
+    BadValue: ("D108", "correct the value, or quote it to keep it as text"),
+    YamlLimit: ("D111", "remove the anchors &name and aliases *name, and flatten the data"),
+}
 _DATELINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|\Z)")
 
 
@@ -219,13 +224,8 @@ def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, li
         context, where = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and where:
             problem += f", {context} at line {first_line + where.line}"
-        code, hint = (("D111", "remove the anchors &name and aliases *name") if isinstance(exc, YamlLimit)
-                      else ("D108", "fix the YAML syntax; quote text that contains ': ' or ' #'"))
+        code, hint = _YAML_ADVICE.get(type(exc), _YAML_ADVICE[yaml.YAMLError])
         return None, [Diagnostic(rel, line, "error", code, f"invalid YAML: {problem}", hint, col)]
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        # The constructors raise these for values that look typed but are not, e.g. 2020-13-45.
-        return None, [Diagnostic(rel, first_line, "error", "D108", f"invalid YAML value: {exc}",
-                                 "quote the value, or correct it")]
     found = [Diagnostic(rel, first_line + line, "warning", "D110",
                         f"nested more than {MAX_DEPTH} levels deep; the part below is ignored",
                         "flatten the data") for line in parsed.too_deep]

@@ -42,6 +42,15 @@ class YamlLimit(yaml.YAMLError):
         self.problem_mark = mark
 
 
+class BadValue(yaml.YAMLError):
+    """A value is tagged, or looks, like a type it cannot be read as."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.problem = message
+        self.problem_mark = mark
+
+
 @dataclass
 class Parsed:
     """A YAML document's data, the 0-based line of each top-level key, and cut-off places."""
@@ -79,7 +88,14 @@ def parse_yaml(text: str) -> Parsed:
         if isinstance(root, MappingNode):
             parsed.key_lines = {str(k.value): k.start_mark.line for k, _ in root.value
                                 if isinstance(k, ScalarNode)}
-        parsed.data = loader.construct_document(root)
+        try:
+            parsed.data = loader.construct_document(root)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:
+            # PyYAML's constructors fail in many ways on bad explicitly typed values
+            # (2020-13-45, "!!timestamp x", "!!int z"): all of them mean a bad value.
+            raise BadValue(f"a value cannot be read ({exc})", root.start_mark) from None
         return parsed
     finally:
         loader.dispose()

@@ -251,3 +251,10 @@ def test_symlinks_outside_or_looping_are_refused(make_site, tmp_path):
     assert "loops" in found["loop-a.txt"].message
     titles = {built.checked.site.articles[a].record.title for a in built.checked.site.order}
     assert "Linked from outside" not in titles and "A sound story" in titles
+
+
+def test_control_characters_and_noncharacters_are_taken_out():
+    result = parse_file("a.txt", "Bell\x07 next\u0085line \ufffe\U0010ffff end\u0081\n".encode())
+    text = result.body.text
+    assert text.startswith("Bell next") and text.endswith(" end")
+    assert not [c for c in text if c < " " or "\x7f" <= c <= "\x9f" or c in "\ufffe\U0010ffff"]
