@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from digest.config import Config
+from digest.errors import DigestError
 from digest.index import index
 from digest.join import join
 from digest.load import FileResult, load, read_file
@@ -85,19 +86,40 @@ def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reade
     return Checked(loaded, joined, site)
 
 
-def build(config: Config) -> Built:
-    """Build the site from ``config.content`` into ``config.output``."""
+class StrictRefusal(DigestError):
+    """A strict build found errors in the content and wrote nothing."""
+
+    exit_code = 1
+
+    def __init__(self, checked: Checked) -> None:
+        super().__init__("--strict: not writing the site while the content has errors")
+        self.checked = checked
+
+
+def build(config: Config, *, strict: bool = False) -> Built:
+    """Build the site from ``config.content`` into ``config.output``.
+
+    Everything sound is built; with ``strict``, nothing is written if the content has errors.
+    """
     check_output(config.output, [config.content, config.root, config.templates, config.static])
     timings = Timings()
-    rendered = produce(config, timings)
-    stats = timings.run("write", lambda: write_site(config.output, rendered.files, config.static))
-    return Built(rendered.checked, len(rendered.files), stats, timings)
+    checked = check(config, timings)
+    if strict and any(d.severity == "error" for d in checked.diagnostics):
+        raise StrictRefusal(checked)
+    files = pages_of(checked, config, timings)
+    stats = timings.run("write", lambda: write_site(config.output, files, config.static))
+    return Built(checked, len(files), stats, timings)
 
 
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
             render_pages: Renderer = render) -> Rendered:
     """Read, join, index, plan and render the site into memory; write nothing."""
     checked = check(config, timings, drafts=drafts, read=read)
+    return Rendered(checked, pages_of(checked, config, timings, render_pages))
+
+
+def pages_of(checked: Checked, config: Config, timings: Timings, render_pages: Renderer = render
+             ) -> list[tuple[str, bytes]]:
+    """Plan and render every page of a checked site."""
     pages: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
-    files = timings.run("render", lambda: list(render_pages(pages, config)))
-    return Rendered(checked, files)
+    return timings.run("render", lambda: list(render_pages(pages, config)))

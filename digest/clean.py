@@ -13,7 +13,10 @@ import ftfy
 # replacement character. ftfy costs ~1 ms a body, so only text showing one of them
 # goes through it; clean text is left as it is either way.
 _MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00d0\u00d1\u00ef\u0080-\u009f\ufffd]")
-_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
+# Controls (C0 but tab and newlines, DEL, C1) and noncharacters: browsers flag them as errors.
+_NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+_CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
+                      f"{_NONCHARACTERS}]")
 _SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TextIO
 
 from digest import __version__
-from digest.build import Checked, Timings, build, check
+from digest.build import Checked, StrictRefusal, Timings, build, check
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import DigestError
 from digest.model import Diagnostic
@@ -64,18 +65,24 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, parents=[site])
     common.add_argument("--report", type=Path, metavar="FILE",
                         help="write the join report and every diagnostic as JSON to FILE")
-    common.add_argument("--strict", action="store_true",
-                        help="treat content errors as fatal (build writes nothing)")
 
     b = commands.add_parser("build", parents=[common], help="build the site into the output folder",
                             description="Build the site into the output folder (default _site/). "
                             "The new site replaces the old one only when the build succeeds.")
     b.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: _site)")
+    b.add_argument("--strict", action="store_true",
+                   help="write nothing if the content has errors (exit status 1)")
     b.set_defaults(run=run_build)
 
     c = commands.add_parser("check", parents=[common], help="report every problem, write nothing",
                             description="Load, join and index the content and report every "
-                            "diagnostic without writing anything.")
+                            "diagnostic, one a line as path:line:col: severity code: message "
+                            "(hint), then a count. Writes nothing. Exit status 0 when there "
+                            "are no errors, 1 when there are.",
+                            epilog="The codes are listed in docs/validation.md.")
+    c.add_argument("--strict", action="store_true", help="count warnings as errors")
+    c.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default) or json for scripts, on standard output")
     c.set_defaults(run=run_check, output=None)
 
     s = commands.add_parser("serve", parents=[site], help="preview the site with live reload",
@@ -109,16 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace, config: Config) -> int:
-    if args.strict:
-        checked = check(config, Timings())
-        if _print_diagnostics(config, checked.diagnostics, args.verbose):
-            print("digest: --strict: not writing the site while there are errors", file=sys.stderr)
-            _maybe_report(args, checked)
-            return EXIT_CONTENT_ERRORS
-    built = build(config)
+    try:
+        built = build(config, strict=args.strict)
+    except StrictRefusal as refusal:
+        _maybe_report(args, refusal.checked)
+        _print_diagnostics(config, refusal.checked.diagnostics, args.verbose)
+        print(f"digest: {refusal} ({count_line(refusal.checked.diagnostics)})", file=sys.stderr)
+        return refusal.exit_code
     _maybe_report(args, built.checked)
-    if not args.strict:
-        _print_diagnostics(config, built.checked.diagnostics, args.verbose)
+    _print_diagnostics(config, built.checked.diagnostics, args.verbose)
     print("\n".join(summary(built)))
     print(f"Output: {config.output}")
     return EXIT_OK
@@ -127,20 +133,32 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
 def run_check(args: argparse.Namespace, config: Config) -> int:
     checked = check(config, Timings())
     _maybe_report(args, checked)
-    errors = _print_diagnostics(config, checked.diagnostics, True, stream=sys.stdout)
-    warnings = sum(d.severity == "warning" for d in checked.diagnostics)
-    print(f"{len(checked.site.order)} articles checked: {count_line(checked.diagnostics)}")
+    diagnostics = _in_order(checked.diagnostics)
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = sum(d.severity == "warning" for d in diagnostics)
+    if args.format == "json":
+        shown = [{**asdict(d), "path": shown_path(config, d.path)} for d in diagnostics]
+        print(json.dumps({"articles": len(checked.site.order), "errors": errors,
+                          "warnings": warnings, "diagnostics": shown},
+                         indent=2, ensure_ascii=False))
+    else:
+        _print_diagnostics(config, diagnostics, True, stream=sys.stdout)
+        articles = len(checked.site.order)
+        print(f"{articles} article{'s' if articles != 1 else ''} checked: {count_line(diagnostics)}")
     return EXIT_CONTENT_ERRORS if errors or (args.strict and warnings) else EXIT_OK
 
 
 def _print_diagnostics(config: Config, diagnostics: tuple[Diagnostic, ...], verbose: bool,
-                       stream: TextIO | None = None) -> int:
-    """Print diagnostics (notes only when verbose); return how many are errors."""
-    for diagnostic in diagnostics:
+                       stream: TextIO | None = None) -> None:
+    """Print diagnostics in file order; notes only when verbose."""
+    for diagnostic in _in_order(diagnostics):
         if verbose or diagnostic.severity != "info":
             print(replace(diagnostic, path=shown_path(config, diagnostic.path)),
                   file=stream or sys.stderr)
-    return sum(d.severity == "error" for d in diagnostics)
+
+
+def _in_order(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
+    return tuple(sorted(diagnostics, key=lambda d: (d.path, d.line, d.col)))
 
 
 def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:

@@ -9,19 +9,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import frontmatter
 import yaml
 
 from digest.clean import clean_markdown, clean_paragraphs
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
 from digest.records import parse_datetime, parse_record
+from digest.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 RECORD_SUFFIXES = {".yaml", ".yml"}
-_FRONT = frontmatter.YAMLHandler()
+_OPEN = re.compile(r"\A-{3,}[ \t]*\n")
+_CLOSE = re.compile(r"^-{3,}[ \t]*(?:\n|\Z)", re.MULTILINE)
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_YAML_ADVICE = {
+    yaml.YAMLError: ("D108", "fix the YAML syntax; quote text that contains ': ' or ' #'"),
+    BadValue: ("D108", "correct the value, or quote it to keep it as text"),
+    YamlLimit: ("D111", "remove the anchors &name and aliases *name, and flatten the data"),
+}
 _DATELINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|\Z)")
-_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -118,71 +126,115 @@ def parse_file(rel: str, raw: bytes) -> FileResult:
         return FileResult(skipped=True, diagnostics=(Diagnostic(
             rel, 0, "info", "D103", f"not a content file ({suffix}); skipped",
             "content is .txt, .md, .yaml or .yml"),))
-    text, problem = decode(rel, raw)
+    text, notes = decode(rel, raw)
     if text is None:
-        return FileResult(diagnostics=(problem,) if problem else (), skipped=True)
-    notes = (problem,) if problem else ()
+        return FileResult(diagnostics=notes, skipped=True)
     if not text.strip():
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
             rel, 0, "warning", "D105", "the file is empty; skipped", "add content or delete it")))
-    if suffix in RECORD_SUFFIXES and not _FRONT.detect(text):
-        record, found = _parse_yaml(rel, text, 1)
+    split = split_front_matter(text)
+    if suffix in RECORD_SUFFIXES and (split is None or not split[1].strip()):
+        # A record file is YAML as a whole; a leading --- is just YAML's document marker.
+        head, first_line = (split[0], 2) if split else (text, 1)
+        record, found = _parse_yaml(rel, head, first_line)
         return FileResult(record=record, diagnostics=(*notes, *found))
-    if not _FRONT.detect(text):
+    if not _OPEN.match(text):
         return FileResult(body=make_body(rel, 1, text, suffix), diagnostics=notes)
-    return _parse_front_matter(rel, text, suffix, notes)
-
-
-def decode(rel: str, raw: bytes) -> tuple[str | None, Diagnostic | None]:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252 as a fallback."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), None
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in raw[:8192] and raw.count(b"\x00") > len(raw) // 100:
-        return None, Diagnostic(rel, 0, "warning", "D103", "a binary file; skipped",
-                                "keep only text content in content/")
-    try:
-        return raw.decode("utf-8-sig").replace("\x00", ""), None
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        text = raw.decode("cp1252", errors="replace").replace("\x00", "")
-        return text, Diagnostic(rel, line, "warning", "D106",
-                                "not UTF-8; read as Windows-1252 (cp1252)",
-                                "save the file as UTF-8")
-
-
-def _parse_front_matter(rel: str, text: str, suffix: str, notes: tuple[Diagnostic, ...]
-                        ) -> FileResult:
-    try:
-        head, rest = _FRONT.split(text)
-    except ValueError:
+    if split is None:
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
             rel, 1, "error", "D107", "the front matter opened with --- never closes; skipped",
             "end the metadata with a line holding only ---")))
-    # ``head`` starts with the newline that ends the opening ``---``: its first line is line 1.
-    record, found = _parse_yaml(rel, head, 1)
+    head, rest = split
+    record, found = _parse_yaml(rel, head, 2)
+    if record is None:  # its body would only be reported again, as a body without a record
+        return FileResult(skipped=True, diagnostics=(*notes, *found))
     body = None
     if rest.strip():
         body_line = text.count("\n", 0, len(text) - len(rest.lstrip())) + 1
-        body = make_body(rel, body_line, rest, suffix if suffix != ".yaml" else ".txt")
+        body = make_body(rel, body_line, rest, ".txt" if suffix in RECORD_SUFFIXES else suffix)
     return FileResult(record=record, body=body, diagnostics=(*notes, *found))
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """Split text opening with a --- line into (YAML, rest); None if there is none or it never closes."""
+    opening = _OPEN.match(text)
+    if not opening:
+        return None
+    closing = _CLOSE.search(text, opening.end())
+    if not closing:
+        return None
+    return text[opening.end():closing.start()], text[closing.end():]
+
+
+def decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16/32 with BOM, or cp1252 as a fallback.
+
+    Line ends become \\n, and NUL bytes are taken out. Returns None as text for a binary file.
+    """
+    text, notes = _decode(rel, raw)
+    if text is None:
+        return None, notes
+    if "\x00" in text:
+        notes += (Diagnostic(rel, text.count("\n", 0, text.index("\x00")) + 1, "warning", "D109",
+                             f"{text.count(chr(0))} NUL bytes removed",
+                             "the file is damaged or not text; re-save it as UTF-8 text"),)
+        text = text.replace("\x00", "")
+    if _looks_binary(text):
+        return None, (Diagnostic(rel, 0, "warning", "D103", "a binary file, not text; skipped",
+                                 "keep only text content in content/"),)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), notes
+
+
+def _decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec), ()
+            except UnicodeDecodeError as exc:
+                return None, (Diagnostic(rel, 0, "error", "D106", f"the file starts with a "
+                                         f"{codec.upper()} byte-order mark but is not {codec.upper()}"
+                                         f" ({exc.reason}); skipped", "save the file as UTF-8"),)
+    if b"\x00" in raw[:8192] and raw.count(b"\x00") > len(raw) // 100:
+        return None, (Diagnostic(rel, 0, "warning", "D103", "a binary file, not text; skipped",
+                                 "keep only text content in content/"),)
+    try:
+        return raw.decode("utf-8"), ()
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return raw.decode("cp1252", errors="replace"), (Diagnostic(
+            rel, line, "warning", "D106",
+            f"not UTF-8 (byte 0x{raw[exc.start]:02X} here); the whole file is read as "
+            "Windows-1252 (cp1252), which also reads Latin-1 (ISO 8859-1) text",
+            "save the file as UTF-8; check its accented letters and quotes", col),)
+
+
+def _looks_binary(text: str) -> bool:
+    """Tell text from binary that got past the NUL test: many control or undecodable characters."""
+    sample = text[:8192]
+    bad = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
+    return bad > max(8, len(sample) // 20)
 
 
 def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, list[Diagnostic]]:
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        parsed = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + mark.line if mark else first_line
-        col = mark.column + 1 if mark else 0
+        col = mark.column + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Diagnostic(rel, line, "error", "D108", f"invalid YAML: {problem}",
-                                 "fix the YAML syntax (quote text containing ':' or '#')", col)]
-    key_lines = {m.group(1): first_line + text.count("\n", 0, m.start())
-                 for m in _KEY_LINE.finditer(text)}
-    return parse_record(data, rel, first_line, key_lines)
+        context, where = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and where:
+            problem += f", {context} at line {first_line + where.line}"
+        code, hint = _YAML_ADVICE.get(type(exc), _YAML_ADVICE[yaml.YAMLError])
+        return None, [Diagnostic(rel, line, "error", code, f"invalid YAML: {problem}", hint, col)]
+    found = [Diagnostic(rel, first_line + line, "warning", "D110",
+                        f"nested more than {MAX_DEPTH} levels deep; the part below is ignored",
+                        "flatten the data") for line in parsed.too_deep]
+    key_lines = {key: first_line + line for key, line in parsed.key_lines.items()}
+    record, more = parse_record(parsed.data, rel, first_line, key_lines)
+    return record, found + more
 
 
 def make_body(rel: str, line: int, text: str, suffix: str) -> Body:

@@ -28,7 +28,8 @@ class Diagnostic:
     col: int = 1
 
     def __str__(self) -> str:
-        place = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        # Whole-file problems (line 0) point at the file's start, so every line reads alike.
+        place = f"{self.path}:{self.line}:{self.col}" if self.line else f"{self.path}:1:1"
         text = f"{place}: {self.severity} {self.code}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 

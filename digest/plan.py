@@ -17,6 +17,7 @@ from digest.index import provider_key, term_key
 from digest.model import Article, Body, Image, Page, Site, Term
 
 SLUG_LENGTH = 80
+SLUG_BYTES = 160
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def slugify(text: str) -> str:
     slug = re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")
     if len(slug) > SLUG_LENGTH:
         slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0]
-    return slug
+    # File names are limited to 255 bytes, and 80 letters of some scripts take 320.
+    return slug.encode()[:SLUG_BYTES].decode("utf-8", "ignore").strip("-")
 
 
 def _article_folder(article: Article) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -48,7 +49,7 @@ class FieldReader:
         value = data.get(key)
         if value is None or (isinstance(value, int) and not isinstance(value, bool)):
             return value
-        self.warn(key, "D211", f"{key} should be a whole number, not {value!r:.40}; ignored",
+        self.warn(key, "D211", f"{key} should be a whole number, not {_show(value)}; ignored",
                   f"write {key}: 42 or remove it")
         return None
 
@@ -56,7 +57,7 @@ class FieldReader:
         value = data.get(key)
         if value is None or isinstance(value, bool):
             return value
-        self.warn(key, "D212", f"{key} should be true or false, not {value!r:.40}; ignored",
+        self.warn(key, "D212", f"{key} should be true or false, not {_show(value)}; ignored",
                   f"write {key}: true or {key}: false")
         return None
 
@@ -68,8 +69,13 @@ class FieldReader:
             return None
         parsed = parse_datetime(value)
         if parsed is None:
-            self.warn(key, "D221", f"{key} {value!r:.60} is not a date; ignored",
+            self.warn(key, "D221", f"{key} {_show(value)} is not a date; ignored",
                       "use ISO 8601, e.g. 2020-06-12T19:19:00Z")
+        elif parsed > datetime.now(UTC):
+            # Published anyway: feeds' clocks and time zones are often off, and the editor
+            # who dated it on purpose can use draft: true to hold it back.
+            self.warn(key, "D222", f"{key} {parsed:%Y-%m-%dT%H:%M:%SZ} is in the future; "
+                      "published anyway, listed first", "correct the date, or add draft: true")
         return parsed
 
     def url(self, data: Mapping[str, object], key: str) -> str | None:
@@ -78,7 +84,7 @@ class FieldReader:
             return None
         url = safe_url(value)
         if url is None:
-            self.warn(key, "D230", f"{key} {str(value)!r:.60} is not an absolute http(s) URL; "
+            self.warn(key, "D230", f"{key} {_show(value)} is not an absolute http(s) URL; "
                       "it is not linked", "use a full https://... address")
         return url
 
@@ -136,7 +142,10 @@ def parse_datetime(value: object) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00, before the first representable moment
+        return None
 
 
 def _provider(reader: FieldReader, value: object) -> Provider | None:
@@ -225,4 +234,11 @@ def _kind(value: object) -> str:
         return "a list"
     if isinstance(value, Mapping):
         return "a mapping"
-    return f"a {type(value).__name__} ({str(value)!r:.30})"
+    return f"a {type(value).__name__} ({_show(value)})"
+
+
+def _show(value: object) -> str:
+    """Quote a value briefly, without ever formatting the whole of a large structure."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 2, 40, 40
+    return short.repr(value)

@@ -35,6 +35,9 @@ def check_output(output: Path, protected: Iterable[Path]) -> None:
         if out == folder or folder.is_relative_to(out):
             raise OutputError(f"the output folder {out} would replace {folder}; "
                               "choose a separate folder such as _site")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"the output path {out} is a file, not a folder; "
+                          "remove it or choose another output folder")
 
 
 @contextmanager
@@ -139,7 +142,15 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_leftovers(output: Path) -> None:
-    """Delete temporary folders left by a build that was killed."""
+    """Delete temporary folders left by a build that was killed.
+
+    A build killed between the two renames of ``_swap``'s fallback leaves the old site aside
+    and none in place: that old site is put back first.
+    """
+    if not output.exists():
+        for aside in sorted(output.parent.glob(f"{TEMP_PREFIX}{output.name}-old-*")):
+            aside.rename(output)
+            break
     for leftover in output.parent.glob(f"{TEMP_PREFIX}{output.name}-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)

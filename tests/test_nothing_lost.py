@@ -1,0 +1,152 @@
+"""Nothing is lost: killed builds, parallel builds, and output folders that would replace sources."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, record
+
+from digest.build import build
+from digest.cli import main
+from digest.write import TEMP_PREFIX, site_lock
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every path under ``folder`` with its bytes (None for folders)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+            for p in sorted(folder.rglob("*"))}
+
+
+def many_articles(count: int, version: str) -> dict[str, str]:
+    return {f"a{i:04}.txt": record(title=f"Story {i} {version}", url=f"https://example.com/{i}",
+                                   topics=(f"Topic {i % 40}",), date=f"2020-06-{1 + i % 28:02}T10:00:00Z")
+            + f"Paragraph one of story {i}, {version}.\nParagraph two.\n" for i in range(count)}
+
+
+def command(config, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "digest", "build", "--content", str(config.content),
+            "--output", str(config.output), "--base-url", config.base_url, *extra]
+
+
+def leftovers(config) -> list[str]:
+    return sorted(p.name for p in config.output.parent.glob(f"{TEMP_PREFIX}*") if p.is_dir())
+
+
+def _wait_for_staged(config, process: subprocess.Popen, count: int) -> None:
+    """Return once a staging folder holds ``count`` files, or the build has ended."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        staged = sum(len(files) for folder in config.output.parent.glob(f"{TEMP_PREFIX}*")
+                     if folder.is_dir() for _, _, files in os.walk(folder))
+        if staged >= count:
+            return
+        time.sleep(0.001)
+
+
+def test_a_killed_build_leaves_the_previous_site_whole(make_site, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    config = make_site(many_articles(300, "second"))  # every page differs from "first"
+    start = time.perf_counter()
+    subprocess.run(command(config), check=True, capture_output=True, env=env, cwd=tmp_path)
+    duration = time.perf_counter() - start
+    second = tree(config.output)
+    build(make_site(many_articles(300, "first")))
+    good = tree(config.output)
+    assert good != second
+    make_site(many_articles(300, "second"))
+
+    killed_while_writing = 0
+    # Kill once while reading, then at ever later points of the writing, found by watching
+    # the staging folder fill up, so the test does not depend on the machine's speed.
+    for files_written in (None, 1, 100, 300, 500, 700, 900):
+        process = subprocess.Popen(command(config), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
+        if files_written is None:
+            time.sleep(duration * 0.1)
+        else:
+            _wait_for_staged(config, process, files_written)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = tree(config.output)
+        if now == second:  # killed after the swap, or not killed: the new site, whole
+            break
+        assert process.returncode == -signal.SIGKILL
+        assert now == good, f"killed after {files_written} staged files, _site/ is neither site"
+        killed_while_writing += files_written is not None and bool(leftovers(config))
+    assert killed_while_writing, "no kill landed while the build was writing"
+    subprocess.run(command(config), check=True, capture_output=True, env=env, cwd=tmp_path)
+    assert tree(config.output) == second
+    assert leftovers(config) == []
+
+
+def test_a_build_refuses_while_another_holds_the_lock(make_site, tmp_path, capsys):
+    config = make_site({"a.txt": record() + "Body.\n"})
+    build(config)
+    before = tree(config.output)
+    (config.content / "b.txt").write_text(record(title="Second", url="https://example.com/b"))
+    with site_lock(config.output):
+        status = main(["build", "--content", str(config.content), "--output", str(config.output)])
+    assert status == 2
+    assert "another build is writing" in capsys.readouterr().err
+    assert tree(config.output) == before
+
+
+def test_two_builds_at_once_leave_a_whole_site(make_site, tmp_path):
+    config = make_site(many_articles(150, "first"))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    runs = [subprocess.Popen(command(config), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=env, cwd=tmp_path, text=True) for _ in range(2)]
+    results = [(p.wait(), p.stderr.read()) for p in runs]
+    for p in runs:
+        p.stderr.close()
+    assert 0 in [code for code, _ in results]
+    for code, err in results:
+        assert code == 0 or (code == 2 and "another build is writing" in err), err
+    built = tree(config.output)
+    build(config)
+    assert tree(config.output) == built
+    assert leftovers(config) == []
+
+
+@pytest.mark.parametrize("where", ["content", ".", "..", "templates"])
+def test_output_may_not_replace_sources(make_site, tmp_path, capsys, monkeypatch, where):
+    config = make_site({"a.txt": record() + "Body.\n"})
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "digest.toml").write_text('title = "T"\n')
+    before = tree(tmp_path)
+    status = main(["build", "--output", where])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "would replace" in err and "choose a separate folder" in err
+    assert tree(tmp_path) == before
+    assert config.content.is_dir()
+
+
+def test_output_that_is_a_file_is_refused(make_site, capsys):
+    config = make_site({"a.txt": record() + "Body.\n"})
+    config.output.write_text("not a folder")
+    status = main(["build", "--content", str(config.content), "--output", str(config.output)])
+    assert status == 2 and "is a file, not a folder" in capsys.readouterr().err
+    assert config.output.read_text() == "not a folder"
+
+
+def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
+    hostile = {
+        "a.txt": record(title="../../../../escape", topics=("../..", "/etc", "..")) + "Body.\n",
+        "b.txt": record(title="/absolute/path", url="https://example.com/b",
+                        provider="../../providers", topics=(".",)) + "Body.\n",
+        "c.yaml": "title: '..'\nbody: ../../../outside.txt\n",
+    }
+    config = make_site(hostile)
+    outside = {k: v for k, v in tree(tmp_path).items() if not k.startswith("_site")}
+    build(config)
+    after = {k: v for k, v in tree(tmp_path).items() if not k.startswith("_site")}
+    new = set(after) - set(outside)
+    assert new <= {f"{TEMP_PREFIX}_site.lock"}
+    assert {k: v for k, v in after.items() if k in outside} == outside
