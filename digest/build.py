@@ -1,4 +1,4 @@
-"""Run the pipeline: load, join, index, plan, render, write, one timed stage a line."""
+"""Run the pipeline: load, join, index, plan, render, search, write, one timed stage a line."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from digest.load import load
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import plan
 from digest.render import render
+from digest.search import search_index
 from digest.write import WriteStats, check_output, write_site
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Built:
     pages: int
     stats: WriteStats
     timings: Timings
+    search: bool = True
+    """Whether the search index was built."""
 
 
 def check(config: Config, timings: Timings, *, drafts: bool = False) -> Checked:
@@ -78,5 +81,7 @@ def build(config: Config) -> Built:
     checked = check(config, timings)
     pages: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
     rendered = timings.run("render", lambda: list(render(pages, config)))
+    if config.search:
+        rendered += timings.run("search", lambda: search_index(rendered))
     stats = timings.run("write", lambda: write_site(config.output, rendered, config.static))
-    return Built(checked, len(pages), stats, timings)
+    return Built(checked, len(pages), stats, timings, search=config.search)
