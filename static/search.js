@@ -12,6 +12,11 @@
     autofocus: true,
     translations: { placeholder: "Search articles" }
   });
+  // Pagefind's input carries only a title; the page's visible heading is its label.
+  var input = document.querySelector("#search input");
+  if (input) {
+    input.setAttribute("aria-labelledby", "search-heading");
+  }
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) {
     ui.triggerSearch(query);

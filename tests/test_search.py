@@ -37,7 +37,7 @@ def test_the_cli_names_the_problem_and_the_switch(make_site, monkeypatch, capsys
     make_site({"a.txt": "Some body text."})
     (tmp_path / "digest.toml").write_text('base_url = "https://example.org/"\n')
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
     assert main(["build"]) == 2
     err = capsys.readouterr().err
     assert "cannot build the search index" in err and "search = false" in err
