@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(TEST_STAMP): $(STAMP) pyproject.toml
+$(TEST_STAMP): $(STAMP) pyproject.toml $(wildcard package.json)
 	$(BIN)/pip install --quiet -e '.[test]'
+	if [ -f package.json ]; then npm ci --no-audit --no-fund --ignore-scripts; fi
 	touch $@
 
 build: $(STAMP)  ## Build content/ into _site/

@@ -1,4 +1,4 @@
-"""Run the pipeline: load, join, index, plan, render, write, one timed stage a line."""
+"""Run the pipeline: load, join, index, plan, render, search, write, one timed stage a line."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from digest.load import FileResult, load, read_file
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import plan
 from digest.render import render
+from digest.search import search_index
 from digest.write import WriteStats, check_output, write_site
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ class Built:
     pages: int
     stats: WriteStats
     timings: Timings
+    search: bool = True
+    """Whether the search index was built."""
 
 
 def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file
@@ -107,8 +110,11 @@ def build(config: Config, *, strict: bool = False) -> Built:
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
     files = pages_of(checked, config, timings)
+    pages = len(files)
+    if config.search:
+        files += timings.run("search", lambda: search_index(files))
     stats = timings.run("write", lambda: write_site(config.output, files, config.static))
-    return Built(checked, len(files), stats, timings)
+    return Built(checked, pages, stats, timings, search=config.search)
 
 
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,

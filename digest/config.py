@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -30,6 +31,12 @@ class Config:
     """Hide articles whose upstream ``published`` field is false."""
     max_file_size: int = 5_000_000
     """Files larger than this many bytes are skipped and reported."""
+    feed_entries: int = 20
+    """Entries in each Atom feed (the whole digest's, each topic's and each provider's), newest first."""
+    search: bool = True
+    """Build the Pagefind search index and page; false skips search and the build says so."""
+    cname: str = ""
+    """Custom domain for GitHub Pages, written to a ``CNAME`` file (e.g. ``news.example.org``)."""
     root: Path = Path(".")
     """Folder that relative paths are resolved against: the config file's folder."""
 
@@ -48,6 +55,7 @@ class Config:
 
 
 _PATH_KEYS = {"content", "output", "templates", "static"}
+_HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 
 def load_config(path: Path | None, overrides: dict[str, object] | None = None) -> Config:
@@ -82,6 +90,10 @@ def _read_toml(path: Path) -> dict[str, object]:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
         values[key] = value
-    if "page_size" in values and int(values["page_size"]) < 1:  # type: ignore[call-overload]
-        raise ConfigError(f"{path}: page_size must be at least 1")
+    for key in ("page_size", "feed_entries"):
+        if key in values and int(values[key]) < 1:  # type: ignore[call-overload]
+            raise ConfigError(f"{path}: {key} must be at least 1")
+    if "cname" in values and not _HOSTNAME.fullmatch(str(values["cname"])):
+        raise ConfigError(f"{path}: cname must be a bare domain such as news.example.org, "
+                          f"not {values['cname']!r}")
     return values

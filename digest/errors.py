@@ -25,3 +25,7 @@ class TemplateProblem(DigestError):
 
 class OutputError(DigestError):
     """The output folder cannot be written safely."""
+
+
+class SearchError(DigestError):
+    """The search index cannot be made."""

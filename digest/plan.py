@@ -6,9 +6,10 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from digest.clean import normalise_url
 from digest.config import Config
@@ -18,6 +19,9 @@ from digest.model import Article, Body, Image, Page, Site, Term
 
 SLUG_LENGTH = 80
 SLUG_BYTES = 160
+SEARCH_PATH = "search/index.html"
+WORDS_PER_MINUTE = 230
+_HOST = re.compile(r"[a-z0-9.-]+")
 
 
 @dataclass(frozen=True)
@@ -76,21 +80,61 @@ class Urls:
 
 def plan(site: Site, config: Config) -> list[Page]:
     """Return every page of the site, with its path, template and context."""
+    from digest.feeds import FeedLinks, feed_pages, site_pages  # feeds plans from this module's URLs
+
     urls = assign_urls(site)
     cards = {aid: card(site.articles[aid], urls) for aid in site.order}
+    feeds = FeedLinks(site, urls, config)
     pages: list[Page] = []
-    pages += listing_pages("index.html", "home.html", "Latest", site.order, cards, config)
-    for aid in site.order:
-        pages.append(article_page(site.articles[aid], cards[aid], site, urls))
-    pages += term_pages(site.topics, urls.topics, "topic", cards, config)
-    pages += term_pages(site.providers, urls.providers, "provider", cards, config)
+    pages += listing_pages("index.html", "home.html", "Latest", site.order, cards, config,
+                           feeds=feeds.site)
+    for n, aid in enumerate(site.order):
+        newer = cards[site.order[n - 1]] if n > 0 else None
+        older = cards[site.order[n + 1]] if n + 1 < len(site.order) else None
+        pages.append(article_page(site.articles[aid], cards[aid], site, urls, config,
+                                  neighbours=(newer, older), feeds=feeds.of_article(aid)))
+    pages += term_pages(site.topics, urls.topics, "topic", cards, config, feeds.topic)
+    pages += term_pages(site.providers, urls.providers, "provider", cards, config, feeds.provider)
     pages.append(Page("topics/index.html", "terms.html", terms_context(
-        "Topics", "topic", site.topics, urls.topics)))
+        "Topics", "topic", site.topics, urls.topics, feeds.site)))
     pages.append(Page("providers/index.html", "terms.html", terms_context(
-        "Sources", "provider", site.providers, urls.providers)))
-    pages.append(Page("404.html", "404.html", {"title": "Page not found"}))
+        "Sources", "provider", site.providers, urls.providers, feeds.site)))
+    if config.search:
+        pages.append(Page(SEARCH_PATH, "search.html", {
+            "title": "Search", **common(feeds.site, (), None, noindex=True)}))
+    pages.append(Page("404.html", "404.html", {
+        "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
+    pages += feed_pages(site, urls, config)
+    pages += site_pages(pages, config)
     check_collisions(pages)
     return pages
+
+
+def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
+           *, noindex: bool = False) -> dict[str, object]:
+    """Return what every HTML page's context holds: feeds, image hosts, date, indexing."""
+    return {"feeds": feeds, "image_hosts": image_hosts(images), "updated": updated,
+            "noindex": noindex}
+
+
+def image_hosts(images: Iterable[Image | None]) -> tuple[str, ...]:
+    """Return the origins the images come from, for the page's Content-Security-Policy."""
+    hosts: set[str] = set()
+    for image in images:
+        if image is None:
+            continue
+        parts = urlsplit(image.url)
+        host = (parts.hostname or "").lower()
+        # Only plain host names: anything else could smuggle a directive into the policy.
+        if _HOST.fullmatch(host):
+            port = f":{parts.port}" if parts.port else ""
+            hosts.add(f"{parts.scheme.lower()}://{host}{port}")
+    return tuple(sorted(hosts))
+
+
+def absolute_url(config: Config, path: str) -> str:
+    """Return the absolute URL a page is published at, as feeds and search engines see it."""
+    return config.base_url + path.removesuffix("index.html")
 
 
 def assign_urls(site: Site) -> Urls:
@@ -153,14 +197,50 @@ def card(article: Article, urls: Urls) -> Card:
     )
 
 
-def article_page(article: Article, view: Card, site: Site, urls: Urls) -> Page:
-    """Plan the page of one article."""
+def article_page(article: Article, view: Card, site: Site, urls: Urls, config: Config, *,
+                 neighbours: tuple[Card | None, Card | None] = (None, None),
+                 feeds: tuple[Link, ...] = ()) -> Page:
+    """Plan the page of one article: its story, related coverage, neighbours and metadata."""
     related = tuple(_related(item, site, urls) for item in article.record.related)
     body: Body | None = article.body
+    newer, older = neighbours
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
         "description": view.excerpt,
+        "reading_minutes": reading_minutes(body) if body else None,
+        "newer": Link(newer.title, newer.url) if newer else None,
+        "older": Link(older.title, older.url) if older else None,
+        "structured": structured_data(view, config),
+        **common(feeds, [view.image], view.published),
     })
+
+
+def reading_minutes(body: Body) -> int:
+    """Estimate the minutes a reader needs for a body, at least one."""
+    return max(1, round(len(body.text.split()) / WORDS_PER_MINUTE))
+
+
+def structured_data(view: Card, config: Config) -> dict[str, object]:
+    """Return the schema.org NewsArticle of an article page, for search engines (JSON-LD)."""
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": view.title,
+        "url": absolute_url(config, view.url),
+        "mainEntityOfPage": absolute_url(config, view.url),
+    }
+    if view.excerpt:
+        data["description"] = view.excerpt
+    if view.published:
+        data["datePublished"] = f"{view.published:%Y-%m-%dT%H:%M:%SZ}"
+    if view.image:
+        data["image"] = [view.image.url]
+    if view.provider:
+        data["publisher"] = {"@type": "Organization", "name": view.provider.text}
+        data["author"] = {"@type": "Organization", "name": view.provider.text}
+    if view.original:
+        data["isBasedOn"] = view.original
+    return data
 
 
 def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-untyped-def]
@@ -176,7 +256,8 @@ def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-un
 
 
 def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...],
-                  cards: Mapping[str, Card], config: Config, **extra: object) -> Iterator[Page]:
+                  cards: Mapping[str, Card], config: Config, *, feeds: tuple[Link, ...],
+                  **extra: object) -> Iterator[Page]:
     """Split a list of articles into pages: ``first``, then ``page/2/index.html``..."""
     folder = first.removesuffix("index.html")
     size = config.page_size
@@ -188,25 +269,29 @@ def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...],
     for n in range(1, count + 1):
         pager = Pager(n, count, path(n - 1) if n > 1 else None,
                       path(n + 1) if n < count else None)
-        chunk = ids[(n - 1) * size: n * size]
+        chunk = [cards[i] for i in ids[(n - 1) * size: n * size]]
         heading = title if n == 1 else f"{title} (page {n} of {count})"
+        dates = [c.published for c in chunk if c.published]
         yield Page(path(n), template, {
-            "title": heading, "articles": [cards[i] for i in chunk], "pager": pager, **extra})
+            "title": heading, "articles": chunk, "pager": pager, **extra,
+            **common(feeds, [c.image for c in chunk], max(dates, default=None))})
 
 
 def term_pages(terms: Mapping[str, Term], paths: Mapping[str, str], kind: str,
-               cards: Mapping[str, Card], config: Config) -> Iterator[Page]:
+               cards: Mapping[str, Card], config: Config,
+               feeds_of: Callable[[str], tuple[Link, ...]]) -> Iterator[Page]:
     """Plan the paginated list of each topic or provider."""
     for key, term in terms.items():
         yield from listing_pages(paths[key], "term.html", term.name, term.article_ids, cards,
-                                 config, kind=kind, term=term.name)
+                                 config, feeds=feeds_of(key), kind=kind, term=term.name)
 
 
-def terms_context(title: str, kind: str, terms: Mapping[str, Term], paths: Mapping[str, str]
-                  ) -> dict[str, object]:
+def terms_context(title: str, kind: str, terms: Mapping[str, Term], paths: Mapping[str, str],
+                  feeds: tuple[Link, ...]) -> dict[str, object]:
     """Build the context of the page listing every topic or provider with its count."""
     return {"title": title, "kind": kind,
-            "terms": [(Link(t.name, paths[k]), len(t.article_ids)) for k, t in terms.items()]}
+            "terms": [(Link(t.name, paths[k]), len(t.article_ids)) for k, t in terms.items()],
+            **common(feeds, (), None)}
 
 
 def check_collisions(pages: list[Page]) -> None:

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from digest.config import Config
 from digest.errors import TemplateProblem
 from digest.model import Page
+from digest.plan import absolute_url
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class SiteInfo:
     description: str
     base_url: str
     language: str
+    search: bool
+    """Whether the site has a search page (``search`` in the config)."""
 
 
 def _markdown() -> MarkdownIt:
@@ -46,10 +49,11 @@ def environment(config: Config) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     env.filters.update(rel=rel_url, date=human_date, isodate=iso_date, markdown=markdown)
     env.globals["site"] = SiteInfo(config.title, config.description, config.base_url,
-                                   config.language)
+                                   config.language, config.search)
     env.globals["base_path"] = urlsplit(config.base_url).path
     return env
 
@@ -67,7 +71,7 @@ def render(pages: Iterable[Page], config: Config) -> Iterator[tuple[str, bytes]]
 
 def render_page(template: jinja2.Template, page: Page, config: Config) -> str:
     """Render one page, turning template errors into a message with file and line."""
-    canonical = config.base_url + page.path.removesuffix("index.html")
+    canonical = absolute_url(config, page.path)
     try:
         return template.render(page.context, page_path=page.path, canonical=canonical)
     except jinja2.TemplateError as exc:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,11 +64,15 @@ def make_site(tmp_path: Path) -> SiteMaker:
                 path.write_bytes(data)
             else:
                 path.write_text(data, encoding="utf-8")
+        # The command line, run from this folder, reads this and so agrees with the Config below.
+        (tmp_path / "digest.toml").write_text(f"search = {str(settings.get('search', False)).lower()}\n")
         shutil.copytree(REPO / "templates", tmp_path / "templates", dirs_exist_ok=True)
         shutil.copytree(REPO / "static", tmp_path / "static", dirs_exist_ok=True)
         overrides = {"content": content, "output": tmp_path / "_site",
                      "templates": tmp_path / "templates", "static": tmp_path / "static",
-                     "base_url": "https://example.org/", **settings}
+                     "base_url": "https://example.org/",
+                     # Pagefind costs a second a build; the search tests turn it on.
+                     "search": False, **settings}
         return Config(root=tmp_path, **overrides).resolved()  # type: ignore[arg-type]
 
     return make
@@ -75,3 +82,41 @@ def make_site(tmp_path: Path) -> SiteMaker:
 def seed_site(make_site: SiteMaker) -> Config:
     """A site made of the five seed files, unchanged."""
     return make_site({p.name: p.read_bytes() for p in sorted(SEEDS.iterdir()) if p.is_file()})
+
+
+class SampleSite:
+    """The seed site, built once and served over HTTP on 127.0.0.1 under ``/repo/``."""
+
+    def __init__(self, output: Path, base_url: str) -> None:
+        self.output = output
+        self.base_url = base_url
+
+    def pages(self) -> list[Path]:
+        """Return every HTML page of the built site."""
+        return sorted(self.output.rglob("*.html"))
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite]:
+    """Build the seed content with the real templates and serve it under a base path."""
+    from digest.build import build
+
+    root = tmp_path_factory.mktemp("served")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/repo/"
+    config = Config(root=root, content=SEEDS, output=root / "repo", templates=REPO / "templates",
+                    static=REPO / "static", base_url=base_url).resolved()
+    build(config)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SampleSite(config.output, base_url)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass

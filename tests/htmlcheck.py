@@ -12,7 +12,10 @@ ALLOWED_TAGS = {
     "html", "head", "body", "meta", "title", "link", "header", "nav", "main", "footer", "section",
     "article", "figure", "div", "span", "p", "a", "img", "ul", "ol", "li", "h1", "h2", "h3", "h4",
     "h5", "h6", "time", "em", "strong", "code", "pre", "blockquote", "hr", "br",
+    "form", "label", "input", "button", "noscript",
 }
+SCRIPT_TYPES = {"application/ld+json"}
+"""Inline scripts allowed: data only. Code may only come from the site's own files."""
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data"}
 
 
@@ -27,7 +30,10 @@ def page_problems(data: bytes) -> list[str]:
     tree, errors = parse(data)
     problems = [f"parse error {e}" for e in errors]
     for element in tree.iter():  # type: ignore[attr-defined]
-        if element.tag not in ALLOWED_TAGS:
+        if element.tag == "script":
+            if element.get("type") not in SCRIPT_TYPES and not _own_script(element.get("src")):
+                problems.append(f"script {dict(element.attrib)!r}")
+        elif element.tag not in ALLOWED_TAGS:
             problems.append(f"element <{element.tag}>")
         for name, value in element.attrib.items():
             if name.lower().startswith("on"):
@@ -35,6 +41,10 @@ def page_problems(data: bytes) -> list[str]:
             if name in URL_ATTRIBUTES and not safe_link(value):
                 problems.append(f"unsafe {name}={value!r} on <{element.tag}>")
     return problems
+
+
+def _own_script(src: str | None) -> bool:
+    return bool(src) and urlsplit(src).scheme == "" and not src.startswith("//")
 
 
 def safe_link(value: str) -> bool:

@@ -7,9 +7,9 @@ import os
 import pytest
 from conftest import record
 
-from digest.build import build
+from digest.build import Timings, build, check
 from digest.errors import OutputError, TemplateProblem
-from digest.model import Page
+from digest.plan import plan
 from digest.render import render
 from digest.write import TEMP_PREFIX, check_output, write_site
 
@@ -25,18 +25,21 @@ def test_autoescape_keeps_markup_in_content_as_text(make_site):
     assert 'href="javascript:' not in html and 'href="https://ok.example/"' in html
 
 
+def rendered_site(config):
+    return dict(render(plan(check(config, Timings()).site, config), config))
+
+
 def test_links_are_relative_to_each_page(seed_site):
-    pages = [Page("index.html", "404.html", {"title": "t"}),
-             Page("a/b/index.html", "404.html", {"title": "t"})]
-    rendered = dict(render(pages, seed_site))
+    rendered = rendered_site(seed_site)
     assert 'href="static/style.css"' in rendered["index.html"].decode()
-    assert 'href="../../static/style.css"' in rendered["a/b/index.html"].decode()
+    article = next(path for path in rendered if path.startswith("articles/"))
+    assert article.count("/") == 4
+    assert 'href="../../../../static/style.css"' in rendered[article].decode()
 
 
 def test_404_links_start_from_the_base_path(make_site):
     config = make_site({}, base_url="https://example.org/repo/")
-    (_, html), = render([Page("404.html", "404.html", {"title": "t"})], config)
-    assert 'href="/repo/static/style.css"' in html.decode()
+    assert 'href="/repo/static/style.css"' in rendered_site(config)["404.html"].decode()
 
 
 def test_template_syntax_error_names_file_and_line(make_site):

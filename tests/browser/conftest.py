@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TextIO
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import REPO, SEEDS
 
@@ -25,6 +27,29 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 WAIT_MS = 10_000
 """Longest wait for the browser to show a change: generous, but bounded."""
+
+
+def wait_until(page: Page, expression: str, arg: object = None, timeout: int = WAIT_MS) -> None:
+    """Poll ``expression`` (a JS function of ``arg``) until it is true.
+
+    Playwright's wait_for_function evaluates a string, which the pages' Content-Security-Policy
+    rightly forbids; evaluate() goes through the DevTools protocol and is allowed.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not _evaluate(page, expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} ms waiting for: {expression}")
+        time.sleep(0.05)
+
+
+def _evaluate(page: Page, expression: str, arg: object) -> object:
+    """Evaluate, reading a page that is reloading itself as not there yet."""
+    try:
+        return page.evaluate(expression, arg)
+    except PlaywrightError as exc:
+        if "context was destroyed" in str(exc) or "navigat" in str(exc):
+            return False
+        raise
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import WAIT_MS
+from tests.browser.conftest import WAIT_MS, wait_until
 
 ARTICLE = "articles/2020/06/tech-tent-facial-recognition-faces-a-reckoning/"
 BODY = "000_d987c4a45951b739.txt"
@@ -15,8 +15,7 @@ def test_rewritten_body_shows_on_the_open_page(served, page):
     body = served.content / BODY
     added = "A paragraph written while the page was open."
     body.write_text(body.read_text(encoding="utf-8") + added + "\n", encoding="utf-8")
-    page.wait_for_function("text => document.body.innerText.includes(text)", arg=added,
-                           timeout=WAIT_MS)
+    wait_until(page, "text => document.body.innerText.includes(text)", added)
     # The page reloaded itself: the test's mark went with the old document.
     assert page.evaluate("window.openedByTest") is None
     assert page.url == served.url + ARTICLE
@@ -29,8 +28,7 @@ def test_stylesheet_change_applies_without_navigation(served, page):
     assert before != "rgb(1, 2, 3)"
     sheet = served.root / "static" / "style.css"
     sheet.write_text(sheet.read_text() + "\nbody { background-color: rgb(1, 2, 3) !important; }\n")
-    page.wait_for_function(
-        "getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'", timeout=WAIT_MS)
+    wait_until(page, "() => getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'")
     assert page.evaluate("window.openedByTest") is True
     assert page.locator('link[rel="stylesheet"]').count() == 1
 
@@ -63,7 +61,7 @@ def test_deleted_article_is_gone_from_its_url_and_the_home_page(page, served):
     assert page.get_by_text("Tech Tent: Facial recognition faces a reckoning").count() == 1
     (served.content / RECORD).unlink()
     (served.content / BODY).unlink()
-    page.wait_for_function("!document.body.innerText.includes('Tech Tent')", timeout=WAIT_MS)
+    wait_until(page, "() => !document.body.innerText.includes('Tech Tent')")
     response = page.goto(served.url + ARTICLE)
     assert response is not None and response.status == 404
     assert "Page not found" in page.locator("h1").inner_text()

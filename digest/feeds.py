@@ -1,0 +1,155 @@
+"""Plan the machine-readable pages: Atom feeds, the sitemap, robots.txt and CNAME."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from digest.config import Config
+from digest.index import provider_key, term_key
+from digest.model import Article, Page, Site
+from digest.plan import Link, Urls, absolute_url
+
+SITE_FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+SITEMAP_LIMIT = 50_000
+"""URLs the sitemap protocol allows in one file; more are split under a sitemap index."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One article as an Atom entry; every URL absolute."""
+
+    id: str
+    title: str
+    url: str
+    original: str | None
+    summary: str
+    published: datetime | None
+    updated: datetime
+    topics: tuple[str, ...]
+    author: str
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    """One page in the sitemap."""
+
+    loc: str
+    lastmod: datetime | None
+
+
+def feed_path(page_path: str) -> str:
+    """Return the path of the feed beside a listing page: ``topics/ai/feed.xml``."""
+    return page_path.removesuffix("index.html") + SITE_FEED
+
+
+class FeedLinks:
+    """The feeds each HTML page links to, by path: the digest's, its topics' and provider's."""
+
+    def __init__(self, site: Site, urls: Urls, config: Config) -> None:
+        self._site, self._urls = site, urls
+        self.site: tuple[Link, ...] = (Link(config.title, SITE_FEED),)
+
+    def topic(self, key: str) -> tuple[Link, ...]:
+        """Return the feeds of a topic page."""
+        return (*self.site, self._term_feed(self._site.topics[key].name, self._urls.topics[key]))
+
+    def provider(self, key: str) -> tuple[Link, ...]:
+        """Return the feeds of a provider page."""
+        return (*self.site,
+                self._term_feed(self._site.providers[key].name, self._urls.providers[key]))
+
+    def of_article(self, aid: str) -> tuple[Link, ...]:
+        """Return the feeds of an article page: the digest's, its provider's, its topics'."""
+        article = self._site.articles[aid]
+        links = list(self.site)
+        provider = provider_key(article)
+        if provider:
+            links.append(self._term_feed(article.record.provider.name,  # type: ignore[union-attr]
+                                         self._urls.providers[provider]))
+        links += [self._term_feed(t, self._urls.topics[term_key(t)]) for t in article.record.topics]
+        return tuple(dict.fromkeys(links))
+
+    def _term_feed(self, name: str, page_path: str) -> Link:
+        return Link(name, feed_path(page_path))
+
+
+def feed_pages(site: Site, urls: Urls, config: Config) -> Iterator[Page]:
+    """Plan the digest's feed and one feed per topic and per provider."""
+    entries: dict[str, Entry] = {}
+
+    def entries_of(ids: tuple[str, ...]) -> list[Entry]:
+        chosen = ids[:config.feed_entries]
+        for aid in chosen:
+            if aid not in entries:
+                entries[aid] = entry(site.articles[aid], urls.articles[aid], config)
+        return [entries[aid] for aid in chosen]
+
+    yield feed_page(SITE_FEED, "index.html", config.title, entries_of(site.order), config)
+    for terms, paths in ((site.topics, urls.topics), (site.providers, urls.providers)):
+        for key, term in terms.items():
+            yield feed_page(feed_path(paths[key]), paths[key], f"{term.name} · {config.title}",
+                            entries_of(term.article_ids), config)
+
+
+def feed_page(path: str, page_path: str, title: str, entries: list[Entry], config: Config
+              ) -> Page:
+    """Plan one Atom feed of the newest entries of a list."""
+    dated = [e.published for e in entries if e.published]
+    return Page(path, "feed.xml", {
+        "title": title,
+        "subtitle": config.description,
+        "id": config.base_url + path,
+        "self_url": config.base_url + path,
+        "page_url": absolute_url(config, page_path),
+        "updated": max(dated, default=_EPOCH),
+        "entries": entries,
+    })
+
+
+def entry(article: Article, path: str, config: Config) -> Entry:
+    """Describe an article as an Atom entry."""
+    record = article.record
+    url = absolute_url(config, path)
+    return Entry(
+        id=url,
+        title=record.title,
+        url=url,
+        original=record.url,
+        summary=record.excerpt,
+        published=record.published,
+        # Atom requires a date; an undated article keeps one fixed date so the feed is stable.
+        updated=record.published or _EPOCH,
+        topics=record.topics,
+        author=record.provider.name if record.provider else config.title,
+    )
+
+
+def site_pages(pages: list[Page], config: Config, limit: int = SITEMAP_LIMIT) -> list[Page]:
+    """Plan the sitemap (split when over ``limit`` URLs), robots.txt and, if asked, CNAME."""
+    urls = [SitemapUrl(absolute_url(config, p.path), _updated(p.context))
+            for p in pages if p.path.endswith(".html") and not p.context.get("noindex")]
+    chunks = [urls[i:i + limit] for i in range(0, len(urls), limit)] or [[]]
+    planned: list[Page] = []
+    if len(chunks) == 1:
+        planned.append(Page(SITEMAP, "sitemap.xml", {"urls": chunks[0]}))
+    else:
+        parts = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
+        planned += [Page(part, "sitemap.xml", {"urls": chunk}) for part, chunk in zip(
+            parts, chunks, strict=True)]
+        planned.append(Page(SITEMAP, "sitemap-index.xml", {"sitemaps": [
+            SitemapUrl(config.base_url + part, max(
+                (u.lastmod for u in chunk if u.lastmod), default=None))
+            for part, chunk in zip(parts, chunks, strict=True)]}))
+    planned.append(Page("robots.txt", "robots.txt", {"sitemap": config.base_url + SITEMAP}))
+    if config.cname:
+        planned.append(Page("CNAME", "CNAME", {"cname": config.cname}))
+    return planned
+
+
+def _updated(context: Mapping[str, object]) -> datetime | None:
+    value = context.get("updated")
+    return value if isinstance(value, datetime) else None
