@@ -30,6 +30,9 @@ test: $(TEST_STAMP)  ## Run the whole test suite
 	$(BIN)/ruff check digest tests
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)  ## Time digest against Hugo at 1k and 10k articles (BENCH="--large" adds 100k)
+	$(BIN)/python bench/run.py $(BENCH)
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check digest tests
 

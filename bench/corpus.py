@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 MANIFEST = ".manifest.json"
-WORDS = """
+_WORDS = """
 the a of to and in that is for on with as it by at from this be are was have has not but
 they which or an will their its more new been were would about can who also one all than
 into after over some two when could other only most what people first year years police
@@ -46,7 +46,8 @@ autonomous vision speech language translation chip chips hardware edge device de
 sensor sensors open source code developers platform service services contract contracts
 protest protests civil liberties groups advocates critics concerns risks harm oversight
 regulation regulators commission minister ministers election campaign voters policy
-""".split()
+"""
+WORDS = _WORDS.split()
 MOJIBAKE = ["\u2026", "\u2019", "\u201c", "\u201d", "\u2014"]
 """Characters whose UTF-8 bytes, read as cp1252, make the mojibake found in the seeds."""
 TOPICS = [f"{a} {b}".strip() for a in ("", "Applied", "Ethical", "Open", "Mobile", "Edge")
@@ -177,7 +178,7 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Entry]:
         if kind < 0.01:  # a Markdown article: front matter and body in one file
             head = record_text(rng, headline, excerpt, when, urls[n], provider, topics,
                                related, n)
-            body = "\n\n".join(paras[:2] + [f"## {sentence(rng, 3, 6)}", *paras[2:]])
+            body = "\n\n".join([*paras[:2], f"## {sentence(rng, 3, 6)}", *paras[2:]])
             files.append((".md", head + "\n" + body + "\n"))
             entry.markdown = str(len(files) - 1)
         else:
