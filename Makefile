@@ -31,7 +31,8 @@ test: $(TEST_STAMP)  ## Run the whole test suite
 	$(BIN)/ruff check digest tests
 	$(BIN)/python -m pytest
 
-bench: $(TEST_STAMP)  ## Measure save-to-browser latency of digest serve (needs /usr/bin/chromium)
+bench: $(TEST_STAMP)  ## Time digest against Hugo (BENCH="--large" adds 100k), then serve latency
+	$(BIN)/python bench/run.py $(BENCH)
 	$(BIN)/python bench/serve_latency.py
 
 lint: $(TEST_STAMP)

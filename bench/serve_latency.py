@@ -10,7 +10,6 @@ times and reports the median time from the write to the new text being on the op
 from __future__ import annotations
 
 import argparse
-import random
 import re
 import shutil
 import signal
@@ -19,50 +18,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import corpus
+
+from digest.load import parse_file
+from digest.plan import slugify
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-WORDS = ("police facial recognition system camera privacy data law court vendor model city "
-         "council ban study accuracy bias image search public market report officials").split()
-TOPICS = ["AI", "Computer Vision", "Privacy", "Policing", "Regulation", "Retail", "Research"]
-PROVIDERS = ["BBC", "Reuters", "The Verge", "Wired", "Local News 8", "TechCrunch"]
-
-
-def sentence(rng: random.Random, n: int) -> str:
-    """Return ``n`` random words as a sentence."""
-    text = " ".join(rng.choice(WORDS) for _ in range(n))
-    return text[0].upper() + text[1:] + "."
-
-
-def generate(folder: Path, count: int, seed: int = 7) -> list[Path]:
-    """Write ``count`` articles in the seed format (opaque names, record + body); return bodies."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    start = datetime(2020, 1, 1, tzinfo=UTC)
-    bodies = []
-    for i in range(count):
-        paragraphs = [f"Story {i}: {sentence(rng, 18)}", sentence(rng, 22),
-                      *(sentence(rng, 30) for _ in range(4))]
-        when = start + timedelta(minutes=37 * i)
-        topics = "\n".join(f"  - {t}" for t in rng.sample(TOPICS, 2))
-        record = (f'---\ntitle: "Story {i}: {sentence(rng, 6)[:-1]}"\n'
-                  f'excerpt: "{paragraphs[0]} {paragraphs[1]}"\n'
-                  f"publishedDateTime: {when:%Y-%m-%dT%H:%M:%SZ}\n"
-                  f'webUrl: "https://example.com/story-{i}"\n'
-                  f"provider:\n  name: {rng.choice(PROVIDERS)}\n  domain: example.com\n"
-                  f"topics:\n{topics}\n---\n")
-        body = folder / f"{2 * i:06d}_{rng.getrandbits(64):016x}.txt"
-        body.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
-        (folder / f"{2 * i + 1:06d}_{rng.getrandbits(64):016x}.txt").write_text(
-            record, encoding="utf-8")
-        bodies.append(body)
-    return bodies
-
-
 class Server:
     """A ``digest serve`` subprocess on a free port."""
 
@@ -94,21 +60,32 @@ class Server:
         self.process.wait(timeout=60)
 
 
-def measure(browser, root: Path, body: Path, title: str, edits: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def wait_for_text(page, marker: str, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Poll the open page until it shows ``marker`` (the pages' CSP forbids wait_for_function)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if page.evaluate("m => document.body.innerText.includes(m)", marker):
+                return
+        except Exception:  # the page is reloading itself
+            pass
+        time.sleep(0.005)
+    raise TimeoutError(f"the page never showed {marker!r}")
+
+
+def measure(browser, root: Path, body: Path, path: str, edits: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Edit ``body`` ``edits`` times while its page is open; return the latency figures."""
     server = Server(root)
     page = browser.new_page()
     try:
-        page.goto(server.url)
-        page.goto(server.url + page.locator("a", has_text=title).first.get_attribute("href"))
+        page.goto(server.url + path)
         original = body.read_text(encoding="utf-8")
         latencies, rebuilds = [], []
         for n in range(edits):
             marker = f"Edit number {n} at {time.time_ns()}."
             start = time.perf_counter()
             body.write_text(original + marker + "\n", encoding="utf-8")
-            page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker,
-                                   timeout=120_000)
+            wait_for_text(page, marker)
             latencies.append(time.perf_counter() - start)
             rebuilds.append(server.rebuild_ms())
             time.sleep(0.3)
@@ -130,6 +107,14 @@ def copy_site(root: Path, content: Path | None = None) -> None:
         shutil.copytree(content, root / "content")
 
 
+def joined_article(content: Path, entries: list[corpus.Entry]) -> tuple[Path, str]:
+    """Return the body file and page path of the last generated article that has both."""
+    entry = next(e for e in reversed(entries) if e.record and e.body)
+    record = parse_file(entry.record, (content / entry.record).read_bytes()).record
+    assert record is not None and record.published is not None
+    return content / entry.body, f"articles/{record.published:%Y/%m}/{slugify(record.title)}/"
+
+
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--articles", type=int, default=10_000, help="size of the generated site")
@@ -144,13 +129,12 @@ def main() -> int:
         copy_site(sample, REPO / "content")
         rows.append(("sample site (2 articles)", measure(
             browser, sample, sample / "content" / "000_d987c4a45951b739.txt",
-            "Tech Tent: Facial recognition faces a reckoning", args.edits)))
+            "articles/2020/06/tech-tent-facial-recognition-faces-a-reckoning/", args.edits)))
         big = Path(temp) / "generated"
         copy_site(big)
-        bodies = generate(big / "content", args.articles)
-        newest = args.articles - 1
+        body, path = joined_article(big / "content", corpus.generate(args.articles, big / "content"))
         rows.append((f"generated site ({args.articles:,} articles)", measure(
-            browser, big, bodies[newest], f"Story {newest}:", args.edits)))
+            browser, big, body, path, args.edits)))
         browser.close()
     print(f"Save-to-browser latency, median of {args.edits} edits of one article body")
     print(f"{'site':<34}{'startup':>9}{'median':>9}{'min':>9}{'max':>9}{'server rebuild':>16}")

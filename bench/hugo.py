@@ -1,0 +1,162 @@
+"""Convert a bench corpus into an equivalent Hugo site, and build it.
+
+Usage: python bench/hugo.py CONTENT SITE [--build OUT] [--page-size N]
+
+The Hugo site has what digest's has: a paginated home page, one page per topic
+and per provider (paginated, same page size), a page listing all topics and one
+listing all providers, one page per article with its image, body, original link
+and related coverage (linking to the article's own page when it is in the
+corpus), a 404 page and the stylesheet; links are relative. Feeds, sitemap,
+robots.txt and section lists are switched off, as digest has none yet.
+
+Pairing records and bodies is digest's own work; here it is taken from the
+corpus manifest, so Hugo is timed on rendering the same site, nothing more.
+Plain-text bodies become HTML content files (escaped paragraphs, as digest
+renders them), so neither side runs a Markdown parser on them; the Markdown
+articles stay Markdown on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import Entry, read_manifest
+
+from digest.plan import slugify
+
+REPO = Path(__file__).resolve().parent.parent
+LAYOUTS = Path(__file__).resolve().parent / "hugo_layouts"
+CONFIG = """\
+baseURL = "https://example.org/"
+title = "Bench digest"
+languageCode = "en"
+relativeURLs = true
+paginate = {page_size}
+disableKinds = ["RSS", "sitemap", "robotsTXT", "section"]
+[taxonomies]
+  topic = "topics"
+  provider = "providers"
+[permalinks]
+  articles = "/articles/:year/:month/:slug/"
+[params]
+  description = "A curated digest of the news."
+"""
+
+
+def version() -> str | None:
+    """Return Hugo's version line, or None when hugo is not installed."""
+    if shutil.which("hugo") is None:
+        return None
+    out = subprocess.run(["hugo", "version"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or None
+
+
+def convert(content: Path, site: Path, page_size: int) -> int:
+    """Write a Hugo site for the corpus in ``content``; return how many articles it has."""
+    if site.exists():
+        shutil.rmtree(site)
+    pages = site / "content" / "articles"
+    pages.mkdir(parents=True)
+    shutil.copytree(LAYOUTS, site / "layouts")
+    (site / "static" / "static").mkdir(parents=True)
+    shutil.copy(REPO / "static" / "style.css", site / "static" / "static" / "style.css")
+    (site / "config.toml").write_text(CONFIG.format(page_size=page_size), encoding="utf-8")
+    entries = read_manifest(content)
+    records = {e.id: _record(content, e) for e in entries}
+    slugs = {e.id: slugify(records[e.id][0]["title"]) for e in entries}
+    for entry in entries:
+        data, body, suffix = records[entry.id]
+        front = _front_matter(entry, data, slugs, records)
+        (pages / f"a{entry.id}{suffix}").write_text(
+            json.dumps(front, ensure_ascii=False) + "\n" + body, encoding="utf-8")
+    return len(entries)
+
+
+def _record(content: Path, entry: Entry) -> tuple[dict, str, str]:
+    """Return an article's record, its body as Hugo content, and the content file's suffix."""
+    if entry.markdown:
+        _, head, body = (content / entry.markdown).read_text(encoding="utf-8").split("---\n", 2)
+        return yaml.load(head, Loader=yaml.CSafeLoader), body, ".md"
+    assert entry.record is not None
+    text = (content / entry.record).read_text(encoding="utf-8").strip().strip("-")
+    data = yaml.load(text, Loader=yaml.CSafeLoader)
+    if entry.body is None:
+        return data, "", ".html"
+    lines = (content / entry.body).read_text(encoding="utf-8").splitlines()
+    if lines and lines[0].startswith(" date "):
+        lines[0] = lines[0][len(" date 2020-01-01 "):]
+    paragraphs = "".join(f"<p>{html.escape(line.strip())}</p>\n" for line in lines if line.strip())
+    return data, paragraphs, ".html"
+
+
+def _front_matter(entry: Entry, data: dict, slugs: dict[int, str],
+                  records: dict[int, tuple[dict, str, str]]) -> dict[str, object]:
+    by_url = {}
+    for target in entry.related_ids:
+        by_url[records[target][0]["webUrl"]] = f"/articles/a{target}"
+    image = (data.get("images") or [{}])[0]
+    return {
+        "title": data["title"],
+        "slug": slugs[entry.id],
+        "date": _iso(data["publishedDateTime"]),
+        "description": data.get("excerpt", ""),
+        "original": data.get("webUrl"),
+        "has_body": bool(records[entry.id][1]),
+        "topics": data.get("topics", []),
+        "providers": [data["provider"]["name"]],
+        "image": {k: image.get(k) for k in ("url", "width", "height", "title")} if image else None,
+        "related": [{
+            "title": item["title"],
+            "url": item.get("webUrl"),
+            "ref": by_url.get(item.get("webUrl")),
+            "provider": (item.get("provider") or {}).get("name", ""),
+            "date": _iso(item.get("publishedDateTime")),
+            "excerpt": item.get("excerpt", ""),
+        } for item in data.get("related") or []],
+    }
+
+
+def _iso(value: object) -> str | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value) if value else None
+
+
+def build(site: Path, out: Path) -> list[str]:
+    """Return the command that builds ``site`` into an emptied ``out``, as a cold build."""
+    for folder in (out, site / "resources"):
+        if folder.exists():
+            shutil.rmtree(folder)
+    return ["hugo", "--quiet", "--source", str(site), "--destination", str(out.resolve())]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Convert (and optionally build) from the command line."""
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args.add_argument("content", type=Path, help="corpus folder written by bench/corpus.py")
+    args.add_argument("site", type=Path, help="Hugo site folder to (re)write")
+    args.add_argument("--build", type=Path, metavar="OUT", help="also build the site into OUT")
+    args.add_argument("--page-size", type=int, default=20, help="articles per list page")
+    ns = args.parse_args(argv)
+    count = convert(ns.content, ns.site, ns.page_size)
+    print(f"{count} articles converted into {ns.site}")
+    if ns.build:
+        if version() is None:
+            print("hugo: not installed (apt-get install hugo)", file=sys.stderr)
+            return 2
+        return subprocess.run(build(ns.site, ns.build), check=False).returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Measure digest against Hugo on synthetic corpora and print one table.
+
+Usage: python bench/run.py [--sizes 1000,10000] [--large] [--runs 3] [--profile]
+
+For each size it generates (once, deterministically) a corpus in the seed format,
+then in each round builds it with Hugo (when installed) and with digest, side by
+side so that both see the same load on the machine:
+
+- cold: no cache, empty output folder;
+- no-op: the same build again, nothing changed;
+- one edit: one article's body changed, then built again.
+
+Each figure is the median of ``--runs`` rounds. Peak memory is the build
+process's own maximum resident set (``wait4``'s rusage). Corpora and outputs
+live under ``bench-out/`` (git-ignored); results are also written as JSON there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402
+import hugo  # noqa: E402
+
+PAGE_SIZE = 20
+TARGETS = {"cold/hugo": 1.0, "noop/hugo": 0.10, "edit/hugo": 0.15, "rss_mb@10000": 300,
+           "rss_mb@100000": 1500, "time 100k/10k": 11}
+
+
+@dataclass
+class Run:
+    """One timed build: wall seconds, peak RSS in MiB, and what digest said it did."""
+
+    seconds: float
+    rss_mb: float
+    written: int = 0
+    unchanged: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """All runs at one corpus size."""
+
+    size: int
+    pages: int = 0
+    cold: list[Run] = field(default_factory=list)
+    noop: list[Run] = field(default_factory=list)
+    edit: list[Run] = field(default_factory=list)
+    hugo: list[Run] = field(default_factory=list)
+    hugo_files: int = 0
+
+
+def timed(command: list[str], log: Path) -> tuple[Run, str]:
+    """Run ``command``; return its wall time and peak RSS, and its output (kept in ``log``)."""
+    with open(log, "w") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if process.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed ({process.returncode}); see {log}")
+    return Run(seconds, usage.ru_maxrss / 1024), text
+
+
+def digest_build(config: Path, log: Path) -> Run:
+    """Run ``digest build`` in its own process and read its summary."""
+    run, text = timed([sys.executable, "-m", "digest", "build", "--config", str(config)], log)
+    if found := re.search(r"Files written\s+(\d+)\s+\((\d+) unchanged\)", text):
+        run.written, run.unchanged = int(found[1]), int(found[2])
+    if found := re.search(r"Built in \d+ ms \((.*)\)", text):
+        run.stages = {k: int(v) / 1000 for k, v in re.findall(r"(\w+) (\d+) ms", found[1])}
+    return run
+
+
+def prepare(size: int, out: Path) -> tuple[Path, Path]:
+    """Generate the corpus of ``size`` articles once; write a digest.toml for it."""
+    # The generator's own hash names the folder, so a changed generator makes a new corpus.
+    version = hashlib.sha1((HERE / "corpus.py").read_bytes()).hexdigest()[:8]
+    folder = out / f"corpus-{size}-{version}"
+    content = folder / "content"
+    if not (content / corpus.MANIFEST).exists():
+        if content.exists():
+            shutil.rmtree(content)
+        start = time.perf_counter()
+        corpus.generate(size, content)
+        print(f"  generated {size:,} articles in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr)
+    config = folder / "digest.toml"
+    config.write_text(
+        f'title = "Bench digest"\nbase_url = "https://example.org/"\n'
+        f'content = "{content}"\noutput = "{folder / "site"}"\n'
+        f'templates = "{REPO / "templates"}"\nstatic = "{REPO / "static"}"\n'
+        f"page_size = {PAGE_SIZE}\n", encoding="utf-8")
+    return folder, config
+
+
+def edit_target(content: Path) -> Path:
+    """Pick an article with a record and a plain-text body, the same one every time."""
+    entries = [e for e in corpus.read_manifest(content) if e.record and e.body]
+    return content / str(entries[len(entries) // 2].body)
+
+
+def measure(size: int, out: Path, runs: int, with_hugo: bool) -> Result:
+    """Build one size ``runs`` times in each way; Hugo and digest alternate."""
+    folder, config = prepare(size, out)
+    content, site = folder / "content", folder / "site"
+    result = Result(size)
+    if with_hugo:
+        start = time.perf_counter()
+        hugo.convert(content, folder / "hugo-site", PAGE_SIZE)
+        print(f"  converted for Hugo in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    target = edit_target(content)
+    original = target.read_text(encoding="utf-8")
+    try:
+        for n in range(runs):
+            if with_hugo:
+                command = hugo.build(folder / "hugo-site", folder / "hugo-out")
+                result.hugo.append(timed(command, folder / "hugo.log")[0])
+                result.hugo_files = sum(len(f) for _, _, f in os.walk(folder / "hugo-out"))
+            for leftover in (site, folder / ".digest-cache"):
+                if leftover.exists():
+                    shutil.rmtree(leftover)
+            result.cold.append(digest_build(config, folder / "cold.log"))
+            result.noop.append(digest_build(config, folder / "noop.log"))
+            # Each round's edit differs from the last, so every edit build sees a change.
+            target.write_text(original.rstrip("\n") + f" Edited in round {n + 1}.\n",
+                              encoding="utf-8")
+            result.edit.append(digest_build(config, folder / "edit.log"))
+            print(f"  round {n + 1}: cold {result.cold[-1].seconds:.2f} s, "
+                  f"no-op {result.noop[-1].seconds:.2f} s, edit {result.edit[-1].seconds:.2f} s"
+                  + (f", hugo {result.hugo[-1].seconds:.2f} s" if with_hugo else ""),
+                  file=sys.stderr)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    pages = re.search(r"Pages\s+(\d+)", (folder / "cold.log").read_text(encoding="utf-8"))
+    result.pages = int(pages[1]) if pages else 0
+    return result
+
+
+def median(runs: list[Run], key: str = "seconds") -> float:
+    return statistics.median(getattr(r, key) for r in runs) if runs else float("nan")
+
+
+def table(results: list[Result], hugo_version: str | None) -> str:
+    """Return the results as one plain-text table, targets underneath."""
+    head = (f"{'articles':>8} {'pages':>7} | {'cold s':>7} {'no-op s':>7} {'edit s':>7} | "
+            f"{'written cold/no-op/edit':>23} | {'RSS MB':>6} | {'hugo s':>7} {'hugo MB':>7} | "
+            f"{'cold/hugo':>9} {'no-op/hugo':>10} {'edit/hugo':>9}")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        h = median(r.hugo)
+        written = "/".join(str(int(median(runs, "written"))) for runs in (r.cold, r.noop, r.edit))
+
+        lines.append(
+            f"{r.size:>8,} {r.pages:>7,} | {median(r.cold):>7.2f} {median(r.noop):>7.2f} "
+            f"{median(r.edit):>7.2f} | {written:>23} | {max(x.rss_mb for x in r.cold):>6.0f} | "
+            + (f"{h:>7.2f} {max(x.rss_mb for x in r.hugo):>7.0f} | " if r.hugo else
+               f"{'-':>7} {'-':>7} | ")
+            + f"{_ratio(median(r.cold), h):>9} {_ratio(median(r.noop), h):>10} "
+            f"{_ratio(median(r.edit), h):>9}")
+    lines.append("")
+    lines.append("digest cold-build stages (median s): " + "; ".join(
+        f"{r.size:,}: " + ", ".join(f"{k} {statistics.median(x.stages.get(k, 0) for x in r.cold):.2f}"
+                                    for k in r.cold[0].stages) for r in results))
+    sizes = {r.size: r for r in results}
+    if 10_000 in sizes and 100_000 in sizes:
+        scale = median(sizes[100_000].cold) / median(sizes[10_000].cold)
+        lines.append(f"100k/10k cold-build time: {scale:.1f}x (target <= 11x)")
+    lines.append("targets at 10k: cold/hugo <= 1.0, no-op/hugo <= 0.10, edit/hugo <= 0.15 "
+                 "(only the edited article's pages written), RSS <= 300 MB (1.5 GB at 100k)")
+    lines.append(f"hugo: {hugo_version or 'not installed, no comparison'}; page size {PAGE_SIZE}; "
+                 f"median of runs; cores {os.cpu_count()}; "
+                 f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return "\n".join(lines)
+
+
+def _ratio(value: float, hugo_seconds: float) -> str:
+    return "-" if hugo_seconds != hugo_seconds else f"{value / hugo_seconds:.2f}"
+
+
+def profile(size: int, out: Path) -> None:
+    """Profile one cold build of ``size`` articles with cProfile and print the top costs."""
+    folder, config = prepare(size, out)
+    if (folder / "site").exists():
+        shutil.rmtree(folder / "site")
+    stats = out / f"profile-{size}.prof"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "digest", "build",
+                    "--config", str(config)], check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    import pstats
+
+    print(f"\ncProfile of a cold build of {size:,} articles ({stats}):")
+    pstats.Stats(str(stats)).sort_stats("tottime").print_stats(25)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark from the command line."""
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args.add_argument("--sizes", default="1000,10000",
+                      help="comma-separated corpus sizes (default 1000,10000)")
+    args.add_argument("--large", action="store_true", help="also run 100,000 articles (slow)")
+    args.add_argument("--runs", type=int, default=3, help="rounds per size; medians are shown")
+    args.add_argument("--out", type=Path, default=REPO / "bench-out", help="working folder")
+    args.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    args.add_argument("--profile", action="store_true",
+                      help="then profile one cold build of the largest size with cProfile")
+    ns = args.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",") if s.strip()]
+    if ns.large and 100_000 not in sizes:
+        sizes.append(100_000)
+    version = None if ns.no_hugo else hugo.version()
+    if not ns.no_hugo and version is None:
+        print("bench: hugo is not installed (apt-get install hugo); digest alone is measured",
+              file=sys.stderr)
+    ns.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in sizes:
+        print(f"{size:,} articles:", file=sys.stderr)
+        results.append(measure(size, ns.out, ns.runs, version is not None))
+    text = table(results, version)
+    print(text)
+    (ns.out / "results.json").write_text(json.dumps(
+        {"hugo": version, "table": text, "results": [asdict(r) for r in results]}, indent=1),
+        encoding="utf-8")
+    if ns.profile:
+        profile(max(sizes), ns.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
