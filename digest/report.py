@@ -52,9 +52,9 @@ def summary(built: Built) -> list[str]:
         f"Providers           {len(checked.site.providers):>6}",
         f"Pages               {built.pages:>6}",
         f"Files written       {built.stats.written:>6}   ({built.stats.unchanged} unchanged)",
-        f"Files skipped       {len(checked.loaded.skipped) + len(orphans):>6}",
         "Search                 on   (Pagefind index in pagefind/)" if built.search else
         "Search                off   (search = false in digest.toml: no index, no search page)",
+        f"Files skipped       {len(checked.loaded.skipped) + len(orphans):>6}",
     ]
     lines += [f"  {b.source}: body without a record" for b in orphans]
     lines += [f"  {path}: not content" for path in checked.loaded.skipped]
