@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -9,6 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from digest import __version__
+from digest.cache import (
+    FileCache,
+    Stamp,
+    Stored,
+    fingerprint,
+    folder_hash,
+    inputs_key,
+    load_stamp,
+    load_state,
+    output_stamp,
+    save_state,
+)
 from digest.config import Config
 from digest.errors import DigestError
 from digest.index import index
@@ -77,6 +91,8 @@ class Built:
     timings: Timings
     search: bool = True
     """Whether the search index was built."""
+    rendered: int = 0
+    """Pages rendered afresh; the others were unchanged since the last build and kept."""
 
 
 def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file
@@ -99,22 +115,76 @@ class StrictRefusal(DigestError):
         self.checked = checked
 
 
-def build(config: Config, *, strict: bool = False) -> Built:
+def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built:
     """Build the site from ``config.content`` into ``config.output``.
 
     Everything sound is built; with ``strict``, nothing is written if the content has errors.
+    With ``cached``, files unchanged since the last build are not parsed again, and pages whose
+    inputs are unchanged are neither rendered nor written again.
     """
-    check_output(config.output, [config.content, config.root, config.templates, config.static])
+    check_output(config.output, [config.content, config.root, config.templates, config.static,
+                                 config.cache_dir])
     timings = Timings()
-    checked = check(config, timings)
+    inputs = inputs_key(config, time.time_ns()) if cached else ""
+    stored = load_state(config.cache_dir) if cached else Stored()
+    if stored.max_file_size != config.max_file_size:
+        stored = Stored(config.max_file_size)
+    reads = FileCache(stored.files)
+    timings.run("parse", lambda: reads.prefetch(config.content, config.max_file_size))
+    checked = check(config, timings, read=reads.read)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
-    files = pages_of(checked, config, timings)
-    pages = len(files)
+    planned: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
+    # The previous build's pages are reused only from the very output folder it wrote.
+    kept = stored if stored.stamp.output == output_stamp(config.output) else Stored()
+    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
+    todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
+    rendered = dict(timings.run("render", lambda: list(render(todo, config))))
+    files: list[tuple[str, bytes | None]] = [(p.path, rendered.get(p.path)) for p in planned]
+    search = ("", ())
     if config.search:
-        files += timings.run("search", lambda: search_index(files))
+        search = timings.run("search", lambda: search_of(files, prints, kept, config))
+        files += [(path, None) for path in search[1]] if search == kept.search else []
     stats = timings.run("write", lambda: write_site(config.output, files, config.static))
-    return Built(checked, pages, stats, timings, search=config.search)
+    if cached:
+        errors = any(d.severity == "error" for d in checked.diagnostics)
+        stamp = Stamp(inputs, output_stamp(config.output), errors, stats.written + stats.unchanged)
+        save_state(config.cache_dir, Stored(config.max_file_size, reads.used(), prints, search, stamp))
+    return Built(checked, len(planned), stats, timings, search=config.search,
+                 rendered=len(todo))
+
+
+def up_to_date(config: Config, *, strict: bool = False) -> Stamp | None:
+    """Return the last build's stamp if nothing it read or wrote has changed since; else None."""
+    stamp = load_stamp(config.cache_dir)
+    if not stamp.inputs or (strict and stamp.errors) or not config.output.is_dir():
+        return None
+    if stamp.inputs != inputs_key(config, time.time_ns()):
+        return None
+    return stamp if stamp.output == output_stamp(config.output) else None
+
+
+def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
+    """Fingerprint every page with what else its bytes depend on: digest, config, templates."""
+    basis = f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
+    return {page.path: fingerprint(page, basis) for page in pages}
+
+
+def search_of(files: list[tuple[str, bytes | None]], prints: dict[str, str], kept: Stored,
+              config: Config) -> tuple[str, tuple[str, ...]]:
+    """Index the pages for search, or keep the previous index if no page it covers changed.
+
+    Appends the new index's files to ``files``; returns the index's fingerprint and paths.
+    """
+    basis = "\0".join(f"{path}={prints[path]}" for path, _ in files if path.endswith(".html"))
+    key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
+    if key == kept.search[0]:
+        return kept.search
+    pages = [(path, data if data is not None else (config.output / path).read_bytes())
+             for path, data in files if path.endswith(".html")]
+    bundle = search_index(pages)
+    files += bundle
+    return key, tuple(path for path, _ in bundle)
 
 
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
