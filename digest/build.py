@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -54,6 +54,18 @@ class Timings:
         self.stages[name] = time.perf_counter() - start
         log.debug("%s took %.3f s", name, self.stages[name])
         return result
+
+    def each(self, name: str, items: Iterable[T]) -> Iterator[T]:
+        """Yield ``items``, counting the time spent making them as stage ``name``."""
+        self.stages[name] = 0.0
+        source = iter(items)
+        while True:
+            start = time.perf_counter()
+            item = next(source, None)
+            self.stages[name] += time.perf_counter() - start
+            if item is None:
+                return
+            yield item
 
     @property
     def total(self) -> float:
@@ -125,8 +137,9 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
     check_output(config.output, [config.content, config.root, config.templates, config.static,
                                  config.cache_dir])
     timings = Timings()
-    inputs = inputs_key(config, time.time_ns()) if cached else ""
-    stored = load_state(config.cache_dir) if cached else Stored()
+    started = time.time_ns()
+    inputs = timings.run("stat", lambda: inputs_key(config, started)) if cached else ""
+    stored = timings.run("cache", lambda: load_state(config.cache_dir)) if cached else Stored()
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
     reads = FileCache(stored.files)
@@ -136,22 +149,35 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
         raise StrictRefusal(checked)
     planned: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
     # The previous build's pages are reused only from the very output folder it wrote.
-    kept = stored if stored.stamp.output == output_stamp(config.output) else Stored()
+    same = timings.run("stamp", lambda: stored.stamp.output == output_stamp(config.output))
+    kept = stored if same else Stored()
     prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
     todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-    rendered = dict(timings.run("render", lambda: list(render(todo, config))))
-    files: list[tuple[str, bytes | None]] = [(p.path, rendered.get(p.path)) for p in planned]
+    files: Iterable[tuple[str, bytes | None]] = timings.each("render", stream(planned, todo, config))
     search = ("", ())
-    if config.search:
+    if config.search:  # the index needs every page at once
+        files = list(files)
         search = timings.run("search", lambda: search_of(files, prints, kept, config))
         files += [(path, None) for path in search[1]] if search == kept.search else []
     stats = timings.run("write", lambda: write_site(config.output, files, config.static))
+    # Without search, pages are rendered as they are written: that time was render's.
+    timings.stages["write"] -= timings.stages["render"] if not config.search else 0.0
     if cached:
         errors = any(d.severity == "error" for d in checked.diagnostics)
-        stamp = Stamp(inputs, output_stamp(config.output), errors, stats.written + stats.unchanged)
-        save_state(config.cache_dir, Stored(config.max_file_size, reads.used(), prints, search, stamp))
+        timings.run("save", lambda: save_state(config.cache_dir, Stored(
+            config.max_file_size, reads.used(), prints, search,
+            Stamp(inputs, output_stamp(config.output), errors, stats.written + stats.unchanged))))
     return Built(checked, len(planned), stats, timings, search=config.search,
                  rendered=len(todo))
+
+
+def stream(planned: list[Page], todo: list[Page], config: Config
+           ) -> Iterator[tuple[str, bytes | None]]:
+    """Yield every page in order: bytes for those in ``todo``, rendered as asked; None for the rest."""
+    fresh = render(todo, config)
+    wanted = {page.path for page in todo}
+    for page in planned:
+        yield (page.path, next(fresh)[1]) if page.path in wanted else (page.path, None)
 
 
 def up_to_date(config: Config, *, strict: bool = False) -> Stamp | None:
