@@ -74,8 +74,13 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: 
 def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None
           ) -> WriteStats:
     written = unchanged = 0
+    folders: set[Path] = set()  # made already: one mkdir a folder, not one a file
     for rel, data in with_static(files, static):
-        if _put(staging / _safe(rel), old / rel, data):
+        dest = staging / _safe(rel)
+        if dest.parent not in folders:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(dest.parent)
+        if _put(dest, old / rel, data):
             written += 1
         else:
             unchanged += 1
@@ -106,7 +111,6 @@ def _put(dest: Path, previous: Path, data: bytes | None) -> bool:
 
     None as ``data`` means the previous build's file, which must be there.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
     if data is None:
         try:
             os.link(previous, dest)
