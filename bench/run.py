@@ -107,7 +107,9 @@ def prepare(size: int, out: Path) -> tuple[Path, Path]:
         f'title = "Bench digest"\nbase_url = "https://example.org/"\n'
         f'content = "{content}"\noutput = "{folder / "site"}"\n'
         f'templates = "{REPO / "templates"}"\nstatic = "{REPO / "static"}"\n'
-        f"page_size = {PAGE_SIZE}\n", encoding="utf-8")
+        f"page_size = {PAGE_SIZE}\n"
+        # Hugo builds no search index; Pagefind's indexing would swamp the comparison.
+        "search = false\n", encoding="utf-8")
     return folder, config
 
 

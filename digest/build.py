@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from digest import __version__
+from digest.cache import (
+    FileCache,
+    Stamp,
+    Stored,
+    fingerprint,
+    folder_hash,
+    inputs_key,
+    load_stamp,
+    load_state,
+    output_stamp,
+    save_state,
+)
 from digest.config import Config
 from digest.errors import DigestError
 from digest.index import index
@@ -40,6 +54,18 @@ class Timings:
         self.stages[name] = time.perf_counter() - start
         log.debug("%s took %.3f s", name, self.stages[name])
         return result
+
+    def each(self, name: str, items: Iterable[T]) -> Iterator[T]:
+        """Yield ``items``, counting the time spent making them as stage ``name``."""
+        self.stages[name] = 0.0
+        source = iter(items)
+        while True:
+            start = time.perf_counter()
+            item = next(source, None)
+            self.stages[name] += time.perf_counter() - start
+            if item is None:
+                return
+            yield item
 
     @property
     def total(self) -> float:
@@ -77,6 +103,8 @@ class Built:
     timings: Timings
     search: bool = True
     """Whether the search index was built."""
+    rendered: int = 0
+    """Pages rendered afresh; the others were unchanged since the last build and kept."""
 
 
 def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file
@@ -99,22 +127,90 @@ class StrictRefusal(DigestError):
         self.checked = checked
 
 
-def build(config: Config, *, strict: bool = False) -> Built:
+def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built:
     """Build the site from ``config.content`` into ``config.output``.
 
     Everything sound is built; with ``strict``, nothing is written if the content has errors.
+    With ``cached``, files unchanged since the last build are not parsed again, and pages whose
+    inputs are unchanged are neither rendered nor written again.
     """
-    check_output(config.output, [config.content, config.root, config.templates, config.static])
+    check_output(config.output, [config.content, config.root, config.templates, config.static,
+                                 config.cache_dir])
     timings = Timings()
-    checked = check(config, timings)
+    started = time.time_ns()
+    inputs = timings.run("stat", lambda: inputs_key(config, started)) if cached else ""
+    stored = timings.run("cache", lambda: load_state(config.cache_dir)) if cached else Stored()
+    if stored.max_file_size != config.max_file_size:
+        stored = Stored(config.max_file_size)
+    reads = FileCache(stored.files)
+    timings.run("parse", lambda: reads.prefetch(config.content, config.max_file_size))
+    checked = check(config, timings, read=reads.read)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
-    files = pages_of(checked, config, timings)
-    pages = len(files)
-    if config.search:
-        files += timings.run("search", lambda: search_index(files))
+    planned: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
+    # The previous build's pages are reused only from the very output folder it wrote.
+    same = timings.run("stamp", lambda: stored.stamp.output == output_stamp(config.output))
+    kept = stored if same else Stored()
+    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
+    todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
+    files: Iterable[tuple[str, bytes | None]] = timings.each("render", stream(planned, todo, config))
+    search = ("", ())
+    if config.search:  # the index needs every page at once
+        files = list(files)
+        search = timings.run("search", lambda: search_of(files, prints, kept, config))
+        files += [(path, None) for path in search[1]] if search == kept.search else []
     stats = timings.run("write", lambda: write_site(config.output, files, config.static))
-    return Built(checked, pages, stats, timings, search=config.search)
+    # Without search, pages are rendered as they are written: that time was render's.
+    timings.stages["write"] -= timings.stages["render"] if not config.search else 0.0
+    if cached:
+        errors = any(d.severity == "error" for d in checked.diagnostics)
+        timings.run("save", lambda: save_state(config.cache_dir, Stored(
+            config.max_file_size, reads.used(), prints, search,
+            Stamp(inputs, output_stamp(config.output), errors, stats.written + stats.unchanged))))
+    return Built(checked, len(planned), stats, timings, search=config.search,
+                 rendered=len(todo))
+
+
+def stream(planned: list[Page], todo: list[Page], config: Config
+           ) -> Iterator[tuple[str, bytes | None]]:
+    """Yield every page in order: bytes for those in ``todo``, rendered as asked; None for the rest."""
+    fresh = render(todo, config)
+    wanted = {page.path for page in todo}
+    for page in planned:
+        yield (page.path, next(fresh)[1]) if page.path in wanted else (page.path, None)
+
+
+def up_to_date(config: Config, *, strict: bool = False) -> Stamp | None:
+    """Return the last build's stamp if nothing it read or wrote has changed since; else None."""
+    stamp = load_stamp(config.cache_dir)
+    if not stamp.inputs or (strict and stamp.errors) or not config.output.is_dir():
+        return None
+    if stamp.inputs != inputs_key(config, time.time_ns()):
+        return None
+    return stamp if stamp.output == output_stamp(config.output) else None
+
+
+def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
+    """Fingerprint every page with what else its bytes depend on: digest, config, templates."""
+    basis = f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
+    return {page.path: fingerprint(page, basis) for page in pages}
+
+
+def search_of(files: list[tuple[str, bytes | None]], prints: dict[str, str], kept: Stored,
+              config: Config) -> tuple[str, tuple[str, ...]]:
+    """Index the pages for search, or keep the previous index if no page it covers changed.
+
+    Appends the new index's files to ``files``; returns the index's fingerprint and paths.
+    """
+    basis = "\0".join(f"{path}={prints[path]}" for path, _ in files if path.endswith(".html"))
+    key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
+    if key == kept.search[0]:
+        return kept.search
+    pages = [(path, data if data is not None else (config.output / path).read_bytes())
+             for path, data in files if path.endswith(".html")]
+    bundle = search_index(pages)
+    files += bundle
+    return key, tuple(path for path, _ in bundle)
 
 
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,

@@ -6,13 +6,14 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TextIO
 
 from digest import __version__
-from digest.build import Checked, StrictRefusal, Timings, build, check
+from digest.build import Checked, StrictRefusal, Timings, build, check, up_to_date
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import DigestError
 from digest.model import Diagnostic
@@ -72,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: _site)")
     b.add_argument("--strict", action="store_true",
                    help="write nothing if the content has errors (exit status 1)")
+    b.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="read and render everything afresh, ignoring and keeping the cache "
+                   "(.digest-cache/)")
     b.set_defaults(run=run_build)
 
     c = commands.add_parser("check", parents=[common], help="report every problem, write nothing",
@@ -116,8 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace, config: Config) -> int:
+    start = time.perf_counter()
+    if args.cache and args.report is None and (stamp := up_to_date(config, strict=args.strict)):
+        took = (time.perf_counter() - start) * 1000
+        print("Nothing changed since the last build")
+        print(f"Files written       {0:>6}   ({stamp.files} unchanged)")
+        print(f"Built in {took:.0f} ms (check {took:.0f} ms)")
+        print(f"Output: {config.output}")
+        return EXIT_OK
     try:
-        built = build(config, strict=args.strict)
+        built = build(config, strict=args.strict, cached=args.cache)
     except StrictRefusal as refusal:
         _maybe_report(args, refusal.checked)
         _print_diagnostics(config, refusal.checked.diagnostics, args.verbose)

@@ -37,6 +37,8 @@ class Config:
     """Build the Pagefind search index and page; false skips search and the build says so."""
     cname: str = ""
     """Custom domain for GitHub Pages, written to a ``CNAME`` file (e.g. ``news.example.org``)."""
+    cache_dir: Path = Path(".digest-cache")
+    """Folder where a build remembers what it read and wrote, to redo only what changed."""
     root: Path = Path(".")
     """Folder that relative paths are resolved against: the config file's folder."""
 
@@ -50,11 +52,12 @@ class Config:
             output=(root / self.output).resolve(),
             templates=(root / self.templates).resolve(),
             static=(root / self.static).resolve(),
+            cache_dir=(root / self.cache_dir).resolve(),
             base_url=self.base_url.rstrip("/") + "/",
         )
 
 
-_PATH_KEYS = {"content", "output", "templates", "static"}
+_PATH_KEYS = {"content", "output", "templates", "static", "cache_dir"}
 _HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 

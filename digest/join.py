@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from digest.clean import words
@@ -93,9 +93,9 @@ def _match_content(records: list[Record], free: dict[str, Body], diagnostics: li
                    ) -> list[tuple[Record, Body]]:
     """Match records to bodies by their opening words, via an index: linear, not all pairs."""
     index: dict[tuple[str, ...], list[Body]] = defaultdict(list)
-    openings: dict[str, list[str]] = {}
+    openings: dict[str, tuple[str, ...]] = {}
     for body in free.values():
-        opening = words(body.opening)
+        opening = body.opening_words
         openings[body.source] = opening
         if len(opening) >= MIN_MATCH_WORDS:
             index[tuple(opening[:MIN_MATCH_WORDS])].append(body)
@@ -132,7 +132,7 @@ def _match_content(records: list[Record], free: dict[str, Body], diagnostics: li
 
 
 def _candidates(record: Record, index: dict[tuple[str, ...], list[Body]],
-                openings: dict[str, list[str]]) -> list[tuple[int, Body]]:
+                openings: dict[str, tuple[str, ...]]) -> list[tuple[int, Body]]:
     """Score the bodies whose opening starts like the record's excerpt or title."""
     found: dict[str, tuple[int, Body]] = {}
     for text in (record.excerpt, record.title):
@@ -155,7 +155,7 @@ def _date_bonus(record: Record, body: Body) -> int:
     return 1 if abs((record.published.date() - body.dateline).days) <= 1 else -1
 
 
-def _common_prefix(a: list[str], b: list[str]) -> int:
+def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:

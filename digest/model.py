@@ -8,6 +8,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
+from digest.clean import words
+
 Severity = Literal["error", "warning", "info"]
 
 
@@ -116,6 +118,11 @@ class Body:
     """Cleaned text: paragraphs separated by newlines (plain text) or Markdown source."""
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
+    opening_words: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """The opening's case-folded words, for matching: computed once, kept in the parse cache."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "opening_words", tuple(words(self.opening)))
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

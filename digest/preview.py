@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.build import Rendered, Timings, produce
+from digest.cache import FileCache
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
-from digest.load import FileResult, read_file
 from digest.model import Diagnostic, Page
 from digest.render import render
 from digest.report import shown_path
@@ -43,35 +43,6 @@ class Update:
     problems: tuple[Problem, ...]
     """Why the site is not up to date; empty when it is."""
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-class ReadCache:
-    """Each content file's parse result, reused while the file's size and times are unchanged."""
-
-    def __init__(self) -> None:
-        self._results: dict[str, tuple[tuple[int, int, int], FileResult]] = {}
-
-    def read(self, rel: str, path: Path, max_file_size: int) -> FileResult:
-        """Return the file's parse result, parsing it only when it is new or changed."""
-        try:
-            stat = path.stat()
-        except OSError:
-            return read_file(rel, path, max_file_size)
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        cached = self._results.get(rel)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        result = read_file(rel, path, max_file_size)
-        self._results[rel] = (signature, result)
-        return result
-
-    def forget(self, rels: Iterable[str]) -> None:
-        """Drop files reported changed: a rewrite can keep the same size and time stamp."""
-        for rel in rels:
-            self._results.pop(rel, None)
-
-    def clear(self) -> None:
-        self._results.clear()
 
 
 class RenderCache:
@@ -113,7 +84,7 @@ class Preview:
         self.problems: tuple[Problem, ...] = ()
         self._reload_config = reload_config
         self._drafts = drafts
-        self._reads = ReadCache()
+        self._reads = FileCache()
         self._renders = RenderCache()
         self._pages: list[tuple[str, bytes]] = []
         self._accepted: frozenset[Diagnostic] | None = None

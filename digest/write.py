@@ -53,9 +53,12 @@ def site_lock(output: Path) -> Iterator[None]:
         yield
 
 
-def write_site(output: Path, files: Iterable[tuple[str, bytes]], static: Path | None
+def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None
                ) -> WriteStats:
-    """Write ``files`` and the static folder as the new ``output``, atomically for the whole site."""
+    """Write ``files`` and the static folder as the new ``output``, atomically for the whole site.
+
+    A file given as None bytes is kept from the previous build's ``output`` as it is.
+    """
     with site_lock(output):
         _remove_leftovers(output)
         staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
@@ -68,19 +71,24 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], static: Path | 
     return stats
 
 
-def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes]], static: Path | None
+def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None
           ) -> WriteStats:
     written = unchanged = 0
+    folders: set[Path] = set()  # made already: one mkdir a folder, not one a file
     for rel, data in with_static(files, static):
-        if _put(staging / _safe(rel), old / rel, data):
+        dest = staging / _safe(rel)
+        if dest.parent not in folders:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(dest.parent)
+        if _put(dest, old / rel, data):
             written += 1
         else:
             unchanged += 1
     return WriteStats(written, unchanged)
 
 
-def with_static(files: Iterable[tuple[str, bytes]], static: Path | None
-                ) -> Iterator[tuple[str, bytes]]:
+def with_static(files: Iterable[tuple[str, bytes | None]], static: Path | None
+                ) -> Iterator[tuple[str, bytes | None]]:
     """Yield the rendered files, then ``.nojekyll`` and every static file: the whole site."""
     yield from files
     yield ".nojekyll", b""
@@ -98,9 +106,18 @@ def _safe(rel: str) -> str:
     return rel
 
 
-def _put(dest: Path, previous: Path, data: bytes) -> bool:
-    """Write ``data`` at ``dest``, or link the previous build's identical file; True if new."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+def _put(dest: Path, previous: Path, data: bytes | None) -> bool:
+    """Write ``data`` at ``dest``, or link the previous build's identical file; True if new.
+
+    None as ``data`` means the previous build's file, which must be there.
+    """
+    if data is None:
+        try:
+            os.link(previous, dest)
+        except OSError as exc:
+            raise OutputError(f"cannot keep {previous} from the previous build ({exc.strerror}); "
+                              "build again with --no-cache") from None
+        return False
     try:
         if previous.stat().st_size == len(data) and previous.read_bytes() == data:
             os.link(previous, dest)

@@ -1,0 +1,244 @@
+"""Remember each content file's parse result between builds, in memory and on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest import __version__
+from digest.config import Config
+from digest.load import FileResult, read_file, walk
+from digest.model import Page
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+"""Bumped whenever what the cache holds changes shape."""
+HEADER = ("digest-cache", FORMAT, __version__)
+CACHE_FILE = "build.pickle"
+PARALLEL_MIN = 300
+"""Below this many files to parse, starting worker processes costs more than it saves."""
+RACY_NS = 100_000_000
+"""A file changed this close before a build may change again within the same time stamp tick."""
+Signature = tuple[int, int, int]
+"""A file's (mtime_ns, size, inode): a change to any of them means it must be read again."""
+
+
+def signature(path: Path) -> Signature:
+    """Return the stat signature of ``path``; raises OSError."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+class FileCache:
+    """Each content file's parse result, reused while the file's size and times are unchanged."""
+
+    def __init__(self, results: dict[str, tuple[Signature, FileResult]] | None = None) -> None:
+        self._results = dict(results or {})
+        self._used: set[str] = set()
+        self._started = time.time_ns()
+
+    def read(self, rel: str, path: Path, max_file_size: int) -> FileResult:
+        """Return the file's parse result, parsing it only when it is new or changed."""
+        try:
+            sig = signature(path)
+        except OSError:
+            return read_file(rel, path, max_file_size)
+        self._used.add(rel)
+        cached = self._results.get(rel)
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        result = read_file(rel, path, max_file_size)
+        self._results[rel] = (sig, result)
+        return result
+
+    def prefetch(self, content: Path, max_file_size: int) -> int:
+        """Parse the new and changed files under ``content`` ahead of ``read``, in parallel if many.
+
+        Returns how many files were parsed.
+        """
+        todo: list[tuple[str, Path, Signature]] = []
+        for rel, path, problem in walk(content):
+            try:
+                sig = signature(path)
+            except OSError:
+                continue
+            cached = self._results.get(rel)
+            if problem is None and (cached is None or cached[0] != sig):
+                todo.append((rel, path, sig))
+        if len(todo) >= PARALLEL_MIN:
+            results = parse_in_parallel([(rel, path) for rel, path, _ in todo], max_file_size)
+            for (rel, _, sig), result in zip(todo, results, strict=True):
+                self._results[rel] = (sig, result)
+        return len(todo)
+
+    def forget(self, rels: Iterable[str]) -> None:
+        """Drop files reported changed: a rewrite can keep the same size and time stamp."""
+        for rel in rels:
+            self._results.pop(rel, None)
+
+    def clear(self) -> None:
+        self._results.clear()
+
+    def used(self) -> dict[str, tuple[Signature, FileResult]]:
+        """Return the entries worth keeping: files read since this cache was made, not deleted.
+
+        A file changed just before the build is left out: a second change in the same time
+        stamp tick would keep its size and time, and so would go unseen.
+        """
+        recent = self._started - RACY_NS
+        return {rel: self._results[rel] for rel in self._used
+                if rel in self._results and self._results[rel][0][0] < recent}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a build read and wrote, in brief: enough to tell that nothing changed since."""
+
+    inputs: str = ""
+    """Hash of the stat signatures of every input, the config and digest's version; empty when
+    an input changed too shortly before the build to be trusted."""
+    output: str = ""
+    """The output folder's stamp after the build: its files' paths and stat signatures."""
+    errors: bool = False
+    """Whether the content had errors."""
+    files: int = 0
+    """Files in the site."""
+
+
+@dataclass
+class Stored:
+    """What one successful build leaves for the next."""
+
+    max_file_size: int = 0
+    """The limit the files were read under; another limit means reading them again."""
+    files: dict[str, tuple[Signature, FileResult]] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)
+    """Site path to the fingerprint of what its page was rendered from."""
+    search: tuple[str, tuple[str, ...]] = ("", ())
+    """The search index's fingerprint, and the site paths of its files."""
+    stamp: Stamp = field(default_factory=Stamp)
+
+
+def load_state(folder: Path) -> Stored:
+    """Read the cache in ``folder``; a missing, damaged or outdated one counts as empty."""
+    path = folder / CACHE_FILE
+    try:
+        with path.open("rb") as stream:
+            header = pickle.load(stream)
+            if header != HEADER:
+                log.info("cache %s is from another digest version; rebuilding it", path)
+                return Stored()
+            pickle.load(stream)  # the stamp, kept in front for up_to_date()
+            state = pickle.load(stream)
+    except FileNotFoundError:
+        return Stored()
+    except Exception as exc:  # unpickling damaged data fails in many ways; none is trusted
+        log.warning("cache %s is damaged (%s); rebuilding it", path, type(exc).__name__)
+        return Stored()
+    if not isinstance(state, Stored):
+        log.warning("cache %s holds something else; rebuilding it", path)
+        return Stored()
+    return state
+
+
+def load_stamp(folder: Path) -> Stamp:
+    """Read only the stamp of the cache in ``folder``: quick, for telling that nothing changed."""
+    try:
+        with (folder / CACHE_FILE).open("rb") as stream:
+            if pickle.load(stream) == HEADER and isinstance(stamp := pickle.load(stream), Stamp):
+                return stamp
+    except Exception:  # whatever is wrong, load_state() reports it when the build runs
+        pass
+    return Stamp()
+
+
+def save_state(folder: Path, state: Stored) -> None:
+    """Write the cache atomically: a reader sees the old one or the new one, never half of one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            pickle.dump(HEADER, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(state.stamp, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, folder / CACHE_FILE)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int) -> list[FileResult]:
+    """Read and parse ``files`` in worker processes, one per core; results in the same order."""
+    workers = os.cpu_count() or 1
+    size = max(1, -(-len(files) // (workers * 4)))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return [result for chunk in pool.map(_parse_chunk, chunks, [max_file_size] * len(chunks))
+                for result in chunk]
+
+
+def _parse_chunk(files: list[tuple[str, Path]], max_file_size: int) -> list[FileResult]:
+    return [read_file(rel, path, max_file_size) for rel, path in files]
+
+
+def folder_hash(folder: Path) -> str:
+    """Hash the names and contents of every file under ``folder``."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def fingerprint(page: Page, basis: bytes) -> str:
+    """Hash everything a page's bytes come from: ``basis`` (config, templates) and its context."""
+    data = pickle.dumps((page.path, page.template, page.context), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.blake2b(basis + data, digest_size=16).hexdigest()
+
+
+def output_stamp(output: Path) -> str:
+    """Hash the path and stat signature of every file in ``output``: any change changes it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder, dirs, files in os.walk(output):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            stat = os.lstat(path)
+            digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0{stat.st_ino}\n".encode())
+    return digest.hexdigest()
+
+
+def inputs_key(config: Config, started: int) -> str:
+    """Hash the stat signatures of every input file, the config and digest's version.
+
+    Empty if a file changed less than RACY_NS before ``started``: it may change again unseen.
+    """
+    digest = hashlib.blake2b(f"{__version__}\0{config!r}\n".encode(), digest_size=16)
+    recent = started - RACY_NS
+    for folder in (config.content, config.templates, config.static):
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    return ""
+                if stat.st_mtime_ns >= recent:
+                    return ""
+                digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0{stat.st_ino}\n"
+                              .encode())
+    return digest.hexdigest()

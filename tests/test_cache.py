@@ -1,0 +1,165 @@
+"""The build cache: never trusted when damaged, and never changing what a build writes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import random
+import time
+from dataclasses import replace
+
+from conftest import record
+
+from digest import cache
+from digest.build import build
+from digest.cache import CACHE_FILE, HEADER, load_state
+from digest.cli import main
+
+TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
+PROVIDERS = ("Example News", "Daily Planet", "The Wire")
+WORDS = ("the", "a", "storm", "vote", "market", "rover", "vaccine", "chip", "model", "rally",
+         "court", "bridge", "river")
+
+
+def site_bytes(output):
+    return {p.relative_to(output).as_posix(): p.read_bytes()
+            for p in sorted(output.rglob("*")) if p.is_file()}
+
+
+def age(paths, seconds=3600):
+    """Date files back: a build trusts no file changed just before it."""
+    when = time.time_ns() - seconds * 10**9
+    for path in paths:
+        os.utime(path, ns=(when, when))
+
+
+def test_corrupt_cache_is_detected_and_rebuilt(seed_site, caplog):
+    age(seed_site.content.iterdir())
+    build(seed_site)
+    first = site_bytes(seed_site.output)
+    cache = seed_site.cache_dir / CACHE_FILE
+    assert load_state(seed_site.cache_dir).files
+    cache.write_bytes(cache.read_bytes()[:200] + b"\x00garbage")
+    with caplog.at_level(logging.WARNING, logger="digest.cache"):
+        build(seed_site)
+    assert "damaged" in caplog.text
+    assert site_bytes(seed_site.output) == first
+    assert len(load_state(seed_site.cache_dir).files) == len(list(seed_site.content.iterdir()))
+
+
+def test_cache_from_another_version_is_not_trusted(seed_site, caplog):
+    age(seed_site.content.iterdir())
+    build(seed_site)
+    state = load_state(seed_site.cache_dir)
+    # A stale entry that would change the site if it were believed.
+    rel = next(iter(state.files))
+    state.files = {r: (sig, state.files[rel][1]) for r, (sig, _) in state.files.items()}
+    with (seed_site.cache_dir / CACHE_FILE).open("wb") as stream:
+        pickle.dump(("digest-cache", HEADER[1] + 1, HEADER[2]), stream)
+        pickle.dump(state, stream)
+    first = site_bytes(seed_site.output)
+    with caplog.at_level(logging.INFO, logger="digest.cache"):
+        build(seed_site)
+    assert "another digest version" in caplog.text
+    assert site_bytes(seed_site.output) == first
+
+
+def article(rng, n):
+    sentence = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
+    head = record(title=f"Story {n} {rng.choice(WORDS)}", url=f"https://example.com/s{n}",
+                  date=f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00Z",
+                  provider=rng.choice(PROVIDERS),
+                  topics=tuple(rng.sample(TOPICS, rng.randint(0, 2))))
+    return head + f"\n{sentence.capitalize()}.\n\nMore about {rng.choice(WORDS)}.\n"
+
+
+def test_incremental_and_parallel_builds_equal_a_clean_build(make_site, monkeypatch, tmp_path):
+    rng = random.Random(6)
+    files = {f"a{n}.md": article(rng, n) for n in range(36)}
+    config = make_site(files)
+    age(config.content.iterdir())
+    reference = replace(config, output=tmp_path / "reference")
+    for step in range(10):
+        # Every other build parses in worker processes, however few files there are.
+        monkeypatch.setattr(cache, "PARALLEL_MIN", 1 if step % 2 else 10**9)
+        build(config)
+        monkeypatch.setattr(cache, "PARALLEL_MIN", 10**9)
+        build(reference, cached=False)
+        assert site_bytes(config.output) == site_bytes(reference.output), f"step {step}"
+        names = sorted(p.name for p in config.content.iterdir())
+        touched = [config.content / name for name in rng.sample(names, 3)]
+        touched.append(config.content / f"new{step}.md")
+        for path in touched:
+            path.write_text(article(rng, rng.randint(0, 120)), encoding="utf-8")
+        age(touched)
+        (config.content / rng.choice(names)).unlink()
+        if step == 5:
+            template = config.templates / "article.html"
+            template.write_text(template.read_text() + "\n{# changed #}<!-- v2 -->\n")
+        if step == 7:
+            base = config.templates / "base.html"
+            base.write_text(base.read_text().replace("<html", "<!-- base v2 -->\n<html", 1))
+
+
+def inodes(output):
+    return {p.relative_to(output).as_posix(): p.stat().st_ino
+            for p in output.rglob("*") if p.is_file()}
+
+
+def test_one_edit_rewrites_only_the_pages_that_show_that_article(make_site):
+    rng = random.Random(7)
+    config = make_site({f"a{n}.md": article(rng, n) for n in range(30)})
+    age(config.content.iterdir())
+    first = build(config)
+    assert first.rendered == first.pages
+    before, old_bytes = inodes(config.output), site_bytes(config.output)
+    edited = config.content / "a12.md"
+    edited.write_text(edited.read_text().replace("\nMore about", "\nA new line.\n\nMore about"))
+    age([edited])
+    built = build(config)
+    after, new_bytes = inodes(config.output), site_bytes(config.output)
+    rewritten = {path for path in after if before.get(path) != after[path]}
+    changed = {path for path in new_bytes if old_bytes.get(path) != new_bytes[path]}
+    assert any(path.startswith("articles/") for path in changed)
+    assert rewritten == changed and built.stats.written == len(changed)
+    assert 0 < built.rendered < built.pages / 4
+    again = build(config)
+    assert again.rendered == 0 and again.stats.written == 0
+
+
+def test_a_hand_edited_output_is_not_trusted(make_site):
+    rng = random.Random(8)
+    config = make_site({f"a{n}.md": article(rng, n) for n in range(5)})
+    build(config)
+    home = config.output / "index.html"
+    home.write_text("edited by hand")
+    built = build(config)
+    assert built.rendered == built.pages and home.read_text() != "edited by hand"
+
+
+def test_nothing_changed_is_told_without_building(make_site, monkeypatch, capsys):
+    rng = random.Random(9)
+    config = make_site({f"a{n}.md": article(rng, n) for n in range(6)})
+    monkeypatch.chdir(config.root)
+    for folder in (config.content, config.templates, config.static):
+        age(folder.rglob("*"))
+    assert main(["build"]) == 0
+    assert "Nothing changed" not in capsys.readouterr().out
+    before = inodes(config.output)
+    assert main(["build"]) == 0
+    out = capsys.readouterr().out
+    assert "Nothing changed since the last build" in out
+    assert f"({len(before)} unchanged)" in out and inodes(config.output) == before
+    edited = config.content / "a3.md"
+    edited.write_text(edited.read_text().replace("Story 3", "Story three"))
+    age([edited])
+    assert main(["build"]) == 0
+    assert "Nothing changed" not in capsys.readouterr().out
+    assert b"Story three" in site_bytes(config.output)[next(
+        p for p in site_bytes(config.output) if p.startswith("articles/") and "story-three" in p)]
+    assert main(["build"]) == 0 and "Nothing changed" in capsys.readouterr().out
+    (config.output / "index.html").write_text("edited by hand")
+    assert main(["build"]) == 0 and "Nothing changed" not in capsys.readouterr().out
+    assert (config.output / "index.html").read_text() != "edited by hand"
+    assert main(["build", "--no-cache"]) == 0 and "Nothing changed" not in capsys.readouterr().out
