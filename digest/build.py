@@ -32,7 +32,7 @@ from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import plan
 from digest.render import render
 from digest.search import search_index
-from digest.write import WriteStats, check_output, write_site
+from digest.write import Finisher, WriteStats, check_output, write_site
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -153,19 +153,15 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
     kept = stored if same else Stored()
     prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
     todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-    files: Iterable[tuple[str, bytes | None]] = timings.each("render", stream(planned, todo, config))
-    search = ("", ())
-    if config.search:  # the index needs every page at once
-        files = list(files)
-        search = timings.run("search", lambda: search_of(files, prints, kept, config))
-        files += [(path, None) for path in search[1]] if search == kept.search else []
-    stats = timings.run("write", lambda: write_site(config.output, files, config.static))
-    # Without search, pages are rendered as they are written: that time was render's.
-    timings.stages["write"] -= timings.stages["render"] if not config.search else 0.0
+    files = timings.each("render", stream(planned, todo, config))
+    search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
+    stats = timings.run("write", lambda: write_site(config.output, files, config.static, finish))
+    # Pages are rendered, and the index made, as the site is written: that time was theirs.
+    timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
     if cached:
         errors = any(d.severity == "error" for d in checked.diagnostics)
         timings.run("save", lambda: save_state(config.cache_dir, Stored(
-            config.max_file_size, reads.used(), prints, search,
+            config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])),
             Stamp(inputs, output_stamp(config.output), errors, stats.written + stats.unchanged))))
     return Built(checked, len(planned), stats, timings, search=config.search,
                  rendered=len(todo))
@@ -196,21 +192,25 @@ def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
     return {page.path: fingerprint(page, basis) for page in pages}
 
 
-def search_of(files: list[tuple[str, bytes | None]], prints: dict[str, str], kept: Stored,
-              config: Config) -> tuple[str, tuple[str, ...]]:
-    """Index the pages for search, or keep the previous index if no page it covers changed.
+def search_of(prints: dict[str, str], kept: Stored, timings: Timings
+              ) -> tuple[tuple[str, tuple[str, ...]], Finisher]:
+    """Return the search index's fingerprint and files, and how the writer completes the site.
 
-    Appends the new index's files to ``files``; returns the index's fingerprint and paths.
+    When no HTML page changed, the previous index is kept as it is; otherwise Pagefind indexes
+    the staged site once every page is in it.
     """
-    basis = "\0".join(f"{path}={prints[path]}" for path, _ in files if path.endswith(".html"))
+    basis = "\0".join(f"{path}={prints[path]}" for path in sorted(prints) if path.endswith(".html"))
     key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
     if key == kept.search[0]:
-        return kept.search
-    pages = [(path, data if data is not None else (config.output / path).read_bytes())
-             for path, data in files if path.endswith(".html")]
-    bundle = search_index(pages)
-    files += bundle
-    return key, tuple(path for path, _ in bundle)
+        return kept.search, lambda _staging: [(path, None) for path in kept.search[1]]
+    made: list[str] = []
+
+    def index(staging: Path) -> list[tuple[str, bytes | None]]:
+        bundle = timings.run("search", lambda: search_index(staging))
+        made.extend(path for path, _ in bundle)
+        return list(bundle)
+
+    return (key, made), index  # type: ignore[return-value]  # ``made`` fills as the site is written
 
 
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,

@@ -1,10 +1,9 @@
-"""Build the Pagefind search index of the rendered pages, in memory, as more files to write."""
+"""Build the Pagefind search index of a staged site, as more files for the writer to write."""
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,8 +17,12 @@ WRITE_TIMEOUT = 600.0
 """Seconds Pagefind may take to write the whole index."""
 
 
-def search_index(pages: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """Index the HTML pages (only their ``data-pagefind-body`` parts); return the bundle's files."""
+def search_index(site: Path) -> list[tuple[str, bytes]]:
+    """Index the HTML pages under ``site`` (only their ``data-pagefind-body`` parts).
+
+    Returns the bundle's files, to be written under ``pagefind/``. Pagefind reads the folder
+    itself: handing it pages one message at a time costs ~0.1 s a page, a folder ~2 ms.
+    """
     try:
         from pagefind.service import get_executable
     except ImportError:
@@ -27,10 +30,9 @@ def search_index(pages: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     if get_executable() is None:
         raise SearchError(_missing("the pagefind binary was not found"))
     try:
-        html = [(p, d) for p, d in pages if p.endswith(".html")]
         # Pagefind's API is async; a thread of its own keeps it clear of any caller's event loop.
         with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, _index(html)).result()
+            return pool.submit(asyncio.run, _index(site)).result()
     except Exception as exc:  # the Pagefind service reports its failures as bare Exceptions
         reason = ("pagefind stopped answering" if isinstance(exc, TimeoutError)
                   else str(exc) or f"pagefind failed ({type(exc).__name__})")
@@ -38,7 +40,7 @@ def search_index(pages: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
                           "set search = false in digest.toml to build without search") from None
 
 
-async def _index(pages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+async def _index(site: Path) -> list[tuple[str, bytes]]:
     from pagefind.service import PagefindService
 
     # Pagefind hands its bundle over through a folder of its own; get_files() would stream it
@@ -50,9 +52,7 @@ async def _index(pages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         service = await asyncio.wait_for(PagefindService().launch(), STEP_TIMEOUT)
         try:
             index = await asyncio.wait_for(service.create_index(), STEP_TIMEOUT)
-            for path, data in pages:
-                await asyncio.wait_for(index.add_html_file(
-                    content=data.decode("utf-8"), source_path=path), STEP_TIMEOUT)
+            await asyncio.wait_for(index.add_directory(str(site)), WRITE_TIMEOUT)
             await asyncio.wait_for(index.write_files(str(bundle)), WRITE_TIMEOUT)
         finally:
             await service.close()

@@ -7,7 +7,7 @@ import errno
 import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from digest.errors import OutputError
 
 TEMP_PREFIX = ".digest-tmp-"
+Finisher = Callable[[Path], Iterable[tuple[str, bytes | None]]]
+"""Reads the staged site and returns more files for it, e.g. the search index."""
 
 
 @dataclass(frozen=True)
@@ -53,29 +55,32 @@ def site_lock(output: Path) -> Iterator[None]:
         yield
 
 
-def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None
-               ) -> WriteStats:
+def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None,
+               finish: Finisher | None = None) -> WriteStats:
     """Write ``files`` and the static folder as the new ``output``, atomically for the whole site.
 
     A file given as None bytes is kept from the previous build's ``output`` as it is.
+    ``finish`` may read the staged site and return more files (a search index) before the swap.
     """
     with site_lock(output):
         _remove_leftovers(output)
         staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
         staging.mkdir()
         try:
-            stats = _fill(staging, output, files, static)
+            stats = _fill(staging, output, with_static(files, static))
+            if finish is not None:
+                more = _fill(staging, output, finish(staging))
+                stats = WriteStats(stats.written + more.written, stats.unchanged + more.unchanged)
             _swap(staging, output)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return stats
 
 
-def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None
-          ) -> WriteStats:
+def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes | None]]) -> WriteStats:
     written = unchanged = 0
     folders: set[Path] = set()  # made already: one mkdir a folder, not one a file
-    for rel, data in with_static(files, static):
+    for rel, data in files:
         dest = staging / _safe(rel)
         if dest.parent not in folders:
             dest.parent.mkdir(parents=True, exist_ok=True)
