@@ -116,6 +116,12 @@ class SiteServer(ThreadingHTTPServer):
         self._missing = jinja2.Template(_asset("missing.html"), autoescape=True)
         super().__init__(address, SiteHandler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Ignore browsers that hang up mid-answer (they do on every reload); log the rest."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
