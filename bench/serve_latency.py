@@ -23,7 +23,7 @@ from pathlib import Path
 import corpus
 
 from digest.load import parse_file
-from digest.plan import slugify
+from digest.urls import slugify
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

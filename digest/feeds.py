@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from digest.config import Config
 from digest.index import provider_key, term_key
 from digest.model import Article, Page, Site
-from digest.plan import Link, Urls, absolute_url
+from digest.urls import Link, Urls, absolute_url
 
 SITE_FEED = "feed.xml"
 SITEMAP = "sitemap.xml"

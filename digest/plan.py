@@ -1,10 +1,8 @@
-"""Plan every output page: its path, its template and its context. The URL scheme lives here."""
+"""Plan every output page: its path, its template and its context (URLs come from ``urls``)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -14,22 +12,14 @@ from urllib.parse import urlsplit
 from digest.clean import normalise_url
 from digest.config import Config
 from digest.errors import DigestError
+from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
 from digest.model import Article, Body, Image, Page, Site, Term
+from digest.urls import Link, Urls, absolute_url, assign_urls
 
-SLUG_LENGTH = 80
-SLUG_BYTES = 160
 SEARCH_PATH = "search/index.html"
 WORDS_PER_MINUTE = 230
 _HOST = re.compile(r"[a-z0-9.-]+")
-
-
-@dataclass(frozen=True)
-class Link:
-    """Text and a site path (relative to the site root) or an absolute external URL."""
-
-    text: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -69,19 +59,8 @@ class Pager:
     next: str | None
 
 
-@dataclass(frozen=True)
-class Urls:
-    """Every page path of the site, decided once."""
-
-    articles: Mapping[str, str]
-    topics: Mapping[str, str]
-    providers: Mapping[str, str]
-
-
 def plan(site: Site, config: Config) -> list[Page]:
     """Return every page of the site, with its path, template and context."""
-    from digest.feeds import FeedLinks, feed_pages, site_pages  # feeds plans from this module's URLs
-
     urls = assign_urls(site)
     cards = {aid: card(site.articles[aid], urls) for aid in site.order}
     feeds = FeedLinks(site, urls, config)
@@ -130,53 +109,6 @@ def image_hosts(images: Iterable[Image | None]) -> tuple[str, ...]:
             port = f":{parts.port}" if parts.port else ""
             hosts.add(f"{parts.scheme.lower()}://{host}{port}")
     return tuple(sorted(hosts))
-
-
-def absolute_url(config: Config, path: str) -> str:
-    """Return the absolute URL a page is published at, as feeds and search engines see it."""
-    return config.base_url + path.removesuffix("index.html")
-
-
-def assign_urls(site: Site) -> Urls:
-    """Give every article, topic and provider a stable, readable, unique path."""
-    articles = _unique({
-        aid: (_article_folder(site.articles[aid]), slugify(site.articles[aid].record.title))
-        for aid in reversed(site.order)  # oldest first: a newcomer never takes an old URL
-    })
-    topics = _unique({k: ("topics", slugify(t.name)) for k, t in site.topics.items()})
-    providers = _unique({k: ("providers", slugify(t.name)) for k, t in site.providers.items()})
-    return Urls(articles, topics, providers)
-
-
-def slugify(text: str) -> str:
-    """Return a lower-case, hyphenated slug that keeps letters of every script."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = unicodedata.normalize("NFC", "".join(
-        c for c in decomposed if not unicodedata.combining(c)))
-    slug = re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")
-    if len(slug) > SLUG_LENGTH:
-        slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0]
-    # File names are limited to 255 bytes, and 80 letters of some scripts take 320.
-    return slug.encode()[:SLUG_BYTES].decode("utf-8", "ignore").strip("-")
-
-
-def _article_folder(article: Article) -> str:
-    when = article.record.published
-    return f"articles/{when:%Y/%m}" if when else "articles/undated"
-
-
-def _unique(wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
-    """Turn (folder, slug) per key into unique paths; later keys yield to earlier ones."""
-    taken: set[str] = set()
-    paths: dict[str, str] = {}
-    for key, (folder, slug) in wanted.items():
-        base = f"{folder}/{slug or 'item'}"
-        path = base
-        if not slug or path in taken:
-            path = f"{base}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
-        taken.add(path)
-        paths[key] = f"{path}/index.html"
-    return paths
 
 
 def card(article: Article, urls: Urls) -> Card:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from digest.config import Config
 from digest.errors import TemplateProblem
 from digest.model import Page
-from digest.plan import absolute_url
+from digest.urls import absolute_url
 
 
 @dataclass(frozen=True)

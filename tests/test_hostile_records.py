@@ -90,7 +90,7 @@ def test_same_web_url_publishes_one_article(make_site):
 
 
 def urls_of(built) -> dict[str, str]:
-    from digest.plan import assign_urls
+    from digest.urls import assign_urls
     urls = assign_urls(built.checked.site).articles
     return {built.checked.site.articles[a].record.title: urls[a] for a in built.checked.site.order}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from conftest import record
 
 from digest.build import Timings, check
-from digest.plan import assign_urls, plan, slugify
+from digest.plan import plan
+from digest.urls import assign_urls, slugify
 
 
 def site_for(make_site, files, **settings):

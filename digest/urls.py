@@ -1,0 +1,79 @@
+"""The URL scheme: where every article, topic and provider page lives. Decided here only."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from digest.config import Config
+from digest.model import Article, Site
+
+SLUG_LENGTH = 80
+SLUG_BYTES = 160
+
+
+@dataclass(frozen=True)
+class Link:
+    """Text and a site path (relative to the site root) or an absolute external URL."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Every page path of the site, decided once."""
+
+    articles: Mapping[str, str]
+    topics: Mapping[str, str]
+    providers: Mapping[str, str]
+
+
+def absolute_url(config: Config, path: str) -> str:
+    """Return the absolute URL a page is published at, as feeds and search engines see it."""
+    return config.base_url + path.removesuffix("index.html")
+
+
+def assign_urls(site: Site) -> Urls:
+    """Give every article, topic and provider a stable, readable, unique path."""
+    articles = _unique({
+        aid: (_article_folder(site.articles[aid]), slugify(site.articles[aid].record.title))
+        for aid in reversed(site.order)  # oldest first: a newcomer never takes an old URL
+    })
+    topics = _unique({k: ("topics", slugify(t.name)) for k, t in site.topics.items()})
+    providers = _unique({k: ("providers", slugify(t.name)) for k, t in site.providers.items()})
+    return Urls(articles, topics, providers)
+
+
+def slugify(text: str) -> str:
+    """Return a lower-case, hyphenated slug that keeps letters of every script."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = unicodedata.normalize("NFC", "".join(
+        c for c in decomposed if not unicodedata.combining(c)))
+    slug = re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0]
+    # File names are limited to 255 bytes, and 80 letters of some scripts take 320.
+    return slug.encode()[:SLUG_BYTES].decode("utf-8", "ignore").strip("-")
+
+
+def _article_folder(article: Article) -> str:
+    when = article.record.published
+    return f"articles/{when:%Y/%m}" if when else "articles/undated"
+
+
+def _unique(wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Turn (folder, slug) per key into unique paths; later keys yield to earlier ones."""
+    taken: set[str] = set()
+    paths: dict[str, str] = {}
+    for key, (folder, slug) in wanted.items():
+        base = f"{folder}/{slug or 'item'}"
+        path = base
+        if not slug or path in taken:
+            path = f"{base}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+        taken.add(path)
+        paths[key] = f"{path}/index.html"
+    return paths
