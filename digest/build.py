@@ -30,6 +30,7 @@ from digest.join import join
 from digest.load import FileResult, load, read_file
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import plan
+from digest.progress import track
 from digest.render import render
 from digest.search import search_index
 from digest.write import Finisher, WriteStats, check_output, write_site
@@ -153,7 +154,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
     kept = stored if same else Stored()
     prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
     todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-    files = timings.each("render", stream(planned, todo, config))
+    files = timings.each("render", track(stream(planned, todo, config), "Rendering", len(todo),
+                                         weight=lambda file: file[1] is not None))
     search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
     stats = timings.run("write", lambda: write_site(config.output, files, config.static, finish))
     # Pages are rendered, and the index made, as the site is written: that time was theirs.

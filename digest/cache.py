@@ -19,6 +19,7 @@ from digest import __version__
 from digest.config import Config
 from digest.load import FileResult, read_file, walk
 from digest.model import Page
+from digest.progress import track
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,8 @@ def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int) -> list
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return [result for chunk in pool.map(_parse_chunk, chunks, [max_file_size] * len(chunks))
+        done = pool.map(_parse_chunk, chunks, [max_file_size] * len(chunks))
+        return [result for chunk in track(done, "Parsing", len(files), weight=len)
                 for result in chunk]
 
 

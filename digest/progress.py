@@ -1,0 +1,36 @@
+"""Show how far a long stage has got, on a terminal only; CI logs get the summary alone."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import TextIO, TypeVar
+
+T = TypeVar("T")
+MIN_ITEMS = 2000
+"""Fewer items than this finish in about a second: no bar for them."""
+EVERY = 0.1
+"""Seconds between redraws, so drawing never costs more than the work."""
+
+
+def track(items: Iterable[T], label: str, total: int, *, weight=None,  # type: ignore[no-untyped-def]
+          stream: TextIO | None = None) -> Iterator[T]:
+    """Yield ``items``, drawing ``label done/total`` on ``stream`` if it is a terminal.
+
+    ``weight(item)`` says how many of ``total`` one item stands for (a chunk of files).
+    """
+    out = stream or sys.stderr
+    if total < MIN_ITEMS or not out.isatty():
+        yield from items
+        return
+    done, drawn = 0, 0.0
+    for item in items:
+        yield item
+        done += weight(item) if weight else 1
+        if time.monotonic() - drawn >= EVERY or done >= total:
+            drawn = time.monotonic()
+            out.write(f"\r{label} {done:,}/{total:,} ({done * 100 // max(total, 1)}%)")
+            out.flush()
+    out.write("\r\033[K")  # clear the line: the summary follows
+    out.flush()
