@@ -62,10 +62,12 @@ class Timings:
         source = iter(items)
         while True:
             start = time.perf_counter()
-            item = next(source, None)
-            self.stages[name] += time.perf_counter() - start
-            if item is None:
+            try:
+                item = next(source)
+            except StopIteration:
                 return
+            finally:
+                self.stages[name] += time.perf_counter() - start
             yield item
 
     @property
