@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -130,6 +132,23 @@ class StrictRefusal(DigestError):
         self.checked = checked
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a build.
+
+    A build makes millions of long-lived objects and almost no reference cycles; each of the
+    collector's full passes walks them all, which cost a third of a build's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@gc_paused()
 def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built:
     """Build the site from ``config.content`` into ``config.output``.
 
@@ -217,6 +236,7 @@ def search_of(prints: dict[str, str], kept: Stored, timings: Timings
     return (key, made), index  # type: ignore[return-value]  # ``made`` fills as the site is written
 
 
+@gc_paused()
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
             render_pages: Renderer = render) -> Rendered:
     """Read, join, index, plan and render the site into memory; write nothing."""

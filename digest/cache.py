@@ -23,7 +23,7 @@ from digest.progress import track
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"
@@ -47,10 +47,16 @@ class FileCache:
     def __init__(self, results: dict[str, tuple[Signature, FileResult]] | None = None) -> None:
         self._results = dict(results or {})
         self._used: set[str] = set()
+        self._checked: set[str] = set()
+        """Files whose entry ``prefetch`` found current a moment ago: not worth a second stat."""
         self._started = time.time_ns()
 
     def read(self, rel: str, path: Path, max_file_size: int) -> FileResult:
         """Return the file's parse result, parsing it only when it is new or changed."""
+        if rel in self._checked:
+            self._checked.discard(rel)
+            self._used.add(rel)
+            return self._results[rel][1]
         try:
             sig = signature(path)
         except OSError:
@@ -77,19 +83,24 @@ class FileCache:
             cached = self._results.get(rel)
             if problem is None and (cached is None or cached[0] != sig):
                 todo.append((rel, path, sig))
+            elif problem is None:
+                self._checked.add(rel)
         if len(todo) >= PARALLEL_MIN:
             results = parse_in_parallel([(rel, path) for rel, path, _ in todo], max_file_size)
             for (rel, _, sig), result in zip(todo, results, strict=True):
                 self._results[rel] = (sig, result)
+                self._checked.add(rel)
         return len(todo)
 
     def forget(self, rels: Iterable[str]) -> None:
         """Drop files reported changed: a rewrite can keep the same size and time stamp."""
         for rel in rels:
             self._results.pop(rel, None)
+            self._checked.discard(rel)
 
     def clear(self) -> None:
         self._results.clear()
+        self._checked.clear()
 
     def used(self) -> dict[str, tuple[Signature, FileResult]]:
         """Return the entries worth keeping: files read since this cache was made, not deleted.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import ftfy
@@ -65,6 +66,7 @@ def safe_url(value: object) -> str | None:
     return url
 
 
+@lru_cache(maxsize=1 << 16)  # related coverage repeats the same URLs across many records
 def normalise_url(url: str) -> str:
     """Return a key under which two spellings of the same article URL compare equal."""
     parts = urlsplit(url)

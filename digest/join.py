@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from digest.clean import words
 from digest.model import Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Record
 
 KEY_WORDS = 8
@@ -135,8 +134,7 @@ def _candidates(record: Record, index: dict[tuple[str, ...], list[Body]],
                 openings: dict[str, tuple[str, ...]]) -> list[tuple[int, Body]]:
     """Score the bodies whose opening starts like the record's excerpt or title."""
     found: dict[str, tuple[int, Body]] = {}
-    for text in (record.excerpt, record.title):
-        probe = words(text)
+    for probe in record.probes:
         if len(probe) < MIN_MATCH_WORDS:
             continue
         for body in index.get(tuple(probe[:MIN_MATCH_WORDS]), ()):

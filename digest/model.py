@@ -97,6 +97,12 @@ class Record:
     """The explicit ``body:`` field, as written."""
     extra: Mapping[str, object] = field(default_factory=dict, compare=False)
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
+    probes: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+    """The case-folded words of the excerpt and of the title, for finding the record's body by
+    its opening: computed once, kept in the parse cache."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "probes", (tuple(words(self.excerpt)), tuple(words(self.title))))
 
 
 class BodyFormat(StrEnum):

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from digest.clean import normalise_url
@@ -98,17 +99,21 @@ def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: dat
 
 def image_hosts(images: Iterable[Image | None]) -> tuple[str, ...]:
     """Return the origins the images come from, for the page's Content-Security-Policy."""
-    hosts: set[str] = set()
-    for image in images:
-        if image is None:
-            continue
-        parts = urlsplit(image.url)
-        host = (parts.hostname or "").lower()
-        # Only plain host names: anything else could smuggle a directive into the policy.
-        if _HOST.fullmatch(host):
-            port = f":{parts.port}" if parts.port else ""
-            hosts.add(f"{parts.scheme.lower()}://{host}{port}")
-    return tuple(sorted(hosts))
+    hosts = {_origin(image.url) for image in images if image is not None}
+    hosts.discard(None)
+    return tuple(sorted(hosts))  # type: ignore[type-var]  # None is gone
+
+
+@lru_cache(maxsize=1 << 16)
+def _origin(url: str) -> str | None:
+    """Return the scheme, host and port of an image URL; cached, as every list repeats them."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    # Only plain host names: anything else could smuggle a directive into the policy.
+    if not _HOST.fullmatch(host):
+        return None
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme.lower()}://{host}{port}"
 
 
 def card(article: Article, urls: Urls) -> Card:
