@@ -18,12 +18,12 @@ from pathlib import Path
 from digest import __version__
 from digest.config import Config
 from digest.load import FileResult, read_file, walk
-from digest.model import Page
+from digest.model import Deferred, Page
 from digest.progress import track
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"
@@ -217,8 +217,13 @@ def folder_hash(folder: Path) -> str:
 
 
 def fingerprint(page: Page, basis: bytes) -> str:
-    """Hash everything a page's bytes come from: ``basis`` (config, templates) and its context."""
-    data = pickle.dumps((page.path, page.template, page.context), protocol=pickle.HIGHEST_PROTOCOL)
+    """Hash everything a page's bytes come from: ``basis`` (config, templates) and its context,
+    or the key that stands for its context."""
+    if page.key:
+        data = f"{page.path}\0{page.template}\0{page.key}".encode()
+    else:
+        context = page.context.made() if isinstance(page.context, Deferred) else page.context
+        data = pickle.dumps((page.path, page.template, context), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(basis + data, digest_size=16).hexdigest()
 
 

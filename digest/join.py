@@ -48,13 +48,22 @@ def join(loaded: Loaded) -> Joined:
     articles = []
     for record in records:
         body, method = chosen.get(record.source, (None, JoinMethod.NONE))
-        articles.append(Article(record.source, record, body, method))
+        articles.append(Article(record.source, record, body, method,
+                                _version(loaded, record, body, method)))
     for body in free.values():
         diagnostics.append(Diagnostic(
             body.source, body.line, "warning", "D301",
             f"a body with no record is not published: “{_first_words(body)}”",
             "add a record for it, or name it from a record with body: <path>"))
     return Joined(tuple(articles), tuple(free.values()), tuple(diagnostics))
+
+
+def _version(loaded: Loaded, record: Record, body: Body | None, method: JoinMethod) -> str:
+    """Return the article's version: its files' digests and the join; empty if one is unknown."""
+    parts = [loaded.versions.get(record.source, "")]
+    if body is not None:
+        parts.append(loaded.versions.get(body.source, ""))
+    return "" if "" in parts else "/".join((*parts, method))
 
 
 def _explicit(record: Record, bodies: dict[str, Body], free: dict[str, Body]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -40,6 +41,8 @@ class FileResult:
     body: Body | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     skipped: bool = False
+    digest: str = ""
+    """A digest of the file's name and bytes; empty when it could not be read."""
 
 
 def load(content: Path, max_file_size: int,
@@ -50,6 +53,7 @@ def load(content: Path, max_file_size: int,
     bodies: list[Body] = []
     diagnostics: list[Diagnostic] = []
     skipped: list[str] = []
+    versions: dict[str, str] = {}
     for rel, path, problem in walk(content):
         if problem is not None:
             diagnostics.append(problem)
@@ -59,38 +63,52 @@ def load(content: Path, max_file_size: int,
         diagnostics.extend(result.diagnostics)
         if result.skipped:
             skipped.append(rel)
+        if result.digest:
+            versions[rel] = result.digest
         if result.record is not None:
             records.append(result.record)
         if result.body is not None:
             bodies.append(result.body)
-    return Loaded(tuple(records), tuple(bodies), tuple(diagnostics), tuple(skipped))
+    return Loaded(tuple(records), tuple(bodies), tuple(diagnostics), tuple(skipped), versions)
 
 
 def walk(content: Path) -> list[tuple[str, Path, Diagnostic | None]]:
     """List content files in a stable order, refusing links that lead outside or loop."""
     root = content.resolve()
     found: list[tuple[str, Path, Diagnostic | None]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            found.append((rel, path, _link_problem(rel, path, root)))
-        for name in list(dirs):
-            path = Path(folder) / name
-            if path.is_symlink():
-                dirs.remove(name)
-                found.append((path.relative_to(root).as_posix(), path, Diagnostic(
-                    path.relative_to(root).as_posix(), 0, "warning", "D104",
-                    "a linked folder is not followed", "copy the files into content/ instead")))
+    _walk_into(root, "", root, found)
     return found
 
 
+def _walk_into(folder: Path, prefix: str, root: Path,
+               found: list[tuple[str, Path, Diagnostic | None]]) -> None:
+    # scandir tells files, folders and links apart without a stat call per file.
+    with os.scandir(folder) as scan:
+        entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+    folders = []
+    for entry in entries:
+        rel, path = prefix + entry.name, folder / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            folders.append((path, rel))
+        elif entry.is_symlink() and _leads_to_folder(entry):
+            found.append((rel, path, Diagnostic(
+                rel, 0, "warning", "D104", "a linked folder is not followed",
+                "copy the files into content/ instead")))
+        else:
+            found.append((rel, path, _link_problem(rel, path, root) if entry.is_symlink()
+                          else None))
+    for path, rel in folders:
+        _walk_into(path, rel + "/", root, found)
+
+
+def _leads_to_folder(link: os.DirEntry[str]) -> bool:
+    try:
+        return link.is_dir()
+    except OSError:  # a loop: reported as a broken link
+        return False
+
+
 def _link_problem(rel: str, path: Path, root: Path) -> Diagnostic | None:
-    if not path.is_symlink():
-        return None
     try:
         target = path.resolve(strict=True)
     except (OSError, RuntimeError):
@@ -116,7 +134,14 @@ def read_file(rel: str, path: Path, max_file_size: int) -> FileResult:
         return FileResult(diagnostics=(Diagnostic(
             rel, 0, "error", "D101", f"cannot read the file: {exc.strerror}",
             "check its permissions"),), skipped=True)
-    return parse_file(rel, raw)
+    return replace(parse_file(rel, raw), digest=file_digest(rel, raw))
+
+
+def file_digest(rel: str, raw: bytes) -> str:
+    """Return a digest of a file's name and bytes: all its parse result depends on."""
+    digest = hashlib.blake2b(rel.encode() + b"\0", digest_size=16)
+    digest.update(raw)
+    return digest.hexdigest()
 
 
 def parse_file(rel: str, raw: bytes) -> FileResult:

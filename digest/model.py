@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -150,6 +150,8 @@ class Loaded:
     diagnostics: tuple[Diagnostic, ...]
     skipped: tuple[str, ...] = ()
     """Files that are not content (images, unknown types), relative paths."""
+    versions: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Content file path to a digest of its bytes: what its records and bodies were read from."""
 
 
 class JoinMethod(StrEnum):
@@ -171,6 +173,9 @@ class Article:
     record: Record
     body: Body | None
     method: JoinMethod
+    version: str = ""
+    """A digest of the files the article was read from and of how they were joined: any change
+    to what the article holds changes it. Empty when unknown."""
 
 
 @dataclass(frozen=True)
@@ -218,3 +223,38 @@ class Page:
     """Output path relative to the site root, e.g. ``topics/ai/index.html``."""
     template: str
     context: Mapping[str, object]
+    key: str = ""
+    """A digest of everything the context is made from (with the templates and the config, all
+    the page depends on), when the plan can tell it without making the context; else empty."""
+
+
+class Deferred(Mapping[str, object]):
+    """A page context made only when it is read: a rebuild renders few pages and reads few.
+
+    Not kept once made, so that a build never holds every page's context at once. ``known``
+    entries are answered without making the context (the sitemap reads each page's date).
+    """
+
+    def __init__(self, make: Callable[[], dict[str, object]], **known: object) -> None:
+        self._make = make
+        self._known = known
+
+    def made(self) -> dict[str, object]:
+        """Make and return the whole context."""
+        return self._make()
+
+    def __getitem__(self, key: str) -> object:
+        return self._known[key] if key in self._known else self._make()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._make())
+
+    def __len__(self) -> int:
+        return len(self._make())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deferred):
+            other = other.made()
+        return isinstance(other, Mapping) and self.made() == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like dict

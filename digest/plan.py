@@ -15,7 +15,7 @@ from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Body, Image, Page, Site, Term
+from digest.model import Article, Body, Deferred, Image, Page, Related, Site, Term
 from digest.urls import Link, Urls, absolute_url, assign_urls
 
 SEARCH_PATH = "search/index.html"
@@ -60,21 +60,49 @@ class Pager:
     next: str | None
 
 
+class Views:
+    """Each article's card, and the key of everything its card shows, made once on first use."""
+
+    def __init__(self, site: Site, urls: Urls) -> None:
+        self.site, self.urls = site, urls
+        self._cards: dict[str, Card] = {}
+        self._keys: dict[str, str] = {}
+
+    def card(self, aid: str) -> Card:
+        if aid not in self._cards:
+            self._cards[aid] = card(self.site.articles[aid], self.urls)
+        return self._cards[aid]
+
+    def key(self, aid: str) -> str:
+        """Return what the card is made from: the article's version and the paths it links to."""
+        if aid not in self._keys:
+            article = self.site.articles[aid]
+            provider = provider_key(article)
+            self._keys[aid] = _joined(
+                article.version, self.urls.articles[aid],
+                self.urls.providers[provider] if provider else "-",
+                *(self.urls.topics[term_key(t)] for t in article.record.topics))
+        return self._keys[aid]
+
+
 def plan(site: Site, config: Config) -> list[Page]:
-    """Return every page of the site, with its path, template and context."""
+    """Return every page of the site, with its path, template and context.
+
+    Article and list pages, nearly all of a site, come with a key and a deferred context, made
+    only if the page is rendered.
+    """
     urls = assign_urls(site)
-    cards = {aid: card(site.articles[aid], urls) for aid in site.order}
+    views = Views(site, urls)
     feeds = FeedLinks(site, urls, config)
     pages: list[Page] = []
-    pages += listing_pages("index.html", "home.html", "Latest", site.order, cards, config,
+    pages += listing_pages("index.html", "home.html", "Latest", site.order, views, config,
                            feeds=feeds.site)
     for n, aid in enumerate(site.order):
-        newer = cards[site.order[n - 1]] if n > 0 else None
-        older = cards[site.order[n + 1]] if n + 1 < len(site.order) else None
-        pages.append(article_page(site.articles[aid], cards[aid], site, urls, config,
-                                  neighbours=(newer, older), feeds=feeds.of_article(aid)))
-    pages += term_pages(site.topics, urls.topics, "topic", cards, config, feeds.topic)
-    pages += term_pages(site.providers, urls.providers, "provider", cards, config, feeds.provider)
+        newer = site.order[n - 1] if n > 0 else None
+        older = site.order[n + 1] if n + 1 < len(site.order) else None
+        pages.append(deferred_article_page(aid, views, config, (newer, older), feeds))
+    pages += term_pages(site.topics, urls.topics, "topic", views, config, feeds.topic)
+    pages += term_pages(site.providers, urls.providers, "provider", views, config, feeds.provider)
     pages.append(Page("topics/index.html", "terms.html", terms_context(
         "Topics", "topic", site.topics, urls.topics, feeds.site)))
     pages.append(Page("providers/index.html", "terms.html", terms_context(
@@ -88,6 +116,32 @@ def plan(site: Site, config: Config) -> list[Page]:
     pages += site_pages(pages, config)
     check_collisions(pages)
     return pages
+
+
+def deferred_article_page(aid: str, views: Views, config: Config,
+                          neighbours: tuple[str | None, str | None], feeds: FeedLinks) -> Page:
+    """Plan an article's page with its key; its context is made only when it is read."""
+    site, urls = views.site, views.urls
+    article = site.articles[aid]
+    newer, older = neighbours
+
+    def make() -> dict[str, object]:
+        return dict(article_page(
+            article, views.card(aid), site, urls, config, feeds=feeds.of_article(aid),
+            neighbours=(views.card(newer) if newer else None,
+                        views.card(older) if older else None)).context)
+
+    # The page shows the article, the titles and paths of its neighbours and related articles.
+    key = _joined(views.key(aid), views.key(newer) if newer else "-",
+                  views.key(older) if older else "-",
+                  *(_related_target(item, site, urls) or "-" for item in article.record.related))
+    return Page(urls.articles[aid], "article.html",
+                Deferred(make, updated=article.record.published, noindex=False), key)
+
+
+def _joined(*parts: str) -> str:
+    """Join the parts of a key; empty if any part is unknown, as then no key can be trusted."""
+    return "" if "" in parts else "\n".join(parts)
 
 
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
@@ -181,10 +235,10 @@ def structured_data(view: Card, config: Config) -> dict[str, object]:
 
 
 def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-untyped-def]
-    target = site.by_url.get(normalise_url(item.url)) if item.url else None
+    target = _related_target(item, site, urls)
     return RelatedItem(
         title=item.title,
-        url=urls.articles[target] if target else item.url,
+        url=target or item.url,
         internal=target is not None,
         provider=item.provider.name if item.provider else "",
         published=item.published,
@@ -192,9 +246,14 @@ def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-un
     )
 
 
-def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...],
-                  cards: Mapping[str, Card], config: Config, *, feeds: tuple[Link, ...],
-                  **extra: object) -> Iterator[Page]:
+def _related_target(item: Related, site: Site, urls: Urls) -> str | None:
+    """Return the page of this digest that an item of related coverage is, if it is one."""
+    target = site.by_url.get(normalise_url(item.url)) if item.url else None
+    return urls.articles[target] if target else None
+
+
+def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], views: Views,
+                  config: Config, *, feeds: tuple[Link, ...], **extra: str) -> Iterator[Page]:
     """Split a list of articles into pages: ``first``, then ``page/2/index.html``..."""
     folder = first.removesuffix("index.html")
     size = config.page_size
@@ -203,23 +262,33 @@ def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...],
     def path(n: int) -> str:
         return first if n == 1 else f"{folder}page/{n}/index.html"
 
-    for n in range(1, count + 1):
+    def make(n: int, chunk: tuple[str, ...]) -> dict[str, object]:
         pager = Pager(n, count, path(n - 1) if n > 1 else None,
                       path(n + 1) if n < count else None)
-        chunk = [cards[i] for i in ids[(n - 1) * size: n * size]]
+        cards = [views.card(aid) for aid in chunk]
         heading = title if n == 1 else f"{title} (page {n} of {count})"
-        dates = [c.published for c in chunk if c.published]
-        yield Page(path(n), template, {
-            "title": heading, "articles": chunk, "pager": pager, **extra,
-            **common(feeds, [c.image for c in chunk], max(dates, default=None))})
+        return {"title": heading, "articles": cards, "pager": pager, **extra,
+                **common(feeds, [c.image for c in cards], _newest(views.site, chunk))}
+
+    for n in range(1, count + 1):
+        chunk = ids[(n - 1) * size: n * size]
+        key = _joined(title, str(n), str(count), repr(sorted(extra.items())), repr(feeds),
+                      *(views.key(aid) for aid in chunk))
+        yield Page(path(n), template, Deferred(
+            lambda n=n, chunk=chunk: make(n, chunk),  # type: ignore[misc]
+            updated=_newest(views.site, chunk), noindex=False), key)
 
 
-def term_pages(terms: Mapping[str, Term], paths: Mapping[str, str], kind: str,
-               cards: Mapping[str, Card], config: Config,
-               feeds_of: Callable[[str], tuple[Link, ...]]) -> Iterator[Page]:
+def _newest(site: Site, ids: Iterable[str]) -> datetime | None:
+    return max((site.articles[aid].record.published for aid in ids
+                if site.articles[aid].record.published), default=None)
+
+
+def term_pages(terms: Mapping[str, Term], paths: Mapping[str, str], kind: str, views: Views,
+               config: Config, feeds_of: Callable[[str], tuple[Link, ...]]) -> Iterator[Page]:
     """Plan the paginated list of each topic or provider."""
     for key, term in terms.items():
-        yield from listing_pages(paths[key], "term.html", term.name, term.article_ids, cards,
+        yield from listing_pages(paths[key], "term.html", term.name, term.article_ids, views,
                                  config, feeds=feeds_of(key), kind=kind, term=term.name)
 
 

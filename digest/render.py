@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from digest.config import Config
 from digest.errors import TemplateProblem
-from digest.model import Page
+from digest.model import Deferred, Page
 from digest.urls import absolute_url
 
 
@@ -73,7 +73,8 @@ def render_page(template: jinja2.Template, page: Page, config: Config) -> str:
     """Render one page, turning template errors into a message with file and line."""
     canonical = absolute_url(config, page.path)
     try:
-        return template.render(page.context, page_path=page.path, canonical=canonical)
+        context = page.context.made() if isinstance(page.context, Deferred) else page.context
+        return template.render(context, page_path=page.path, canonical=canonical)
     except jinja2.TemplateError as exc:
         raise _problem(exc, page.template) from None
 
