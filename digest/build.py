@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from digest import __version__
+from digest import __version__, parallel
 from digest.cache import (
     FileCache,
     Stamp,
@@ -33,7 +33,7 @@ from digest.load import FileResult, load, read_file
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import plan
 from digest.progress import track
-from digest.render import render
+from digest.render import render, render_in_parallel
 from digest.search import search_index
 from digest.write import Finisher, WriteStats, check_output, write_site
 
@@ -193,7 +193,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
 def stream(planned: list[Page], todo: list[Page], config: Config
            ) -> Iterator[tuple[str, bytes | None]]:
     """Yield every page in order: bytes for those in ``todo``, rendered as asked; None for the rest."""
-    fresh = render(todo, config)
+    many = len(todo) >= parallel.PARALLEL_MIN
+    fresh = render_in_parallel(todo, config) if many else render(todo, config)
     wanted = {page.path for page in todo}
     for page in planned:
         yield (page.path, next(fresh)[1]) if page.path in wanted else (page.path, None)

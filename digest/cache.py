@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
 import pickle
-import sys
 import tempfile
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest import __version__
+from digest import __version__, parallel
 from digest.config import Config
 from digest.load import FileResult, read_file, walk
 from digest.model import Deferred, Page
+from digest.parallel import chunks, fork_map
 from digest.progress import track
 
 log = logging.getLogger(__name__)
@@ -27,8 +25,6 @@ FORMAT = 3
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"
-PARALLEL_MIN = 300
-"""Below this many files to parse, starting worker processes costs more than it saves."""
 RACY_NS = 100_000_000
 """A file changed this close before a build may change again within the same time stamp tick."""
 Signature = tuple[int, int, int]
@@ -85,7 +81,7 @@ class FileCache:
                 todo.append((rel, path, sig))
             elif problem is None:
                 self._checked.add(rel)
-        if len(todo) >= PARALLEL_MIN:
+        if len(todo) >= parallel.PARALLEL_MIN:
             results = parse_in_parallel([(rel, path) for rel, path, _ in todo], max_file_size)
             for (rel, _, sig), result in zip(todo, results, strict=True):
                 self._results[rel] = (sig, result)
@@ -192,18 +188,11 @@ def save_state(folder: Path, state: Stored) -> None:
 
 def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int) -> list[FileResult]:
     """Read and parse ``files`` in worker processes, one per core; results in the same order."""
-    workers = os.cpu_count() or 1
-    size = max(1, -(-len(files) // (workers * 4)))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        done = pool.map(_parse_chunk, chunks, [max_file_size] * len(chunks))
-        return [result for chunk in track(done, "Parsing", len(files), weight=len)
-                for result in chunk]
+    def parse(chunk: Sequence[tuple[str, Path]]) -> list[FileResult]:
+        return [read_file(rel, path, max_file_size) for rel, path in chunk]
 
-
-def _parse_chunk(files: list[tuple[str, Path]], max_file_size: int) -> list[FileResult]:
-    return [read_file(rel, path, max_file_size) for rel, path in files]
+    done = fork_map(parse, chunks(files))
+    return [result for chunk in track(done, "Parsing", len(files), weight=len) for result in chunk]
 
 
 def folder_hash(folder: Path) -> str:

@@ -22,6 +22,10 @@ class TemplateProblem(DigestError):
         self.line = line
         self.message = message
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
+        # Raised in a worker process, it crosses back pickled: rebuild it from its parts.
+        return TemplateProblem, (self.path, self.line, self.message)
+
 
 class OutputError(DigestError):
     """The output folder cannot be written safely."""

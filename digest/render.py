@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from markupsafe import Markup
 from digest.config import Config
 from digest.errors import TemplateProblem
 from digest.model import Deferred, Page
+from digest.parallel import chunks, fork_map
 from digest.urls import absolute_url
 
 
@@ -60,13 +61,37 @@ def environment(config: Config) -> jinja2.Environment:
 
 def render(pages: Iterable[Page], config: Config) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) for each page."""
-    env = environment(config)
-    templates: dict[str, jinja2.Template] = {}
+    draw = Renderer(config)
     for page in pages:
-        if page.template not in templates:
-            templates[page.template] = load_template(env, page.template, config.templates)
-        html = render_page(templates[page.template], page, config)
-        yield page.path, html.encode("utf-8")
+        yield page.path, draw(page)
+
+
+def render_in_parallel(pages: Sequence[Page], config: Config) -> Iterator[tuple[str, bytes]]:
+    """Yield (path, bytes) for each page, in order, rendered on every core."""
+    draw = Renderer(config)  # forked into each worker, which then compiles its own templates
+
+    # Workers get spans of positions, not pages: a page's deferred context does not pickle.
+    def work(span: Sequence[int]) -> list[tuple[str, bytes]]:
+        return [(pages[n].path, draw(pages[n])) for n in span]
+
+    for done in fork_map(work, chunks(range(len(pages)), per_core=16)):
+        yield from done
+
+
+class Renderer:
+    """Renders pages with one Jinja environment, compiling each template once."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._env = environment(config)
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def __call__(self, page: Page) -> bytes:
+        template = self._templates.get(page.template)
+        if template is None:
+            template = load_template(self._env, page.template, self._config.templates)
+            self._templates[page.template] = template
+        return render_page(template, page, self._config).encode("utf-8")
 
 
 def render_page(template: jinja2.Template, page: Page, config: Config) -> str:

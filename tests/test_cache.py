@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from conftest import record
 
-from digest import cache
+from digest import parallel
 from digest.build import build
 from digest.cache import CACHE_FILE, HEADER, load_state
 from digest.cli import main
@@ -81,10 +81,10 @@ def test_incremental_and_parallel_builds_equal_a_clean_build(make_site, monkeypa
     age(config.content.iterdir())
     reference = replace(config, output=tmp_path / "reference")
     for step in range(10):
-        # Every other build parses in worker processes, however few files there are.
-        monkeypatch.setattr(cache, "PARALLEL_MIN", 1 if step % 2 else 10**9)
+        # Every other build parses and renders in worker processes, however few files there are.
+        monkeypatch.setattr(parallel, "PARALLEL_MIN", 1 if step % 2 else 10**9)
         build(config)
-        monkeypatch.setattr(cache, "PARALLEL_MIN", 10**9)
+        monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
         build(reference, cached=False)
         assert site_bytes(config.output) == site_bytes(reference.output), f"step {step}"
         names = sorted(p.name for p in config.content.iterdir())
