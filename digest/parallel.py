@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -13,6 +15,7 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
+PR_SET_PDEATHSIG = 1
 PARALLEL_MIN = 300
 """Below this many items, starting worker processes costs more than it saves."""
 _work: Callable[..., object] | None = None
@@ -38,7 +41,8 @@ def fork_map(work: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     _work = work
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(cores(), mp_context=context) as pool:
+        with ProcessPoolExecutor(cores(), mp_context=context, initializer=_die_with_parent
+                                 ) as pool:
             # A few items in flight per core: enough to keep them busy, while results that the
             # caller has not taken yet (rendered pages) never pile up in memory.
             pending: deque[Future[object]] = deque()
@@ -57,6 +61,16 @@ def chunks(items: Sequence[T], per_core: int = 4) -> list[Sequence[T]]:
     to keep every core busy to the end."""
     size = max(1, -(-len(items) // (cores() * per_core)))
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this worker when the build that forked it dies, even by SIGKILL:
+    an orphaned worker would wait for work forever."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def _run(item: T) -> object:

@@ -49,8 +49,10 @@ def site_lock(output: Path) -> Iterator[None]:
     lock_path = output.parent / f"{TEMP_PREFIX}{output.name}.lock"
     with open(lock_path, "w") as lock:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # A POSIX lock, not flock(): worker processes forked while it is held (to render
+            # pages) do not share it, so a killed build never leaves it held by its workers.
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
             raise OutputError(f"another build is writing {output}; try again when it ends") from None
         yield
 

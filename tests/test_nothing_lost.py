@@ -14,7 +14,7 @@ from conftest import REPO, record
 
 from digest.build import build
 from digest.cli import main
-from digest.write import TEMP_PREFIX, site_lock
+from digest.write import TEMP_PREFIX
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
@@ -90,8 +90,18 @@ def test_a_build_refuses_while_another_holds_the_lock(make_site, tmp_path, capsy
     build(config)
     before = tree(config.output)
     (config.content / "b.txt").write_text(record(title="Second", url="https://example.com/b"))
-    with site_lock(config.output):
+    # Another process holds the lock, as another build would.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom pathlib import Path\n"
+         "from digest.write import site_lock\nwith site_lock(Path(sys.argv[1])):\n"
+         "    print('locked', flush=True)\n    sys.stdin.read()", str(config.output)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert holder.stdout.readline() == "locked\n"
         status = main(["build", "--content", str(config.content), "--output", str(config.output)])
+    finally:
+        holder.communicate("")
     assert status == 2
     assert "another build is writing" in capsys.readouterr().err
     assert tree(config.output) == before
