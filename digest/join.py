@@ -101,7 +101,7 @@ def _match_content(records: list[Record], free: dict[str, Body], diagnostics: li
                    ) -> list[tuple[Record, Body]]:
     """Match records to bodies by their opening words, via an index: linear, not all pairs."""
     index: dict[tuple[str, ...], list[Body]] = defaultdict(list)
-    openings: dict[str, tuple[str, ...]] = {}
+    openings: dict[str, list[str]] = {}
     for body in free.values():
         opening = body.opening_words
         openings[body.source] = opening
@@ -140,10 +140,10 @@ def _match_content(records: list[Record], free: dict[str, Body], diagnostics: li
 
 
 def _candidates(record: Record, index: dict[tuple[str, ...], list[Body]],
-                openings: dict[str, tuple[str, ...]]) -> list[tuple[int, Body]]:
+                openings: dict[str, list[str]]) -> list[tuple[int, Body]]:
     """Score the bodies whose opening starts like the record's excerpt or title."""
     found: dict[str, tuple[int, Body]] = {}
-    for probe in record.probes:
+    for probe in (text.split() for text in record.probes):
         if len(probe) < MIN_MATCH_WORDS:
             continue
         for body in index.get(tuple(probe[:MIN_MATCH_WORDS]), ()):

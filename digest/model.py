@@ -97,12 +97,14 @@ class Record:
     """The explicit ``body:`` field, as written."""
     extra: Mapping[str, object] = field(default_factory=dict, compare=False)
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
-    probes: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
-    """The case-folded words of the excerpt and of the title, for finding the record's body by
-    its opening: computed once, kept in the parse cache."""
+    probes: tuple[str, str] = field(init=False, repr=False, compare=False)
+    """The case-folded words of the excerpt and of the title, space-separated, for finding the
+    record's body by its opening: computed once, kept in the parse cache. One string, not a
+    tuple of words: that took half of a record's memory."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "probes", (tuple(words(self.excerpt)), tuple(words(self.title))))
+        object.__setattr__(self, "probes", (" ".join(words(self.excerpt)),
+                                            " ".join(words(self.title))))
 
 
 class BodyFormat(StrEnum):
@@ -124,11 +126,17 @@ class Body:
     """Cleaned text: paragraphs separated by newlines (plain text) or Markdown source."""
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
-    opening_words: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    """The opening's case-folded words, for matching: computed once, kept in the parse cache."""
+    opening_key: str = field(init=False, repr=False, compare=False)
+    """The opening's case-folded words, space-separated, for matching: computed once, kept in
+    the parse cache."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "opening_words", tuple(words(self.opening)))
+        object.__setattr__(self, "opening_key", " ".join(words(self.opening)))
+
+    @property
+    def opening_words(self) -> list[str]:
+        """Return the opening's case-folded words."""
+        return self.opening_key.split()
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
