@@ -21,7 +21,7 @@ from digest.progress import track
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4
+FORMAT = 5
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from digest.clean import normalise_url
 from digest.model import Article, Diagnostic, Joined, Site, Term
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -32,7 +31,7 @@ def index(joined: Joined, *, drafts: bool = False, hide_unpublished: bool = Fals
         if (record.draft and not drafts) or (hide_unpublished and record.feed_published is False):
             continue
         if record.url:
-            key = normalise_url(record.url)
+            key = record.url_key
             if key in by_url:
                 diagnostics.append(Diagnostic(
                     record.source, record.line, "warning", "D401",

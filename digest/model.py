@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from digest.clean import words
+from digest.clean import normalise_url, words
 
 Severity = Literal["error", "warning", "info"]
 
@@ -65,6 +65,11 @@ class Related:
     published: datetime | None = None
     provider: Provider | None = None
     image: Image | None = None
+    url_key: str = field(init=False, repr=False, compare=False)
+    """``url`` normalised, to find the item among this digest's articles; computed once."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url_key", normalise_url(self.url) if self.url else "")
 
 
 @dataclass(frozen=True)
@@ -102,9 +107,13 @@ class Record:
     record's body by its opening: computed once, kept in the parse cache. One string, not a
     tuple of words: that took half of a record's memory."""
 
+    url_key: str = field(init=False, repr=False, compare=False)
+    """``url`` normalised, under which two spellings of it are one article; computed once."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "probes", (" ".join(words(self.excerpt)),
                                             " ".join(words(self.title))))
+        object.__setattr__(self, "url_key", normalise_url(self.url) if self.url else "")
 
 
 class BodyFormat(StrEnum):

@@ -10,7 +10,6 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from digest.clean import normalise_url
 from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
@@ -248,7 +247,7 @@ def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-un
 
 def _related_target(item: Related, site: Site, urls: Urls) -> str | None:
     """Return the page of this digest that an item of related coverage is, if it is one."""
-    target = site.by_url.get(normalise_url(item.url)) if item.url else None
+    target = site.by_url.get(item.url_key) if item.url_key else None
     return urls.articles[target] if target else None
 
 
