@@ -50,9 +50,12 @@ def assign_urls(site: Site) -> Urls:
 
 def slugify(text: str) -> str:
     """Return a lower-case, hyphenated slug that keeps letters of every script."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = unicodedata.normalize("NFC", "".join(
-        c for c in decomposed if not unicodedata.combining(c)))
+    if text.isascii():  # most titles: no accents to take off
+        bare = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        bare = unicodedata.normalize("NFC", "".join(
+            c for c in decomposed if not unicodedata.combining(c)))
     slug = re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")
     if len(slug) > SLUG_LENGTH:
         slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0]
