@@ -18,13 +18,16 @@ _MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00d0\u00d1\u00ef\u0080-\
 _NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
 _CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
                       f"{_NONCHARACTERS}]")
+_ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 
 
 def fix_encoding(text: str) -> str:
     """Undo mojibake and normalise to NFC, leaving clean text untouched."""
-    if not text.isascii() and _MOJIBAKE_HINT.search(text):
+    if text.isascii():  # most text: no mojibake, NFC already, and a class that matches fast
+        return _ASCII_CONTROL.sub("", text)
+    if _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 

@@ -30,6 +30,8 @@ _YAML_ADVICE = {
     BadValue: ("D108", "correct the value, or quote it to keep it as text"),
     YamlLimit: ("D111", "remove the anchors &name and aliases *name, and flatten the data"),
 }
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+"""Characters that text files seldom hold: control characters and undecodable bytes."""
 _DATELINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|\Z)")
 
 
@@ -237,8 +239,7 @@ def _decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
 def _looks_binary(text: str) -> bool:
     """Tell text from binary that got past the NUL test: many control or undecodable characters."""
     sample = text[:8192]
-    bad = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
-    return bad > max(8, len(sample) // 20)
+    return len(_NOT_TEXT.findall(sample)) > max(8, len(sample) // 20)
 
 
 def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, list[Diagnostic]]:

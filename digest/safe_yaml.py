@@ -23,6 +23,8 @@ from yaml.events import (
 )
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
+from digest.fast_yaml import parse_plain
+
 MAX_DEPTH = 32
 """Collections nested deeper than this are replaced by null; real records nest about 5 deep."""
 MAX_BRACKETS = 2 * MAX_DEPTH
@@ -73,6 +75,12 @@ class _Open:
 def parse_yaml(text: str) -> Parsed:
     """Parse one YAML document safely; raise yaml.YAMLError (with a mark) when it is invalid."""
     _check_brackets(text)
+    fast = parse_plain(text, MAX_DEPTH)
+    return Parsed(*fast) if fast is not None else parse_with_pyyaml(text)
+
+
+def parse_with_pyyaml(text: str) -> Parsed:
+    """Parse one YAML document with PyYAML, composing its nodes within the budgets."""
     loader = yaml.CSafeLoader(text)
     try:
         loader.get_event()  # stream start

@@ -1,0 +1,151 @@
+"""Parse plain YAML documents ten times faster, with yaml-rs, when PyYAML would read them alike.
+
+PyYAML builds every value in Python (about 1.3 ms a record, most of a cold build); yaml-rs
+does it in Rust. But yaml-rs reads YAML 1.2 and PyYAML YAML 1.1, which differ on plain
+scalars (``yes`` is true to one and text to the other; ``012`` is 10 or 12), and yaml-rs
+recurses without bound on nested block sequences. So a document takes this path only when
+it has no anchors, aliases, tags, directives, unusual characters or deep nesting, and its
+result passes a check that every plain value was typed as PyYAML types it; anything
+doubtful returns None, and the caller parses with PyYAML as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime
+
+import yaml
+import yaml_rs
+from yaml.nodes import ScalarNode
+
+MAX_INDENT = 64
+"""Lines indented deeper than this are left to PyYAML: deep block nesting crashes yaml-rs."""
+MAX_COMPACT = 8
+"""Nor may one line open more than this many nested sequences ("- - - x")."""
+
+# Characters outside YAML 1.1's printable set, or that only YAML 1.1 counts as line breaks
+# (NEL, LS, PS): the two libraries read them differently.
+_UNUSUAL = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Anchors, aliases, tags, complex keys, merge keys and directives: read differently, or unsafely.
+_MARKS = re.compile(r"(?:^|[\s\[\]{},])(?:[&*]\S|!|\?(?:[ \t]|$))|<<|^%", re.MULTILINE)
+_MARK_CHARS = "&*!?<%"
+_SECOND_DOCUMENT = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+_COMPACT = re.compile(rf"^[ \t]*(?:-[ \t]+){{{MAX_COMPACT}}}", re.MULTILINE)
+# A top-level key at the start of a line, plain or quoted: where diagnostics point.
+_TOP_KEY = re.compile(
+    r"""^(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s#'"\-?:\[\]{},&*!|>%@`][^\n]*?))[ \t]*:(?:[ \t]|$)""",
+    re.MULTILINE,
+)
+# Plain values that start like a number or a date, after each kind of place a value starts:
+# every int, float or date that yaml-rs returns must be one of them. Each pattern opens
+# with a literal character, which the regex engine finds fast.
+_VALUE = r"([-+.]?[0-9][^\n#,\[\]{}]*)"
+_AFTER_KEY, _AFTER_DASH, _AT_LINE = (re.compile(p + _VALUE) for p in (":[ \t]+", "-[ \t]+", "\n"))
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_IN_FLOW = re.compile(r"[\[{,][ \t]*" + _VALUE)
+_RESOLVERS = {c: r for c, r in yaml.resolver.Resolver.yaml_implicit_resolvers.items() if c}
+"""PyYAML's implicit types by first character: a plain text matching one is not text."""
+_TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
+Fast = tuple[object, dict[str, int]]
+"""A document's data and the 0-based line of each top-level key."""
+_NUMBERS = {int, float, date, datetime}
+_SCALARS = {str, int, float, bool, date, datetime, type(None)}
+
+
+def parse_plain(text: str, max_depth: int) -> Fast | None:
+    """Parse ``text`` with yaml-rs if PyYAML would read it the same; None when in doubt."""
+    if _doubtful(text):
+        return None
+    try:
+        data = yaml_rs.loads(text, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins)
+    except Exception:  # invalid YAML: PyYAML says where, in the words users see
+        return None
+    typed = _typed_values(data, max_depth)
+    if typed is None or typed != _typed_literals(text):
+        return None
+    key_lines = _key_lines(text, data)
+    return None if key_lines is None else (data, key_lines)
+
+
+def _doubtful(text: str) -> bool:
+    """Tell whether ``text`` holds anything the two libraries may read differently.
+
+    Each regex runs only when a cheap test finds the characters it looks for.
+    """
+    return bool(
+        _UNUSUAL.search(text)
+        or "\n" + " " * MAX_INDENT in text
+        or (any(c in text for c in _MARK_CHARS) and _MARKS.search(text))
+        or (("---" in text or "..." in text) and _SECOND_DOCUMENT.search(text))
+        or ("- -" in text and _COMPACT.search(text)))
+
+
+def _typed_values(data: object, max_depth: int) -> Counter[tuple[object, ...]] | None:
+    """Count the numbers and dates in ``data``; None if a text would be typed by PyYAML were it
+    plain, or the data nests deeper than ``max_depth`` (PyYAML's path cuts that off)."""
+    found: Counter[tuple[object, ...]] = Counter()
+    level, depth = [data], 1
+    while level:
+        deeper: list[object] = []
+        for value in level:
+            kind = type(value)
+            if kind is str:
+                if value[:1] in _RESOLVERS and any(rx.match(value) for _, rx in _RESOLVERS[value[0]]):
+                    return None
+            elif kind is dict:
+                if depth > max_depth or not all(type(k) in _SCALARS for k in value):
+                    return None  # PyYAML refuses list keys
+                deeper.extend(value)
+                deeper.extend(value.values())
+            elif kind is list:
+                if depth > max_depth:
+                    return None
+                deeper.extend(value)
+            elif kind in _NUMBERS:
+                found[_key(value)] += 1
+        level, depth = deeper, depth + 1
+    return found
+
+
+def _typed_literals(text: str) -> Counter[tuple[object, ...]]:
+    """Count the numbers and dates PyYAML makes of the plain values in ``text``."""
+    literals = _AFTER_KEY.findall(text) + _AFTER_DASH.findall(text) + _AT_LINE.findall("\n" + text)
+    if "[" in text or "{" in text:
+        literals += _IN_FLOW.findall(text)
+    found: Counter[tuple[object, ...]] = Counter()
+    resolver, constructor = yaml.resolver.Resolver(), yaml.constructor.SafeConstructor()
+    for literal in literals:
+        literal = literal.rstrip(" \t")
+        if _DECIMAL.fullmatch(literal):  # most of them: a whole number, read alike by both
+            found[("int", int(literal), None)] += 1
+            continue
+        tag = resolver.resolve(ScalarNode, literal, (True, False))
+        if tag not in _TYPED:
+            continue  # text to PyYAML: if yaml-rs made a number of it, the counts differ
+        try:
+            value = constructor.yaml_constructors[tag](constructor, ScalarNode(tag, literal))
+        except Exception:  # 2020-13-45: PyYAML refuses it, and says so on its own path
+            found[("refused", literal, None)] += 1
+            continue
+        found[_key(value)] += 1
+    return found
+
+
+def _key(value: object) -> tuple[object, ...]:
+    """Tell values apart as PyYAML would: by type, value and, for times, offset."""
+    offset = value.utcoffset() if isinstance(value, datetime) else None
+    return (type(value).__name__, value, offset)
+
+
+def _key_lines(text: str, data: object) -> dict[str, int] | None:
+    """Find the line of each top-level key; None unless exactly the data's keys are found."""
+    if not isinstance(data, dict):
+        return {}
+    lines: dict[str, int] = {}
+    line = start = 0
+    for match in _TOP_KEY.finditer(text):
+        line, start = line + text.count("\n", start, match.start()), match.start()
+        lines[next(group for group in match.groups() if group is not None)] = line
+    return lines if lines.keys() == {str(k) for k in data} else None

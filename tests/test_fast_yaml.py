@@ -1,0 +1,123 @@
+"""The yaml-rs fast path reads every document it accepts exactly as PyYAML does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import yaml
+from conftest import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digest.fast_yaml import parse_plain
+from digest.load import split_front_matter
+from digest.safe_yaml import MAX_DEPTH, parse_with_pyyaml
+
+
+def typed(value: object) -> object:
+    """Spell out types, so that 1, 1.0 and True, or two time zones, never compare equal."""
+    if isinstance(value, dict):
+        return ("dict", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [typed(v) for v in value])
+    offset = value.utcoffset() if isinstance(value, datetime) else None
+    return (type(value).__name__, repr(value), offset)
+
+
+def same_as_pyyaml(text: str) -> bool:
+    """Assert the fast path agrees with PyYAML whenever it accepts ``text``; tell if it did."""
+    fast = parse_plain(text, MAX_DEPTH)
+    if fast is None:
+        return False
+    slow = parse_with_pyyaml(text)
+    assert typed(fast[0]) == typed(slow.data), text
+    assert fast[1] == slow.key_lines, text
+    assert not slow.too_deep
+    return True
+
+
+def test_the_seed_records_take_the_fast_path() -> None:
+    heads = [split_front_matter(p.read_text(encoding="utf-8"))
+             for p in sorted((REPO / "content").glob("*.txt"))]
+    records = [head for head, rest in filter(None, heads) if not rest.strip()]
+    assert len(records) == 2
+    assert all(same_as_pyyaml(record) for record in records)
+
+
+@pytest.mark.parametrize("text", [
+    "published: yes", "flag: on", "title: No", "q: 012", "q: 0o12", "t: 1e3", "t: 1.5e3",
+    "d: 2020-13-45", "d: 2020-06-10T10:00", "a: &x 1\nb: *x", "a: !!str 1", "a: !!int z",
+    "a: 1\n---\nb: 2", "<<: {x: 1}", "? [a, b]\n: c", "a: 1\na: 2", "a: 0x1F", "a: 1_000",
+    "a: 1:20", "a: .5", "a: \u2028b", "a: \x85", "- - - - - - - - - - x", "a: [1, 2", "a: b: c",
+    "- " * 100_000 + "x", "a:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(100)),
+    '"quoted key": 1\nplain: "2020-06-10"', "items: [1, 2.5, -3, 2019-05-02T11:09:41Z]",
+    "when: 2019-05-02T11:09:41+02:00\nother: 2019-05-02 11:09:41.5 -1",
+])
+def test_doubtful_and_edge_documents_agree_or_fall_back(text: str) -> None:
+    same_as_pyyaml(text)
+
+
+@pytest.mark.parametrize("text", ["published: yes", "q: 012", "d: 2020-13-45", "a: &x 1\nb: *x",
+                                  "- " * 100_000 + "x", "a: 1\n---\nb: 2", "t: 1e3"])
+def test_documents_read_differently_by_yaml_1_2_fall_back(text: str) -> None:
+    assert parse_plain(text, MAX_DEPTH) is None
+
+
+# Plain and quoted scalars of every shape the two YAML versions might read differently.
+words = st.sampled_from([
+    "yes", "No", "on", "OFF", "y", "n", "true", "False", "null", "~", "", "012", "0o17", "0x1F",
+    "0b101", "1_000", "1e3", "1.5e3", "1.5e+3", ".5", "-.inf", ".NaN", "1:20", "190:20:30.15",
+    "2020-06-10", "2020-6-1 1:02:03", "2019-05-02T11:09:41Z", "2019-05-02t11:09:41.25+05:30",
+    "2020-13-45", "<<", "=", "-1", "+7", "0", "00", "3.", "12", "4.0", "Title words", "AT&T",
+    "5 * 3", "R&D", "Q: what?", "a # not a comment", "x#y", "#", "'", '"', "é…", "人工智能",
+])
+# Values that plain records hold, so that most documents take the fast path and are compared.
+usual = st.sampled_from(["12", "-1", "0", "4.5", "true", "false", "2019-05-02T11:09:41Z",
+                         "2020-06-10", "Some words", "https://example.com/a?b=c&d=e", ""])
+scalars = st.one_of(
+    usual, usual, usual, usual, usual, usual,
+    words,
+    words.map(lambda w: '"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"'),
+    words.map(lambda w: "'" + w.replace("'", "''") + "'"),
+    st.text(alphabet="ab1-:.# ,[]{}'\"", max_size=8),
+)
+plain_keys = st.sampled_from(["title", "quality", "publishedDateTime", "topics", "a b"])
+keys = st.one_of(plain_keys, plain_keys, plain_keys, st.sampled_from(["1", "on", '"quoted"', "'q'"]))
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        key, shape = draw(keys), draw(st.sampled_from(["scalar", "list", "flow", "map"]))
+        if shape == "scalar":
+            lines.append(f"{key}: {draw(scalars)}")
+        elif shape == "list":
+            lines.append(f"{key}:")
+            lines += [f"  - {draw(scalars)}" for _ in range(draw(st.integers(1, 3)))]
+        elif shape == "flow":
+            lines.append(f"{key}: [{', '.join(draw(st.lists(scalars, max_size=3)))}]")
+        else:
+            lines.append(f"{key}:")
+            lines += [f"  {draw(keys)}: {draw(scalars)}" for _ in range(draw(st.integers(1, 3)))]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_random_documents_agree_whenever_the_fast_path_accepts(text: str) -> None:
+    try:
+        same_as_pyyaml(text)
+    except yaml.YAMLError:  # PyYAML refuses what the fast path accepted: a disagreement too
+        pytest.fail(f"the fast path accepted a document PyYAML refuses: {text!r}")
+
+
+def test_a_plain_record_takes_the_fast_path() -> None:
+    """The fast path must not be a path nobody takes: plain records go through it."""
+    text = ('title: "A title"\nquality: 57\nheat: -1\npublished: true\n'
+            "publishedDateTime: 2019-05-02T11:09:41Z\ntopics:\n  - AI\n"
+            'images:\n  - url: "https://img.example.com/a.jpg"\n    width: 860\n')
+    assert same_as_pyyaml(text)
+    data = parse_plain(text, MAX_DEPTH)[0]  # type: ignore[index]
+    assert isinstance(data, dict) and isinstance(data["publishedDateTime"], datetime)
