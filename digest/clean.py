@@ -19,14 +19,13 @@ _NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) f
 _CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
                       f"{_NONCHARACTERS}]")
 _ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
-_SPACES = re.compile(r"\s+")
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 
 
 def fix_encoding(text: str) -> str:
     """Undo mojibake and normalise to NFC, leaving clean text untouched."""
-    if text.isascii():  # most text: no mojibake, NFC already, and a class that matches fast
-        return _ASCII_CONTROL.sub("", text)
+    if text.isascii():  # most text: no mojibake, and NFC already
+        return text if text.isprintable() else _ASCII_CONTROL.sub("", text)
     if _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
@@ -37,7 +36,7 @@ def clean_line(value: str) -> str:
     text = fix_encoding(value)
     if "&" in text:
         text = html.unescape(text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits at exactly the white space \s matches
 
 
 def clean_paragraphs(text: str) -> str:
