@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -15,20 +16,24 @@ import ftfy
 # goes through it; clean text is left as it is either way.
 _MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00d0\u00d1\u00ef\u0080-\u009f\ufffd]")
 # Controls (C0 but tab and newlines, DEL, C1) and noncharacters: browsers flag them as errors.
-_NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
-_CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
-                      f"{_NONCHARACTERS}]")
+_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]")
+_ASTRAL_NONCHARACTERS = re.compile("[{}]".format("".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17))))
 _ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
+_PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 
 
 def fix_encoding(text: str) -> str:
     """Undo mojibake and normalise to NFC, leaving clean text untouched."""
     if text.isascii():  # most text: no mojibake, and NFC already
-        return text if text.isprintable() else _ASCII_CONTROL.sub("", text)
+        return text if _plain_ascii(text) else _ASCII_CONTROL.sub("", text)
     if _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
-    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    text = _CONTROL.sub("", text)
+    if len(text.encode("utf-16-le")) > 2 * len(text):  # beyond the BMP: a far slower class
+        text = _ASTRAL_NONCHARACTERS.sub("", text)
+    return unicodedata.normalize("NFC", text)
 
 
 def clean_line(value: str) -> str:
@@ -44,8 +49,24 @@ def clean_paragraphs(text: str) -> str:
     text = fix_encoding(text)
     if "&" in text:
         text = html.unescape(text)
-    lines = (_INLINE_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    tidy = _tidy(text)
+    lines = (tidy(line) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _tidy(text: str) -> Callable[[str], str]:
+    """Choose how to tidy the spaces of each line of ``text``: str methods are ten times faster
+    than the regex, and do the same where only spaces and tabs are to be tidied."""
+    if not _plain_ascii(text):
+        return lambda line: _INLINE_SPACES.sub(" ", line).strip()
+    if "  " in text or "\t" in text:
+        return lambda line: " ".join(line.split())
+    return str.strip
+
+
+def _plain_ascii(text: str) -> bool:
+    """Tell whether ``text`` is ASCII with no control characters but tabs and line ends."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PLAIN_ASCII)
 
 
 def clean_markdown(text: str) -> str:
