@@ -17,10 +17,7 @@ from digest.build import Checked, StrictRefusal, Timings, build, check, up_to_da
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import DigestError
 from digest.model import Diagnostic
-from digest.preview import Preview
 from digest.report import count_line, shown_path, summary, write_report
-from digest.serve import open_server, serve
-from digest.watch import Watched
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -179,6 +176,11 @@ def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
+    # Imported here: the server and the watcher cost a build a tenth of a second to import.
+    from digest.preview import Preview
+    from digest.serve import open_server, serve
+    from digest.watch import Watched
+
     settings = args.config or Path(CONFIG_NAME)
     preview = Preview(config, lambda: load_config(args.config, {
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)
