@@ -10,6 +10,8 @@ from pathlib import Path
 
 FileStat = tuple[int, int, int]
 """A file's (mtime_ns, size, inode), read without following symlinks."""
+STAMP_LENGTH = 32
+"""Hex digits in a stamp."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,8 @@ class Tree:
         files = "".join(f"{rel}\0{m} {s} {i}\0" for rel, (m, s, i) in sorted(self.files.items()))
         folders = "".join(f"{rel}\0" for rel in sorted(self.folders))
         text = f"{len(self.files)}\0{files}{folders}"
-        return hashlib.blake2b(text.encode(errors="surrogateescape"), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(text.encode(errors="surrogateescape"), digest_size=STAMP_LENGTH // 2)
+        return digest.hexdigest()
 
 
 def survey(root: Path) -> Tree:

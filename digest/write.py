@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from digest.errors import OutputError
-from digest.tree import FileStat, Tree, survey
+from digest.tree import STAMP_LENGTH, FileStat, Tree, survey
 
 log = logging.getLogger(__name__)
 
@@ -140,36 +140,41 @@ class Staging:
         if rel in self._there:  # the new site has a file where the kept one had a folder
             self._remove_folder(rel)
         live = self._live.get(rel)
-        if data is not None and not self._same(rel, live, data):
-            dest = self.root / rel
-            if there is not None:
-                dest.unlink()
-            with dest.open("xb") as stream:  # "x": should anything be there, fail, not write in
-                stream.write(data)
-                stream.flush()
-                stat = os.fstat(stream.fileno())
-            self.files[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-            self.written += 1
-            return
-        if live is None:
-            raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
-                              "(it is not there); build again with --no-cache")
-        if there is None or there[2] != live[2]:  # the same inode is the very same file
+        if live is not None and (data is None or self._same(rel, live, data)):
+            if there is not None and there[2] == live[2]:  # the same inode: the very same file
+                self._claim(rel, live)
+                return
             if there is not None:
                 (self.root / rel).unlink()
-            self._link(rel)
-        self.files[rel] = live
-        self.unchanged += 1
+                there = None
+            if self._link(rel, data):
+                self._claim(rel, live)
+                return
+        if data is None:
+            raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
+                              "(it is not there); build again with --no-cache")
+        if there is not None:
+            (self.root / rel).unlink()
+        with (self.root / rel).open("xb") as stream:  # "x": fail rather than write into a file
+            stream.write(data)
+            stream.flush()
+            stat = os.fstat(stream.fileno())
+        self.files[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        self.written += 1
 
     def prune(self) -> None:
         """Delete what the new site does not hold: old files, then the folders they leave empty."""
         for rel in self._held:
-            (self.root / rel).unlink()
+            (self.root / rel).unlink(missing_ok=True)
         self._held.clear()
         # Reverse order reaches a folder's subfolders before the folder itself.
         for rel in sorted(self._there - self.folders, reverse=True):
             (self.root / rel).rmdir()
         self._there = set(self.folders)
+
+    def _claim(self, rel: str, stat: FileStat) -> None:
+        self.files[rel] = stat
+        self.unchanged += 1
 
     def _same(self, rel: str, live: FileStat | None, data: bytes) -> bool:
         try:
@@ -178,10 +183,14 @@ class Staging:
         except OSError:
             return False
 
-    def _link(self, rel: str) -> None:
+    def _link(self, rel: str, data: bytes | None) -> bool:
+        """Link the live site's file at ``rel``; False if that fails and ``data`` can be written."""
         try:
             os.link(self._live_root / rel, self.root / rel)
+            return True
         except OSError as exc:
+            if data is not None:
+                return False
             raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
                               f"({exc.strerror}); build again with --no-cache") from None
 
@@ -237,7 +246,10 @@ def _take_kept(output: Path, staging: Path) -> Tree | None:
     """
     taken = None
     for kept in sorted(_kept_folders(output)):
-        held = survey(kept) if taken is None else None
+        try:
+            held = survey(kept) if taken is None else None
+        except OSError:  # unreadable, or changing as it is read: not to be trusted
+            held = None
         if held is not None and kept.name == _kept_name(output, held.stamp):
             kept.rename(staging)
             taken = held
@@ -253,7 +265,7 @@ def _kept_name(output: Path, stamp: str) -> str:
 
 def _kept_folders(output: Path) -> list[Path]:
     """Return the folders named as ``output``'s kept site, whatever their stamp."""
-    pattern = glob.escape(f"{TEMP_PREFIX}{output.name}{KEPT}") + "[0-9a-f]" * len(Tree().stamp)
+    pattern = glob.escape(f"{TEMP_PREFIX}{output.name}{KEPT}") + "[0-9a-f]" * STAMP_LENGTH
     return list(output.parent.glob(pattern))
 
 

@@ -236,3 +236,22 @@ def test_without_an_atomic_exchange_the_old_site_is_still_kept_and_patched(make_
     assert files_of(config.output) == clean_build(config, tmp_path)
     assert sorted(p.name for p in tmp_path.glob(f"{TEMP_PREFIX}*") if p.is_dir()) == [
         kept_site(config).name]
+
+
+def test_where_hard_links_fail_a_build_says_so_and_without_cache_writes_everything(
+        make_site, tmp_path, monkeypatch):
+    config = make_site(dict([story("a")]))
+    build(config)
+    build(make_site(dict([story("b")])))
+    before = files_of(config.output)
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    config = make_site(dict([story("c")]))
+    with pytest.raises(OutputError, match="--no-cache"):
+        build(config)  # pages unchanged since the last build: only a link could keep them
+    assert files_of(config.output) == before
+    build(config, cached=False)
+    assert files_of(config.output) == clean_build(config, tmp_path)
