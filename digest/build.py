@@ -22,7 +22,6 @@ from digest.cache import (
     inputs_key,
     load_stamp,
     load_state,
-    output_stamp,
     save_state,
 )
 from digest.config import Config
@@ -35,7 +34,8 @@ from digest.plan import plan
 from digest.progress import track
 from digest.render import render, render_in_parallel
 from digest.search import search_index
-from digest.write import Finisher, WriteStats, check_output, write_site
+from digest.tree import survey
+from digest.write import Finisher, WriteStats, check_output, replace_site, site_lock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -170,22 +170,24 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
     planned: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
-    # The previous build's pages are reused only from the very output folder it wrote.
-    same = timings.run("stamp", lambda: stored.stamp.output == output_stamp(config.output))
-    kept = stored if same else Stored()
-    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-    todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-    files = timings.each("render", track(stream(planned, todo, config), "Rendering", len(todo),
-                                         weight=lambda file: file[1] is not None))
-    search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
-    stats = timings.run("write", lambda: write_site(config.output, files, config.static, finish))
-    # Pages are rendered, and the index made, as the site is written: that time was theirs.
-    timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
-    if cached:
-        errors = any(d.severity == "error" for d in checked.diagnostics)
-        timings.run("save", lambda: save_state(config.cache_dir, Stored(
-            config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])),
-            Stamp(inputs, output_stamp(config.output), errors, stats.written + stats.unchanged))))
+    with site_lock(config.output):  # held until the cache describes the site written
+        # The previous build's pages are reused only from the very output folder it wrote.
+        previous = timings.run("stamp", lambda: survey(config.output))
+        kept = stored if stored.stamp.output == previous.stamp else Stored()
+        prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
+        todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
+        files = timings.each("render", track(stream(planned, todo, config), "Rendering",
+                                             len(todo), weight=lambda file: file[1] is not None))
+        search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
+        stats = timings.run("write", lambda: replace_site(
+            config.output, previous, files, config.static, finish))
+        # Pages are rendered, and the index made, as the site is written: that time was theirs.
+        timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
+        if cached:
+            errors = any(d.severity == "error" for d in checked.diagnostics)
+            timings.run("save", lambda: save_state(config.cache_dir, Stored(
+                config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])),
+                Stamp(inputs, stats.stamp, errors, stats.written + stats.unchanged)), stored))
     return Built(checked, len(planned), stats, timings, search=config.search,
                  rendered=len(todo))
 
@@ -207,7 +209,7 @@ def up_to_date(config: Config, *, strict: bool = False) -> Stamp | None:
         return None
     if stamp.inputs != inputs_key(config, time.time_ns()):
         return None
-    return stamp if stamp.output == output_stamp(config.output) else None
+    return stamp if stamp.output == survey(config.output).stamp else None
 
 
 def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:

@@ -8,8 +8,9 @@ import os
 import pickle
 import tempfile
 import time
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digest import __version__, parallel
@@ -21,10 +22,13 @@ from digest.progress import track
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5
+FORMAT = 6
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"
+SHARDS = 64
+"""The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
+build rewrites only the shards whose files changed."""
 RACY_NS = 100_000_000
 """A file changed this close before a build may change again within the same time stamp tick."""
 Signature = tuple[int, int, int]
@@ -117,7 +121,7 @@ class Stamp:
     """Hash of the stat signatures of every input, the config and digest's version; empty when
     an input changed too shortly before the build to be trusted."""
     output: str = ""
-    """The output folder's stamp after the build: its files' paths and stat signatures."""
+    """The output folder's ``Tree.stamp`` after the build: its paths and stat signatures."""
     errors: bool = False
     """Whether the content had errors."""
     files: int = 0
@@ -136,10 +140,24 @@ class Stored:
     search: tuple[str, tuple[str, ...]] = ("", ())
     """The search index's fingerprint, and the site paths of its files."""
     stamp: Stamp = field(default_factory=Stamp)
+    shards: tuple[str, ...] = ()
+    """The checksum of each shard file ``files`` was read from; "" for one that was not."""
+
+
+def shard_of(rel: str) -> int:
+    """Return the shard that holds file ``rel``'s entry: the same in every process."""
+    return zlib.crc32(rel.encode()) % SHARDS
+
+
+def shard_path(folder: Path, shard: int) -> Path:
+    return folder / f"files-{shard:02x}.pickle"
 
 
 def load_state(folder: Path) -> Stored:
-    """Read the cache in ``folder``; a missing, damaged or outdated one counts as empty."""
+    """Read the cache in ``folder``; a missing, damaged or outdated one counts as empty.
+
+    So does a damaged or stale shard: only its files are read again.
+    """
     path = folder / CACHE_FILE
     try:
         with path.open("rb") as stream:
@@ -154,10 +172,34 @@ def load_state(folder: Path) -> Stored:
     except Exception as exc:  # unpickling damaged data fails in many ways; none is trusted
         log.warning("cache %s is damaged (%s); rebuilding it", path, type(exc).__name__)
         return Stored()
-    if not isinstance(state, Stored):
+    if not isinstance(state, Stored) or len(state.shards) != SHARDS:
         log.warning("cache %s holds something else; rebuilding it", path)
         return Stored()
-    return state
+    files: dict[str, tuple[Signature, FileResult]] = {}
+    shards = list(state.shards)
+    for shard, checksum in enumerate(state.shards):
+        entries = _load_shard(shard_path(folder, shard), checksum)
+        if entries is None:
+            shards[shard] = ""
+        else:
+            files.update(entries)
+    return replace(state, files=files, shards=tuple(shards))
+
+
+def _load_shard(path: Path, checksum: str) -> dict[str, tuple[Signature, FileResult]] | None:
+    """Read one shard; None, with a warning, unless it is the very file the cache names."""
+    try:
+        data = path.read_bytes()
+        if _checksum(data) != checksum:
+            raise ValueError("not the shard this cache was saved with")
+        entries = pickle.loads(data)
+        if not isinstance(entries, dict):
+            raise TypeError("not a shard")
+        return entries
+    except Exception as exc:  # whatever is wrong, its files are read again, never trusted
+        log.warning("cache shard %s is damaged or stale (%s); reading its files again",
+                    path, exc if isinstance(exc, ValueError) else type(exc).__name__)
+        return None
 
 
 def load_stamp(folder: Path) -> Stamp:
@@ -171,16 +213,53 @@ def load_stamp(folder: Path) -> Stamp:
     return Stamp()
 
 
-def save_state(folder: Path, state: Stored) -> None:
-    """Write the cache atomically: a reader sees the old one or the new one, never half of one."""
+def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> None:
+    """Write the cache, rewriting only the shards whose entries differ from ``previous``'s.
+
+    ``previous`` is the state as ``load_state`` read it. Each file is replaced atomically and
+    the main file last: it names every shard's checksum, so a reader sees the old cache or the
+    new one, and a shard whose cache never came to be is found stale.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=folder)
+    old = previous if previous is not None and len(previous.shards) == SHARDS else Stored()
+    old_parts = _split(old.files)
+    checksums = []
+    for shard, entries in enumerate(_split(state.files)):
+        if old.shards and old.shards[shard] and _same_entries(entries, old_parts[shard]):
+            checksums.append(old.shards[shard])
+            continue
+        data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        _replace_file(shard_path(folder, shard), data)
+        checksums.append(_checksum(data))
+    main = replace(state, files={}, shards=tuple(checksums))
+    _replace_file(folder / CACHE_FILE, b"".join(
+        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
+
+
+def _split(files: dict[str, tuple[Signature, FileResult]]
+           ) -> list[dict[str, tuple[Signature, FileResult]]]:
+    parts: list[dict[str, tuple[Signature, FileResult]]] = [{} for _ in range(SHARDS)]
+    for rel, entry in files.items():
+        parts[shard_of(rel)][rel] = entry
+    return parts
+
+
+def _same_entries(new: dict[str, object], old: dict[str, object]) -> bool:
+    """Whether ``new`` holds the very objects ``old`` does: entries read from the cache, unchanged."""
+    return len(new) == len(old) and all(old.get(rel) is entry for rel, entry in new.items())
+
+
+def _checksum(data: bytes) -> str:
+    return f"{zlib.crc32(data):08x}-{len(data)}"
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
+    fd, temp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            pickle.dump(HEADER, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(state.stamp, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, folder / CACHE_FILE)
+            stream.write(data)
+        os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -214,18 +293,6 @@ def fingerprint(page: Page, basis: bytes) -> str:
         context = page.context.made() if isinstance(page.context, Deferred) else page.context
         data = pickle.dumps((page.path, page.template, context), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(basis + data, digest_size=16).hexdigest()
-
-
-def output_stamp(output: Path) -> str:
-    """Hash the path and stat signature of every file in ``output``: any change changes it."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder, dirs, files in os.walk(output):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            stat = os.lstat(path)
-            digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0{stat.st_ino}\n".encode())
-    return digest.hexdigest()
 
 
 def inputs_key(config: Config, started: int) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import glob
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -13,8 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from digest.errors import OutputError
+from digest.tree import STAMP_LENGTH, FileStat, Tree, survey
+
+log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".digest-tmp-"
+KEPT = "-prev-"
+"""Names the folder that keeps the site before last, followed by that folder's stamp."""
 Finisher = Callable[[Path], Iterable[tuple[str, bytes | None]]]
 """Reads the staged site and returns more files for it, e.g. the search index."""
 
@@ -27,6 +34,8 @@ class WriteStats:
     """Files whose content is new or changed."""
     unchanged: int
     """Files identical to the previous build, kept as they were."""
+    stamp: str = ""
+    """The new output folder's ``Tree.stamp``, known without reading the folder again."""
 
 
 def check_output(output: Path, protected: Iterable[Path]) -> None:
@@ -44,7 +53,10 @@ def check_output(output: Path, protected: Iterable[Path]) -> None:
 
 @contextmanager
 def site_lock(output: Path) -> Iterator[None]:
-    """Hold an exclusive lock for writing ``output``; refuse at once if another build has it."""
+    """Hold an exclusive lock for writing ``output``; refuse at once if another build has it.
+
+    Once it is held, whatever a killed build left beside ``output`` is cleared away first.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     lock_path = output.parent / f"{TEMP_PREFIX}{output.name}.lock"
     with open(lock_path, "w") as lock:
@@ -54,44 +66,154 @@ def site_lock(output: Path) -> Iterator[None]:
             fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except (BlockingIOError, PermissionError):
             raise OutputError(f"another build is writing {output}; try again when it ends") from None
+        _remove_leftovers(output)
         yield
 
 
 def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None,
                finish: Finisher | None = None) -> WriteStats:
+    """Lock ``output`` and replace it with ``files`` and the static folder: see ``replace_site``."""
+    with site_lock(output):
+        return replace_site(output, survey(output), files, static, finish)
+
+
+def replace_site(output: Path, previous: Tree, files: Iterable[tuple[str, bytes | None]],
+                 static: Path | None, finish: Finisher | None = None) -> WriteStats:
     """Write ``files`` and the static folder as the new ``output``, atomically for the whole site.
 
-    A file given as None bytes is kept from the previous build's ``output`` as it is.
-    ``finish`` may read the staged site and return more files (a search index) before the swap.
+    The caller holds ``site_lock(output)`` and surveyed ``output`` under it as ``previous``.
+    A file given as None bytes is kept from ``output`` as it is. ``finish`` may read the
+    staged site and return more files (a search index) before the swap. The site swapped out
+    is kept beside ``output``, and the next build stages its site by patching it up.
     """
-    with site_lock(output):
-        _remove_leftovers(output)
-        staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
+    staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
+    held = _take_kept(output, staging)
+    if held is None:
         staging.mkdir()
+    try:
+        stage = Staging(staging, output, previous, held or Tree())
+        stage.fill(with_static(files, static))
+        if finish is not None:
+            stage.prune()  # the finisher reads the staged site: none of an older one may be left
+            stage.fill(finish(staging))
+        stage.prune()
+        old = _swap(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if old is not None:
+        _keep(old, output, previous.stamp)
+    new = Tree(stage.files, frozenset(stage.folders))
+    return WriteStats(stage.written, stage.unchanged, new.stamp)
+
+
+class Staging:
+    """A folder being made into the new site: an empty one, or the kept site before last.
+
+    The kept site shares most of its files' inodes with the site in place, through hard links:
+    a file already in the folder is only ever unlinked and replaced, never written into.
+    """
+
+    def __init__(self, root: Path, live_root: Path, live: Tree, held: Tree) -> None:
+        self.root = root
+        self._live_root = live_root
+        self._live = live.files
+        self._held = dict(held.files)
+        """Files in the folder that the new site has not (yet) claimed."""
+        self._there = set(held.folders)
+        """Folders in the folder."""
+        self.folders: set[str] = set()
+        """Folders that hold files of the new site."""
+        self.files: dict[str, FileStat] = {}
+        """The new site's files so far, with their signatures."""
+        self.written = self.unchanged = 0
+
+    def fill(self, files: Iterable[tuple[str, bytes | None]]) -> None:
+        """Put each file of the new site in place."""
+        for rel, data in files:
+            self.put(_safe(rel), data)
+
+    def put(self, rel: str, data: bytes | None) -> None:
+        """Make ``rel`` hold ``data``: a link to the live site's file if it is the same or None."""
+        self._folder(rel.rpartition("/")[0])
+        there = self._held.pop(rel, None) or self.files.pop(rel, None)
+        if rel in self._there:  # the new site has a file where the kept one had a folder
+            self._remove_folder(rel)
+        live = self._live.get(rel)
+        if live is not None and (data is None or self._same(rel, live, data)):
+            if there is not None and there[2] == live[2]:  # the same inode: the very same file
+                self._claim(rel, live)
+                return
+            if there is not None:
+                (self.root / rel).unlink()
+                there = None
+            if self._link(rel, data):
+                self._claim(rel, live)
+                return
+        if data is None:
+            raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
+                              "(it is not there); build again with --no-cache")
+        if there is not None:
+            (self.root / rel).unlink()
+        with (self.root / rel).open("xb") as stream:  # "x": fail rather than write into a file
+            stream.write(data)
+            stream.flush()
+            stat = os.fstat(stream.fileno())
+        self.files[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        self.written += 1
+
+    def prune(self) -> None:
+        """Delete what the new site does not hold: old files, then the folders they leave empty."""
+        for rel in self._held:
+            (self.root / rel).unlink(missing_ok=True)
+        self._held.clear()
+        # Reverse order reaches a folder's subfolders before the folder itself.
+        for rel in sorted(self._there - self.folders, reverse=True):
+            (self.root / rel).rmdir()
+        self._there = set(self.folders)
+
+    def _claim(self, rel: str, stat: FileStat) -> None:
+        self.files[rel] = stat
+        self.unchanged += 1
+
+    def _same(self, rel: str, live: FileStat | None, data: bytes) -> bool:
         try:
-            stats = _fill(staging, output, with_static(files, static))
-            if finish is not None:
-                more = _fill(staging, output, finish(staging))
-                stats = WriteStats(stats.written + more.written, stats.unchanged + more.unchanged)
-            _swap(staging, output)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return stats
+            return live is not None and live[1] == len(data) and (
+                self._live_root / rel).read_bytes() == data
+        except OSError:
+            return False
 
+    def _link(self, rel: str, data: bytes | None) -> bool:
+        """Link the live site's file at ``rel``; False if that fails and ``data`` can be written."""
+        try:
+            os.link(self._live_root / rel, self.root / rel)
+            return True
+        except OSError as exc:
+            if data is not None:
+                return False
+            raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
+                              f"({exc.strerror}); build again with --no-cache") from None
 
-def _fill(staging: Path, old: Path, files: Iterable[tuple[str, bytes | None]]) -> WriteStats:
-    written = unchanged = 0
-    folders: set[Path] = set()  # made already: one mkdir a folder, not one a file
-    for rel, data in files:
-        dest = staging / _safe(rel)
-        if dest.parent not in folders:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(dest.parent)
-        if _put(dest, old / rel, data):
-            written += 1
-        else:
-            unchanged += 1
-    return WriteStats(written, unchanged)
+    def _folder(self, rel: str) -> None:
+        """Make sure folder ``rel`` is there, and keep it."""
+        if not rel or rel in self.folders:
+            return
+        self._folder(rel.rpartition("/")[0])
+        if rel not in self._there:
+            if self._held.pop(rel, None) is not None:  # a kept file stands where it goes
+                (self.root / rel).unlink()
+            (self.root / rel).mkdir()
+            self._there.add(rel)
+        self.folders.add(rel)
+
+    def _remove_folder(self, rel: str) -> None:
+        if rel in self.folders:
+            raise OutputError(f"the site has both a file and a folder at {rel!r}")
+        shutil.rmtree(self.root / rel)
+        inside = rel + "/"
+        self._held = {path: stat for path, stat in self._held.items()
+                      if not path.startswith(inside)}
+        self._there = {path for path in self._there if path != rel and not path.startswith(inside)}
 
 
 def with_static(files: Iterable[tuple[str, bytes | None]], static: Path | None
@@ -106,47 +228,70 @@ def with_static(files: Iterable[tuple[str, bytes | None]], static: Path | None
 
 
 def _safe(rel: str) -> str:
-    """Refuse any output path that could land outside the output folder."""
-    parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+    """Return ``rel`` in its plain form; refuse any path that could land outside the output folder."""
+    parts = rel.split("/")
+    if all(part not in ("", ".", "..") for part in parts):
+        return rel  # the common case, checked without making a path object
+    path = PurePosixPath(rel)
+    if not path.parts or path.is_absolute() or ".." in path.parts:
         raise OutputError(f"refusing to write outside the output folder: {rel!r}")
-    return rel
+    return path.as_posix()
 
 
-def _put(dest: Path, previous: Path, data: bytes | None) -> bool:
-    """Write ``data`` at ``dest``, or link the previous build's identical file; True if new.
+def _take_kept(output: Path, staging: Path) -> Tree | None:
+    """Move the kept site before last to ``staging``; return what it holds.
 
-    None as ``data`` means the previous build's file, which must be there.
+    It is taken only if it is exactly as the last build left it: its stamp is in its name.
+    Anything else found there is deleted, and the whole site is staged afresh.
     """
-    if data is None:
+    taken = None
+    for kept in sorted(_kept_folders(output)):
         try:
-            os.link(previous, dest)
-        except OSError as exc:
-            raise OutputError(f"cannot keep {previous} from the previous build ({exc.strerror}); "
-                              "build again with --no-cache") from None
-        return False
+            held = survey(kept) if taken is None else None
+        except OSError:  # unreadable, or changing as it is read: not to be trusted
+            held = None
+        if held is not None and kept.name == _kept_name(output, held.stamp):
+            kept.rename(staging)
+            taken = held
+        else:
+            log.info("%s is not as the last build left it; staging the whole site", kept)
+            shutil.rmtree(kept, ignore_errors=True)
+    return taken
+
+
+def _kept_name(output: Path, stamp: str) -> str:
+    return f"{TEMP_PREFIX}{output.name}{KEPT}{stamp}"
+
+
+def _kept_folders(output: Path) -> list[Path]:
+    """Return the folders named as ``output``'s kept site, whatever their stamp."""
+    pattern = glob.escape(f"{TEMP_PREFIX}{output.name}{KEPT}") + "[0-9a-f]" * STAMP_LENGTH
+    return list(output.parent.glob(pattern))
+
+
+def _keep(old: Path, output: Path, stamp: str) -> None:
+    """Keep the site just swapped out, whose stamp is ``stamp``, for the next build to patch."""
     try:
-        if previous.stat().st_size == len(data) and previous.read_bytes() == data:
-            os.link(previous, dest)
-            return False
+        old.rename(old.parent / _kept_name(output, stamp))
     except OSError:
-        pass
-    dest.write_bytes(data)
-    return True
+        shutil.rmtree(old, ignore_errors=True)
 
 
-def _swap(staging: Path, output: Path) -> None:
-    """Put ``staging`` in place of ``output`` in one step where the system allows it."""
+def _swap(staging: Path, output: Path) -> Path | None:
+    """Put ``staging`` in place of ``output`` in one step where the system allows it.
+
+    Returns the folder now holding the old site, if there was one.
+    """
     if not output.exists():
         staging.rename(output)
-        return
+        return None
     if _exchange(staging, output):
-        return
+        return staging
     # No atomic exchange here: move the old site aside first, so it is never half-replaced.
     aside = output.parent / f"{TEMP_PREFIX}{output.name}-old-{os.getpid()}"
     output.rename(aside)
     staging.rename(output)
-    shutil.rmtree(aside, ignore_errors=True)
+    return aside
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -166,15 +311,18 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_leftovers(output: Path) -> None:
-    """Delete temporary folders left by a build that was killed.
+    """Delete temporary folders left by a build that was killed; keep the kept site.
 
     A build killed between the two renames of ``_swap``'s fallback leaves the old site aside
-    and none in place: that old site is put back first.
+    and none in place: that old site is put back first. A build killed while it patched the
+    kept site leaves it under its own staging name: it is deleted with the rest.
     """
+    base = glob.escape(f"{TEMP_PREFIX}{output.name}")
     if not output.exists():
-        for aside in sorted(output.parent.glob(f"{TEMP_PREFIX}{output.name}-old-*")):
+        for aside in sorted(output.parent.glob(f"{base}-old-*")):
             aside.rename(output)
             break
-    for leftover in output.parent.glob(f"{TEMP_PREFIX}{output.name}-*"):
-        if leftover.is_dir():
+    kept = _kept_folders(output)
+    for leftover in output.parent.glob(f"{base}-*"):
+        if leftover.is_dir() and leftover not in kept:
             shutil.rmtree(leftover, ignore_errors=True)

@@ -6,6 +6,7 @@ import logging
 import os
 import pickle
 import random
+import shutil
 import time
 from dataclasses import replace
 
@@ -13,8 +14,9 @@ from conftest import record
 
 from digest import parallel
 from digest.build import build
-from digest.cache import CACHE_FILE, HEADER, load_state
+from digest.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.cli import main
+from digest.write import KEPT, TEMP_PREFIX
 
 TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
 PROVIDERS = ("Example News", "Daily Planet", "The Wire")
@@ -65,6 +67,53 @@ def test_cache_from_another_version_is_not_trusted(seed_site, caplog):
     assert site_bytes(seed_site.output) == first
 
 
+def test_a_damaged_or_stale_shard_is_read_again(seed_site, caplog):
+    age(seed_site.content.iterdir())
+    build(seed_site)
+    first = site_bytes(seed_site.output)
+    shard = shard_of(next(iter(load_state(seed_site.cache_dir).files)))
+    path = shard_path(seed_site.cache_dir, shard)
+    good = path.read_bytes()
+    for bad in (good[:-40] + b"\x00garbage", good[:len(good) // 2]):
+        path.write_bytes(bad)
+        with caplog.at_level(logging.WARNING, logger="digest.cache"):
+            state = load_state(seed_site.cache_dir)
+        assert "damaged or stale" in caplog.text
+        assert all(shard_of(rel) != shard for rel in state.files) and state.files
+        caplog.clear()
+        build(seed_site)
+        assert site_bytes(seed_site.output) == first
+        assert len(load_state(seed_site.cache_dir).files) == len(list(seed_site.content.iterdir()))
+    # A shard of an older cache, whole but not the one this cache was saved with.
+    edited = next(rel for rel in load_state(seed_site.cache_dir).files if shard_of(rel) == shard)
+    path.write_bytes(good)
+    (seed_site.content / edited).write_bytes((seed_site.content / edited).read_bytes() + b"\n")
+    age([seed_site.content / edited])
+    build(seed_site)
+    old = path.read_bytes()
+    assert old != good
+    path.write_bytes(good)
+    with caplog.at_level(logging.WARNING, logger="digest.cache"):
+        assert edited not in load_state(seed_site.cache_dir).files
+    assert "damaged or stale" in caplog.text
+
+
+def test_one_edit_rewrites_one_shard(make_site):
+    rng = random.Random(5)
+    config = make_site({f"a{n}.md": article(rng, n) for n in range(40)})
+    age(config.content.iterdir())
+    build(config)
+    files = [config.cache_dir / CACHE_FILE] + [shard_path(config.cache_dir, n) for n in range(SHARDS)]
+    before = {path: path.stat().st_ino for path in files}
+    edited = config.content / "a7.md"
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    age([edited])
+    build(config)
+    rewritten = {path for path in files if path.stat().st_ino != before[path]}
+    assert rewritten == {config.cache_dir / CACHE_FILE, shard_path(config.cache_dir, shard_of("a7.md"))}
+    assert len(load_state(config.cache_dir).files) == 40
+
+
 def article(rng, n):
     sentence = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
     head = record(title=f"Story {n} {rng.choice(WORDS)}", url=f"https://example.com/s{n}",
@@ -74,19 +123,32 @@ def article(rng, n):
     return head + f"\n{sentence.capitalize()}.\n\nMore about {rng.choice(WORDS)}.\n"
 
 
+def kept_site(config):
+    return next(config.output.parent.glob(f"{TEMP_PREFIX}{config.output.name}{KEPT}*"), None)
+
+
 def test_incremental_and_parallel_builds_equal_a_clean_build(make_site, monkeypatch, tmp_path):
     rng = random.Random(6)
     files = {f"a{n}.md": article(rng, n) for n in range(36)}
     config = make_site(files)
     age(config.content.iterdir())
     reference = replace(config, output=tmp_path / "reference")
+    before = None
     for step in range(10):
         # Every other build parses and renders in worker processes, however few files there are.
         monkeypatch.setattr(parallel, "PARALLEL_MIN", 1 if step % 2 else 10**9)
+        kept = kept_site(config)
+        folder = kept.stat().st_ino if kept else None
         build(config)
+        # From the third build on, the writer patches up the site before last and swaps it in.
+        assert (config.output.stat().st_ino == folder) == (step >= 2), f"step {step}"
+        if before is not None:
+            assert site_bytes(kept_site(config)) == before, f"step {step}"
+        before = site_bytes(config.output)
         monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
+        shutil.rmtree(reference.output, ignore_errors=True)
         build(reference, cached=False)
-        assert site_bytes(config.output) == site_bytes(reference.output), f"step {step}"
+        assert before == site_bytes(reference.output), f"step {step}"
         names = sorted(p.name for p in config.content.iterdir())
         touched = [config.content / name for name in rng.sample(names, 3)]
         touched.append(config.content / f"new{step}.md")

@@ -7,14 +7,16 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import REPO, record
 
 from digest.build import build
+from digest.cache import CACHE_FILE, SHARDS, shard_path
 from digest.cli import main
-from digest.write import TEMP_PREFIX
+from digest.write import KEPT, TEMP_PREFIX
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
@@ -35,16 +37,24 @@ def command(config, *extra: str) -> list[str]:
 
 
 def leftovers(config) -> list[str]:
-    return sorted(p.name for p in config.output.parent.glob(f"{TEMP_PREFIX}*") if p.is_dir())
+    """Temporary folders beside the output, but for the site before last, kept on purpose."""
+    return sorted(p.name for p in config.output.parent.glob(f"{TEMP_PREFIX}*")
+                  if p.is_dir() and KEPT not in p.name)
+
+
+def kept(config) -> list[Path]:
+    return sorted(config.output.parent.glob(f"{TEMP_PREFIX}{config.output.name}{KEPT}*"))
+
+
+def staging(config, process: subprocess.Popen) -> Path:
+    return config.output.parent / f"{TEMP_PREFIX}{config.output.name}-{process.pid}"
 
 
 def _wait_for_staged(config, process: subprocess.Popen, count: int) -> None:
-    """Return once a staging folder holds ``count`` files, or the build has ended."""
+    """Return once the build's staging folder holds ``count`` files, or the build has ended."""
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:
-        staged = sum(len(files) for folder in config.output.parent.glob(f"{TEMP_PREFIX}*")
-                     if folder.is_dir() for _, _, files in os.walk(folder))
-        if staged >= count:
+        if sum(len(files) for _, _, files in os.walk(staging(config, process))) >= count:
             return
         time.sleep(0.001)
 
@@ -159,5 +169,40 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
     after = {k: v for k, v in tree(tmp_path).items() if not k.startswith("_site")}
     new = set(after) - set(outside)
     # Besides the site, a build writes only its lock and its cache, both in fixed places.
-    assert new <= {f"{TEMP_PREFIX}_site.lock", ".digest-cache", ".digest-cache/build.pickle"}
+    cache = [".digest-cache", f".digest-cache/{CACHE_FILE}"] + [
+        shard_path(Path(".digest-cache"), shard).as_posix() for shard in range(SHARDS)]
+    assert new <= {f"{TEMP_PREFIX}_site.lock", *cache}
     assert {k: v for k, v in after.items() if k in outside} == outside
+
+
+def test_a_build_killed_while_patching_the_kept_site_leaves_the_site_whole(make_site, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    config = make_site(many_articles(300, "first"))
+    build(config)
+    build(make_site(many_articles(300, "second")))  # keeps the first site beside the second
+    assert len(kept(config)) == 1
+    good = tree(config.output)
+    make_site(many_articles(300, "third"))  # every page differs from both
+    process = subprocess.Popen(command(config), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    # The build moves the kept site to its staging folder and rewrites the home page first:
+    # kill it once that page is rewritten, with the rest of the site still to patch.
+    home = staging(config, process) / "index.html"
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if b"third" in home.read_bytes():
+                break
+        except OSError:
+            pass
+        time.sleep(0.001)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert tree(config.output) == good
+    assert kept(config) == [] and leftovers(config) == [staging(config, process).name]
+    build(config)
+    reference = replace(config, output=tmp_path / "reference")
+    build(reference, cached=False)
+    assert tree(config.output) == tree(reference.output)
+    assert leftovers(config) == [] and len(kept(config)) == 1

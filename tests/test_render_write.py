@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import record
 
+from digest import write
 from digest.build import Timings, build, check
 from digest.errors import OutputError, TemplateProblem
 from digest.plan import plan
 from digest.render import render
-from digest.write import TEMP_PREFIX, check_output, write_site
+from digest.tree import survey
+from digest.write import KEPT, TEMP_PREFIX, check_output, write_site
 
 
 def test_autoescape_keeps_markup_in_content_as_text(make_site):
@@ -98,3 +104,154 @@ def test_output_may_not_be_content_or_its_parent(tmp_path):
         with pytest.raises(OutputError):
             check_output(bad, [content])
     check_output(tmp_path / "site" / "_site", [content])
+
+
+def files_of(folder: Path) -> dict[str, bytes | None]:
+    """Every path under ``folder`` with its bytes (None for folders)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+            for p in sorted(folder.rglob("*"))}
+
+
+def kept_site(config) -> Path | None:
+    found = list(config.output.parent.glob(f"{TEMP_PREFIX}{config.output.name}{KEPT}*"))
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def clean_build(config, tmp_path: Path) -> dict[str, bytes | None]:
+    """Build the site from nothing, without cache, into a folder of its own."""
+    reference = replace(config, output=tmp_path / "reference")
+    shutil.rmtree(reference.output, ignore_errors=True)
+    build(reference, cached=False)
+    return files_of(reference.output)
+
+
+def story(letter: str) -> tuple[str, str]:
+    return f"{letter}.txt", record(title=letter.upper(), url=f"https://x.example/{letter}")
+
+
+def test_the_site_before_last_is_kept_and_patched_into_the_next(make_site, tmp_path):
+    config = make_site(dict([story("a")]))
+    build(config)
+    assert kept_site(config) is None  # the first build had no site to swap out
+    first = files_of(config.output)
+    config = make_site(dict([story("b")]))
+    build(config)
+    second = files_of(config.output)
+    kept = kept_site(config)
+    assert kept is not None and files_of(kept) == first
+    assert kept.name.endswith(survey(kept).stamp)
+    folder = kept.stat().st_ino
+    (config.content / "a.txt").unlink()
+    config = make_site(dict([story("c")]))
+    built = build(config)
+    # The kept folder was patched up and swapped in: no second copy of the site was made.
+    assert config.output.stat().st_ino == folder
+    assert files_of(config.output) == clean_build(config, tmp_path)
+    assert files_of(kept_site(config)) == second
+    assert 0 < built.stats.written < built.stats.written + built.stats.unchanged
+
+
+@pytest.mark.parametrize("tamper", ["add a file", "replace a page", "add a folder"])
+def test_a_kept_site_changed_since_is_not_patched(make_site, tmp_path, caplog, tamper):
+    config = make_site(dict([story("a")]))
+    build(config)
+    config = make_site(dict([story("b")]))
+    build(config)
+    kept = kept_site(config)
+    folder = kept.stat().st_ino
+    held = os.open(kept, os.O_RDONLY)  # while it is open, its inode number is not reused
+    if tamper == "add a file":
+        (kept / "stray.html").write_text("stray")
+    elif tamper == "add a folder":
+        (kept / "stray").mkdir()
+    else:
+        page = kept / "index.html"
+        page.unlink()  # a new file: the site in place keeps its own
+        page.write_text("stray")
+    config = make_site(dict([story("c")]))
+    try:
+        with caplog.at_level(logging.INFO, logger="digest.write"):
+            build(config)
+    finally:
+        os.close(held)
+    assert "staging the whole site" in caplog.text
+    assert config.output.stat().st_ino != folder
+    assert files_of(config.output) == clean_build(config, tmp_path)
+
+
+def test_a_kept_site_is_patched_even_with_no_site_in_place(make_site, tmp_path):
+    config = make_site(dict([story("a")]))
+    build(config)
+    build(make_site(dict([story("b")])))
+    folder = kept_site(config).stat().st_ino
+    shutil.rmtree(config.output)
+    build(config)
+    assert config.output.stat().st_ino == folder
+    assert files_of(config.output) == clean_build(config, tmp_path)
+    assert kept_site(config) is None
+
+
+def as_tree(files: dict[str, bytes]) -> dict[str, bytes | None]:
+    """What ``files`` written as a site look like on disk: its files, their folders, .nojekyll."""
+    folders = {rel.rsplit("/", n)[0] for rel in files for n in range(1, rel.count("/") + 1)}
+    return dict(sorted({**files, ".nojekyll": b"", **dict.fromkeys(folders)}.items()))
+
+
+def test_patching_turns_files_into_folders_and_back(tmp_path):
+    output = tmp_path / "out"
+    sites = [{"x/index.html": b"x", "y": b"y", "gone/a/b.html": b"b"},
+             {"a.html": b"a"},
+             {"x": b"x is a file", "y/index.html": b"y is a folder", "a.html": b"a"},
+             {"a.html": b"a2"},
+             {"x/deep/index.html": b"x", "y": b"y is a file again", "a.html": b"a2"}]
+    folder = None
+    for step, files in enumerate(sites):
+        write_site(output, list(files.items()), None)
+        assert files_of(output) == as_tree(files), f"step {step}"
+        assert (output.stat().st_ino == folder) == (step >= 2), f"step {step}: not patched"
+        if step:
+            kept = next(tmp_path.glob(f"{TEMP_PREFIX}out{KEPT}*"))
+            assert files_of(kept) == as_tree(sites[step - 1]), f"step {step}"
+            folder = kept.stat().st_ino
+
+
+def test_without_an_atomic_exchange_the_old_site_is_still_kept_and_patched(make_site, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    config = make_site(dict([story("a")]))
+    build(config)
+    build(make_site(dict([story("b")])))
+    folder = kept_site(config).stat().st_ino
+    build(make_site(dict([story("c")])))
+    assert config.output.stat().st_ino == folder
+    assert files_of(config.output) == clean_build(config, tmp_path)
+    # Killed between the two renames: the old site is aside, none in place; it is put back.
+    site = files_of(config.output)
+    config.output.rename(tmp_path / f"{TEMP_PREFIX}_site-old-1")
+    with write.site_lock(config.output):
+        pass
+    assert files_of(config.output) == site and kept_site(config) is not None
+    build(make_site(dict([story("d")])))
+    assert files_of(config.output) == clean_build(config, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob(f"{TEMP_PREFIX}*") if p.is_dir()) == [
+        kept_site(config).name]
+
+
+def test_where_hard_links_fail_a_build_says_so_and_without_cache_writes_everything(
+        make_site, tmp_path, monkeypatch):
+    config = make_site(dict([story("a")]))
+    build(config)
+    build(make_site(dict([story("b")])))
+    before = files_of(config.output)
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    config = make_site(dict([story("c")]))
+    with pytest.raises(OutputError, match="--no-cache"):
+        build(config)  # pages unchanged since the last build: only a link could keep them
+    assert files_of(config.output) == before
+    build(config, cached=False)
+    assert files_of(config.output) == clean_build(config, tmp_path)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+from conftest import record
 
 from digest.build import build
 from digest.cli import main
@@ -47,3 +49,33 @@ def test_search_off_is_said_in_the_build_summary(make_site):
     built = build(make_site({"a.txt": "Some body text."}, search=False))
     assert any(line.startswith("Search") and "off" in line and "search = false" in line
                for line in summary(built))
+
+
+def test_the_index_is_made_from_the_new_site_alone_when_the_old_one_is_patched(make_site,
+                                                                               tmp_path):
+    def story(name: str) -> tuple[str, str]:
+        return f"{name}.txt", record(title=name, url=f"https://x.example/{name}") + f"{name} body.\n"
+
+    def site(folder) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    config = make_site(dict([story("Alpha")]), search=True)
+    build(config)
+    build(make_site(dict([story("Beta")]), search=True))
+    (config.content / "Alpha.txt").unlink()
+    # The site before last, with Alpha's page, is patched into this one before Pagefind reads it.
+    build(make_site(dict([story("Gamma")]), search=True))
+    entry = json.loads((config.output / "pagefind/pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 2
+    before = site(config.output)
+    # No page changes: the index is kept as it is, in a site patched from the one before last.
+    style = config.static / "style.css"
+    style.write_text(style.read_text() + "\n/* v2 */\n")
+    build(config)
+    after = site(config.output)
+    assert {p: b for p, b in after.items() if p.startswith("pagefind/")} == {
+        p: b for p, b in before.items() if p.startswith("pagefind/")}
+    reference = replace(config, output=tmp_path / "reference")
+    build(reference, cached=False)
+    assert after == site(reference.output)
