@@ -13,17 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from digest import __version__, parallel
-from digest.cache import (
-    FileCache,
-    Stamp,
-    Stored,
-    fingerprint,
-    folder_hash,
-    inputs_key,
-    load_stamp,
-    load_state,
-    save_state,
-)
+from digest.cache import FileCache, Stored, fingerprint, folder_hash, load_state, save_state
 from digest.config import Config
 from digest.errors import DigestError
 from digest.index import index
@@ -34,6 +24,7 @@ from digest.plan import plan
 from digest.progress import track
 from digest.render import render, render_in_parallel
 from digest.search import search_index
+from digest.stamp import Stamp, inputs_key
 from digest.tree import survey
 from digest.write import Finisher, WriteStats, check_output, replace_site, site_lock
 
@@ -200,16 +191,6 @@ def stream(planned: list[Page], todo: list[Page], config: Config
     wanted = {page.path for page in todo}
     for page in planned:
         yield (page.path, next(fresh)[1]) if page.path in wanted else (page.path, None)
-
-
-def up_to_date(config: Config, *, strict: bool = False) -> Stamp | None:
-    """Return the last build's stamp if nothing it read or wrote has changed since; else None."""
-    stamp = load_stamp(config.cache_dir)
-    if not stamp.inputs or (strict and stamp.errors) or not config.output.is_dir():
-        return None
-    if stamp.inputs != inputs_key(config, time.time_ns()):
-        return None
-    return stamp if stamp.output == survey(config.output).stamp else None
 
 
 def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:

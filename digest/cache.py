@@ -13,24 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from digest import __version__, parallel
-from digest.config import Config
+from digest import parallel
 from digest.load import FileResult, read_file, walk
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
 from digest.progress import track
+from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Stamp
 
 log = logging.getLogger(__name__)
 
-FORMAT = 6
-"""Bumped whenever what the cache holds changes shape."""
-HEADER = ("digest-cache", FORMAT, __version__)
-CACHE_FILE = "build.pickle"
 SHARDS = 64
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
 build rewrites only the shards whose files changed."""
-RACY_NS = 100_000_000
-"""A file changed this close before a build may change again within the same time stamp tick."""
 Signature = tuple[int, int, int]
 """A file's (mtime_ns, size, inode): a change to any of them means it must be read again."""
 
@@ -113,21 +107,6 @@ class FileCache:
                 if rel in self._results and self._results[rel][0][0] < recent}
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """What a build read and wrote, in brief: enough to tell that nothing changed since."""
-
-    inputs: str = ""
-    """Hash of the stat signatures of every input, the config and digest's version; empty when
-    an input changed too shortly before the build to be trusted."""
-    output: str = ""
-    """The output folder's ``Tree.stamp`` after the build: its paths and stat signatures."""
-    errors: bool = False
-    """Whether the content had errors."""
-    files: int = 0
-    """Files in the site."""
-
-
 @dataclass
 class Stored:
     """What one successful build leaves for the next."""
@@ -202,15 +181,7 @@ def _load_shard(path: Path, checksum: str) -> dict[str, tuple[Signature, FileRes
         return None
 
 
-def load_stamp(folder: Path) -> Stamp:
-    """Read only the stamp of the cache in ``folder``: quick, for telling that nothing changed."""
-    try:
-        with (folder / CACHE_FILE).open("rb") as stream:
-            if pickle.load(stream) == HEADER and isinstance(stamp := pickle.load(stream), Stamp):
-                return stamp
-    except Exception:  # whatever is wrong, load_state() reports it when the build runs
-        pass
-    return Stamp()
+
 
 
 def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> None:
@@ -293,26 +264,3 @@ def fingerprint(page: Page, basis: bytes) -> str:
         context = page.context.made() if isinstance(page.context, Deferred) else page.context
         data = pickle.dumps((page.path, page.template, context), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(basis + data, digest_size=16).hexdigest()
-
-
-def inputs_key(config: Config, started: int) -> str:
-    """Hash the stat signatures of every input file, the config and digest's version.
-
-    Empty if a file changed less than RACY_NS before ``started``: it may change again unseen.
-    """
-    digest = hashlib.blake2b(f"{__version__}\0{config!r}\n".encode(), digest_size=16)
-    recent = started - RACY_NS
-    for folder in (config.content, config.templates, config.static):
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(root, name)
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    return ""
-                if stat.st_mtime_ns >= recent:
-                    return ""
-                digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0{stat.st_ino}\n"
-                              .encode())
-    return digest.hexdigest()

@@ -10,14 +10,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from digest import __version__
-from digest.build import Checked, StrictRefusal, Timings, build, check, up_to_date
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import DigestError
-from digest.model import Diagnostic
-from digest.report import count_line, shown_path, summary, write_report
+from digest.stamp import up_to_date
+
+if TYPE_CHECKING:
+    from digest.build import Checked
+    from digest.model import Diagnostic
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -125,6 +127,10 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         print(f"Built in {took:.0f} ms (check {took:.0f} ms)")
         print(f"Output: {config.output}")
         return EXIT_OK
+    # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
+    from digest.build import StrictRefusal, build
+    from digest.report import count_line, summary
+
     try:
         built = build(config, strict=args.strict, cached=args.cache)
     except StrictRefusal as refusal:
@@ -140,6 +146,9 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
+    from digest.build import Timings, check
+    from digest.report import count_line, shown_path
+
     checked = check(config, Timings())
     _maybe_report(args, checked)
     diagnostics = _in_order(checked.diagnostics)
@@ -160,6 +169,8 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
 def _print_diagnostics(config: Config, diagnostics: tuple[Diagnostic, ...], verbose: bool,
                        stream: TextIO | None = None) -> None:
     """Print diagnostics in file order; notes only when verbose."""
+    from digest.report import shown_path
+
     for diagnostic in _in_order(diagnostics):
         if verbose or diagnostic.severity != "info":
             print(replace(diagnostic, path=shown_path(config, diagnostic.path)),
@@ -171,6 +182,8 @@ def _in_order(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
 
 
 def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
+    from digest.report import write_report
+
     if args.report is not None:
         write_report(args.report, checked)
 
