@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from digest import __version__
 from digest.config import CONFIG_NAME, Config, load_config
@@ -99,6 +100,22 @@ def parser() -> argparse.ArgumentParser:
                    help="show draft: true articles, marked as drafts (default: shown)")
     s.set_defaults(run=run_serve, output=None)
     return top
+
+
+def run() -> NoReturn:
+    """Run the command line as a program, and leave without tearing the build down.
+
+    A build holds millions of small objects; freeing them one by one at exit took a quarter of
+    a second at 10,000 articles, for memory the system takes back at once anyway.
+    """
+    status = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a reader that went away (digest build | head) wants no more
+            pass
+    os._exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
