@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 from digest.model import Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Record
@@ -13,6 +14,8 @@ KEY_WORDS = 8
 """Words of normalised opening text that make the content-match key."""
 MIN_MATCH_WORDS = 6
 """A content match needs at least this many words in common with the body's opening."""
+_HEAD = re.compile(rf"(?:[^ ]+ ){{{MIN_MATCH_WORDS - 1}}}[^ ]+")
+"""The first MIN_MATCH_WORDS of space-separated words: the key bodies are indexed under."""
 
 
 def join(loaded: Loaded) -> Joined:
@@ -21,13 +24,13 @@ def join(loaded: Loaded) -> Joined:
     free = dict(bodies)
     chosen: dict[str, tuple[Body, JoinMethod]] = {}
     diagnostics: list[Diagnostic] = []
-    records = loaded.records
+    implicit = [record for record in loaded.records if record.body_path is None]
 
-    for record in records:
-        same = free.get(record.source)
-        if same is not None and record.body_path is None:
-            chosen[record.source] = (free.pop(record.source), JoinMethod.SAME_FILE)
-    for record in records:
+    for record in implicit:
+        body = free.pop(record.source, None)
+        if body is not None:
+            chosen[record.source] = (body, JoinMethod.SAME_FILE)
+    for record in loaded.records:
         if record.body_path is not None:
             body, problem = _explicit(record, bodies, free)
             if problem:
@@ -35,35 +38,36 @@ def join(loaded: Loaded) -> Joined:
             if body is not None:
                 chosen[record.source] = (free.pop(body.source), JoinMethod.EXPLICIT)
     stems = _by_stem(free.values())
-    for record in records:
-        if record.source in chosen or record.body_path is not None:
-            continue
-        body = stems.get(_stem(record.source))
-        if body is not None and body.source in free:
-            chosen[record.source] = (free.pop(body.source), JoinMethod.SAME_STEM)
-    waiting = [r for r in records if r.source not in chosen and r.body_path is None]
+    for record in implicit:
+        if record.source not in chosen:
+            body = stems.get(_stem(record.source))
+            if body is not None and body.source in free:
+                chosen[record.source] = (free.pop(body.source), JoinMethod.SAME_STEM)
+    waiting = [record for record in implicit if record.source not in chosen]
     for record, body in _match_content(waiting, free, diagnostics):
         chosen[record.source] = (free.pop(body.source), JoinMethod.CONTENT)
 
-    articles = []
-    for record in records:
-        body, method = chosen.get(record.source, (None, JoinMethod.NONE))
-        articles.append(Article(record.source, record, body, method,
-                                _version(loaded, record, body, method)))
+    articles = tuple(_article(record, chosen.get(record.source), loaded.versions)
+                     for record in loaded.records)
     for body in free.values():
         diagnostics.append(Diagnostic(
             body.source, body.line, "warning", "D301",
             f"a body with no record is not published: “{_first_words(body)}”",
             "add a record for it, or name it from a record with body: <path>"))
-    return Joined(tuple(articles), tuple(free.values()), tuple(diagnostics))
+    return Joined(articles, tuple(free.values()), tuple(diagnostics))
 
 
-def _version(loaded: Loaded, record: Record, body: Body | None, method: JoinMethod) -> str:
-    """Return the article's version: its files' digests and the join; empty if one is unknown."""
-    parts = [loaded.versions.get(record.source, "")]
-    if body is not None:
-        parts.append(loaded.versions.get(body.source, ""))
-    return "" if "" in parts else "/".join((*parts, method))
+def _article(record: Record, joined: tuple[Body, JoinMethod] | None,
+             versions: Mapping[str, str]) -> Article:
+    """Make a record's article, versioned by its files' digests and the join (empty if unknown)."""
+    version = versions.get(record.source, "")
+    if joined is None:
+        return Article(record.source, record, None, JoinMethod.NONE,
+                       version and f"{version}/{JoinMethod.NONE}")
+    body, method = joined
+    body_version = versions.get(body.source, "")
+    return Article(record.source, record, body, method,
+                   version and body_version and f"{version}/{body_version}/{method}")
 
 
 def _explicit(record: Record, bodies: dict[str, Body], free: dict[str, Body]
@@ -87,7 +91,9 @@ def _explicit(record: Record, bodies: dict[str, Body], free: dict[str, Body]
 
 
 def _stem(source: str) -> str:
-    return source.rsplit(".", 1)[0] if "." in posixpath.basename(source) else source
+    """Return the path without its suffix: the part before a dot in the file's name."""
+    dot = source.rfind(".")
+    return source[:dot] if dot > source.rfind("/") else source
 
 
 def _by_stem(bodies: Iterable[Body]) -> dict[str, Body]:
@@ -100,17 +106,15 @@ def _by_stem(bodies: Iterable[Body]) -> dict[str, Body]:
 def _match_content(records: list[Record], free: dict[str, Body], diagnostics: list[Diagnostic]
                    ) -> list[tuple[Record, Body]]:
     """Match records to bodies by their opening words, via an index: linear, not all pairs."""
-    index: dict[tuple[str, ...], list[Body]] = defaultdict(list)
-    openings: dict[str, list[str]] = {}
+    index: dict[str, list[Body]] = defaultdict(list)
     for body in free.values():
-        opening = body.opening_words
-        openings[body.source] = opening
-        if len(opening) >= MIN_MATCH_WORDS:
-            index[tuple(opening[:MIN_MATCH_WORDS])].append(body)
+        head = _HEAD.match(body.opening_key)
+        if head:
+            index[head[0]].append(body)
 
     claims: dict[str, list[tuple[int, Record]]] = defaultdict(list)
     for record in records:
-        scored = _candidates(record, index, openings)
+        scored = _candidates(record, index)
         if not scored:
             continue
         best = max(score for score, _ in scored)
@@ -139,16 +143,15 @@ def _match_content(records: list[Record], free: dict[str, Body], diagnostics: li
     return matches
 
 
-def _candidates(record: Record, index: dict[tuple[str, ...], list[Body]],
-                openings: dict[str, list[str]]) -> list[tuple[int, Body]]:
+def _candidates(record: Record, index: dict[str, list[Body]]) -> list[tuple[int, Body]]:
     """Score the bodies whose opening starts like the record's excerpt or title."""
     found: dict[str, tuple[int, Body]] = {}
-    for probe in (text.split() for text in record.probes):
-        if len(probe) < MIN_MATCH_WORDS:
-            continue
-        for body in index.get(tuple(probe[:MIN_MATCH_WORDS]), ()):
-            common = _common_prefix(probe, openings[body.source])
-            if common < min(len(probe), KEY_WORDS * 2):
+    for probe in record.probes:
+        head = _HEAD.match(probe)
+        for body in index.get(head[0], ()) if head else ():
+            common = _common_words(probe, body.opening_key)
+            # A match shares KEY_WORDS * 2 words, or all of a shorter probe: counted only if needed.
+            if common < KEY_WORDS * 2 and common != probe.count(" ") + 1:
                 continue
             score = common * 2 + _date_bonus(record, body)
             if score > found.get(body.source, (0, body))[0]:
@@ -162,13 +165,26 @@ def _date_bonus(record: Record, body: Body) -> int:
     return 1 if abs((record.published.date() - body.dateline).days) <= 1 else -1
 
 
-def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+def _common_words(a: str, b: str) -> int:
+    """Return how many leading words two strings of space-separated words have in common.
+
+    Compares characters in C (a binary search over prefixes) rather than word by word in Python.
+    """
+    low, high = 0, min(len(a), len(b))
+    if a[:high] != b[:high]:
+        while high - low > 1:  # a[:low] == b[:low] and a[:high] != b[:high]
+            middle = (low + high) // 2
+            if a[:middle] == b[:middle]:
+                low = middle
+            else:
+                high = middle
+        high = low
+    shared = a[:high]
+    # Every word ended by a space is whole in both; the last is whole if both strings end it.
+    whole = shared.count(" ")
+    last_whole = (shared and not shared.endswith(" ")
+                  and (high == len(a) or a[high] == " ") and (high == len(b) or b[high] == " "))
+    return whole + 1 if last_whole else whole
 
 
 def _first_words(body: Body, count: int = 12) -> str:
