@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -79,16 +80,20 @@ class Views:
 
 
 def card_keys(site: Site, urls: Urls) -> dict[str, str]:
-    """Return each published article's card key: its version and the paths its card links to."""
-    providers = {key: urls.providers[key] for key in site.providers}
-    topics = {key: urls.topics[key] for key in site.topics}
+    """Return each published article's card key: a digest of its version and of the paths its
+    card links to (empty if the version is unknown).
+
+    A digest, not the parts themselves: a list page's key holds twenty, and every key is hashed
+    again when the page is fingerprinted.
+    """
     keys = {}
     for aid in site.order:
         article = site.articles[aid]
         provider = provider_key(article)
-        keys[aid] = page_key(article.version, urls.articles[aid],
-                             providers[provider] if provider else "-",
-                             *[topics[term_key(t)] for t in article.record.topics])
+        key = page_key(article.version, urls.articles[aid],
+                       urls.providers[provider] if provider else "-",
+                       *[urls.topics[term_key(t)] for t in article.record.topics])
+        keys[aid] = key and hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     return keys
 
 
