@@ -74,10 +74,6 @@ class Views:
             self._cards[aid] = card(self.site.articles[aid], self.urls)
         return self._cards[aid]
 
-    def key(self, aid: str) -> str:
-        """Return what the card is made from: the article's version and the paths it links to."""
-        return self.keys[aid]
-
 
 def card_keys(site: Site, urls: Urls) -> dict[str, str]:
     """Return each published article's card key: a digest of its version and of the paths its
@@ -280,7 +276,7 @@ def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], v
 
     for n in range(1, count + 1):
         chunk = ids[(n - 1) * size: n * size]
-        key = page_key(shared, str(n), *(views.key(aid) for aid in chunk))
+        key = page_key(shared, str(n), *[views.keys[aid] for aid in chunk])
         yield Page(path(n), template, Deferred(
             lambda n=n, chunk=chunk: make(n, chunk),  # type: ignore[misc]
             updated=_newest(views.site, chunk), noindex=False), key)
