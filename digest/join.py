@@ -53,7 +53,7 @@ def join(loaded: Loaded) -> Joined:
                r.published.date() if r.published else None) for r in loaded.records),
         tuple((b.source, b.opening_key, b.dateline) for b in loaded.bodies))
     bodies = {body.source: body for body in loaded.bodies}
-    chosen = {record: (bodies[body], method) for record, body, method in pairs}
+    chosen = {record: (bodies[source], method) for record, source, method in pairs}
     articles = tuple(_article(record, chosen.get(record.source), loaded.versions)
                      for record in loaded.records)
     joined = {body.source for body, _ in chosen.values()}
