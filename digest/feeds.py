@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from digest.config import Config
 from digest.index import provider_key, term_key
-from digest.model import Article, Page, Site
+from digest.model import Article, Deferred, Page, Site, page_key
 from digest.urls import Link, Urls, absolute_url
 
 SITE_FEED = "feed.xml"
@@ -78,28 +78,43 @@ class FeedLinks:
 
 
 def feed_pages(site: Site, urls: Urls, config: Config) -> Iterator[Page]:
-    """Plan the digest's feed and one feed per topic and per provider."""
+    """Plan the digest's feed and one feed per topic and per provider.
+
+    Each comes with a key and a deferred context: a rebuild makes only the feeds it renders.
+    """
     entries: dict[str, Entry] = {}
+    keys: dict[str, str] = {}
 
     def entries_of(ids: tuple[str, ...]) -> list[Entry]:
-        chosen = ids[:config.feed_entries]
-        for aid in chosen:
+        for aid in ids:
             if aid not in entries:
                 entries[aid] = entry(site.articles[aid], urls.articles[aid], config)
-        return [entries[aid] for aid in chosen]
+        return [entries[aid] for aid in ids]
 
-    yield feed_page(SITE_FEED, "index.html", config.title, entries_of(site.order), config)
+    def key_of(aid: str) -> str:
+        # An entry shows the record and the article's path; its body does not matter.
+        if aid not in keys:
+            keys[aid] = page_key(site.articles[aid].record_version, urls.articles[aid])
+        return keys[aid]
+
+    def feed(path: str, page_path: str, title: str, ids: tuple[str, ...]) -> Page:
+        chosen = ids[:config.feed_entries]
+        return Page(path, "feed.xml", Deferred(
+            lambda: feed_context(path, page_path, title, entries_of(chosen), config)),
+            page_key(page_path, title, *(key_of(aid) for aid in chosen)))
+
+    yield feed(SITE_FEED, "index.html", config.title, site.order)
     for terms, paths in ((site.topics, urls.topics), (site.providers, urls.providers)):
         for key, term in terms.items():
-            yield feed_page(feed_path(paths[key]), paths[key], f"{term.name} · {config.title}",
-                            entries_of(term.article_ids), config)
+            yield feed(feed_path(paths[key]), paths[key], f"{term.name} · {config.title}",
+                       term.article_ids)
 
 
-def feed_page(path: str, page_path: str, title: str, entries: list[Entry], config: Config
-              ) -> Page:
-    """Plan one Atom feed of the newest entries of a list."""
+def feed_context(path: str, page_path: str, title: str, entries: list[Entry], config: Config
+                 ) -> dict[str, object]:
+    """Make the context of one Atom feed of the newest entries of a list."""
     dated = [e.published for e in entries if e.published]
-    return Page(path, "feed.xml", {
+    return {
         "title": title,
         "subtitle": config.description,
         "id": config.base_url + path,
@@ -107,7 +122,7 @@ def feed_page(path: str, page_path: str, title: str, entries: list[Entry], confi
         "page_url": absolute_url(config, page_path),
         "updated": max(dated, default=_EPOCH),
         "entries": entries,
-    })
+    }
 
 
 def entry(article: Article, path: str, config: Config) -> Entry:
@@ -130,24 +145,31 @@ def entry(article: Article, path: str, config: Config) -> Entry:
 
 def site_pages(pages: list[Page], config: Config, limit: int = SITEMAP_LIMIT) -> list[Page]:
     """Plan the sitemap (split when over ``limit`` URLs), robots.txt and, if asked, CNAME."""
-    urls = [SitemapUrl(absolute_url(config, p.path), _updated(p.context))
-            for p in pages if p.path.endswith(".html") and not p.context.get("noindex")]
-    chunks = [urls[i:i + limit] for i in range(0, len(urls), limit)] or [[]]
+    listed = [(p.path, _updated(p.context)) for p in pages
+              if p.path.endswith(".html") and not p.context.get("noindex")]
+    chunks = [listed[i:i + limit] for i in range(0, len(listed), limit)] or [[]]
     planned: list[Page] = []
     if len(chunks) == 1:
-        planned.append(Page(SITEMAP, "sitemap.xml", {"urls": chunks[0]}))
+        planned.append(sitemap_page(SITEMAP, chunks[0], config))
     else:
         parts = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
-        planned += [Page(part, "sitemap.xml", {"urls": chunk}) for part, chunk in zip(
+        planned += [sitemap_page(part, chunk, config) for part, chunk in zip(
             parts, chunks, strict=True)]
         planned.append(Page(SITEMAP, "sitemap-index.xml", {"sitemaps": [
             SitemapUrl(config.base_url + part, max(
-                (u.lastmod for u in chunk if u.lastmod), default=None))
+                (lastmod for _, lastmod in chunk if lastmod), default=None))
             for part, chunk in zip(parts, chunks, strict=True)]}))
     planned.append(Page("robots.txt", "robots.txt", {"sitemap": config.base_url + SITEMAP}))
     if config.cname:
         planned.append(Page("CNAME", "CNAME", {"cname": config.cname}))
     return planned
+
+
+def sitemap_page(path: str, listed: list[tuple[str, datetime | None]], config: Config) -> Page:
+    """Plan one sitemap file of (page path, last change); its URLs are made only if rendered."""
+    key = "\n".join(f"{page}\0{lastmod.isoformat() if lastmod else '-'}" for page, lastmod in listed)
+    return Page(path, "sitemap.xml", Deferred(lambda: {"urls": [
+        SitemapUrl(absolute_url(config, page), lastmod) for page, lastmod in listed]}), key)
 
 
 def _updated(context: Mapping[str, object]) -> datetime | None:

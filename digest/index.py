@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from digest.model import Article, Diagnostic, Joined, Site, Term
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=1 << 16)  # a few hundred names recur across every article
 def term_key(name: str) -> str:
     """Return the grouping key of a topic or provider name."""
     return " ".join(name.casefold().split())
@@ -57,13 +58,15 @@ def _newest_first(article: Article) -> tuple[float, str, str]:
 
 
 def _group(articles: list[Article], names_of) -> dict[str, Term]:  # type: ignore[no-untyped-def]
-    ids: dict[str, list[str]] = defaultdict(list)
+    ids: dict[str, list[str]] = {}
     shown: dict[str, str] = {}
     for article in articles:
         for name in names_of(article):
             key = term_key(name)
-            shown.setdefault(key, name)
-            if not ids[key] or ids[key][-1] != article.id:
-                ids[key].append(article.id)
+            listed = ids.get(key)
+            if listed is None:
+                ids[key], shown[key] = [article.id], name
+            elif listed[-1] != article.id:  # one article naming a topic twice is listed once
+                listed.append(article.id)
     keys = sorted(ids, key=lambda k: (shown[k].casefold(), k))
     return {k: Term(k, shown[k], tuple(ids[k])) for k in keys}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from pathlib import PurePosixPath
+from typing import NamedTuple, TypeVar
 
 from digest.model import Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Record
 
@@ -13,61 +17,126 @@ KEY_WORDS = 8
 """Words of normalised opening text that make the content-match key."""
 MIN_MATCH_WORDS = 6
 """A content match needs at least this many words in common with the body's opening."""
+_HEAD = re.compile(rf"(?:[^ ]+ ){{{MIN_MATCH_WORDS - 1}}}[^ ]+")
+"""The first MIN_MATCH_WORDS of space-separated words: the key bodies are indexed under."""
+T = TypeVar("T")
+
+
+class RecordKey(NamedTuple):
+    """What the join reads of a record: records with equal keys are joined alike."""
+
+    source: str
+    line: int
+    body_path: str | None
+    probes: tuple[str, str]
+    day: date | None
+    """The publication date, compared with a body's dateline."""
+
+
+class BodyKey(NamedTuple):
+    """What the join reads of a body: bodies with equal keys are joined alike."""
+
+    source: str
+    opening_key: str
+    dateline: date | None
+
+
+Pairs = tuple[tuple[str, str, JoinMethod], ...]
+"""(record source, body source, how) for every record that found its body."""
 
 
 def join(loaded: Loaded) -> Joined:
     """Pair records with bodies in the decided order; report what stays unpaired."""
+    # Plain tuples, made as RecordKey and BodyKey only if they must be paired anew: cheaper.
+    pairs, diagnostics = pair(
+        tuple((r.source, r.line, r.body_path, r.probes,
+               r.published.date() if r.published else None) for r in loaded.records),
+        tuple((b.source, b.opening_key, b.dateline) for b in loaded.bodies))
     bodies = {body.source: body for body in loaded.bodies}
-    free = dict(bodies)
-    chosen: dict[str, tuple[Body, JoinMethod]] = {}
-    diagnostics: list[Diagnostic] = []
-    records = loaded.records
+    chosen = {record: (bodies[source], method) for record, source, method in pairs}
+    articles = tuple(_article(record, chosen.get(record.source), loaded.versions)
+                     for record in loaded.records)
+    joined = {body.source for body, _ in chosen.values()}
+    free = tuple(body for source, body in bodies.items() if source not in joined)
+    return Joined(articles, free, diagnostics + tuple(Diagnostic(
+        body.source, body.line, "warning", "D301",
+        f"a body with no record is not published: “{_first_words(body)}”",
+        "add a record for it, or name it from a record with body: <path>") for body in free))
 
-    for record in records:
-        same = free.get(record.source)
-        if same is not None and record.body_path is None:
-            chosen[record.source] = (free.pop(record.source), JoinMethod.SAME_FILE)
+
+def _reuse_last(function: Callable[..., T]) -> Callable[..., T]:
+    """Remember ``function``'s last call, to answer the next one with equal arguments at once.
+
+    The preview server joins again on every save, nearly always with equal keys. Arguments are
+    compared, not hashed as by ``lru_cache``: hashing them all would cost more than comparing.
+    """
+    last: list[tuple[tuple[object, ...], T]] = []
+
+    @functools.wraps(function)
+    def remembering(*args: object) -> T:
+        if last:
+            seen, result = last[0]  # one read: another thread may replace it meanwhile
+            if seen == args:
+                return result
+        result = function(*args)
+        last[:] = [(args, result)]
+        return result
+
+    return remembering
+
+
+@_reuse_last
+def pair(record_keys: tuple[tuple, ...], body_keys: tuple[tuple, ...]  # type: ignore[type-arg]
+         ) -> tuple[Pairs, tuple[Diagnostic, ...]]:
+    """Pair records with bodies: same file, explicit ``body:``, same stem, then content.
+
+    A pure function of the records' and bodies' keys (the fields of RecordKey and BodyKey);
+    returns the pairs and the problems found on the way.
+    """
+    records = [RecordKey._make(key) for key in record_keys]
+    by_source = {body.source: body for body in map(BodyKey._make, body_keys)}
+    free = dict(by_source)
+    chosen: dict[str, tuple[str, JoinMethod]] = {}
+    diagnostics: list[Diagnostic] = []
+    implicit = [record for record in records if record.body_path is None]
+
+    for record in implicit:
+        if free.pop(record.source, None) is not None:
+            chosen[record.source] = (record.source, JoinMethod.SAME_FILE)
     for record in records:
         if record.body_path is not None:
-            body, problem = _explicit(record, bodies, free)
+            body, problem = _explicit(record, by_source, free)
             if problem:
                 diagnostics.append(problem)
             if body is not None:
-                chosen[record.source] = (free.pop(body.source), JoinMethod.EXPLICIT)
+                chosen[record.source] = (free.pop(body.source).source, JoinMethod.EXPLICIT)
     stems = _by_stem(free.values())
-    for record in records:
-        if record.source in chosen or record.body_path is not None:
-            continue
-        body = stems.get(_stem(record.source))
-        if body is not None and body.source in free:
-            chosen[record.source] = (free.pop(body.source), JoinMethod.SAME_STEM)
-    waiting = [r for r in records if r.source not in chosen and r.body_path is None]
+    for record in implicit:
+        if record.source not in chosen:
+            body = stems.get(_stem(record.source))
+            if body is not None and body.source in free:
+                chosen[record.source] = (free.pop(body.source).source, JoinMethod.SAME_STEM)
+    waiting = [record for record in implicit if record.source not in chosen]
     for record, body in _match_content(waiting, free, diagnostics):
-        chosen[record.source] = (free.pop(body.source), JoinMethod.CONTENT)
-
-    articles = []
-    for record in records:
-        body, method = chosen.get(record.source, (None, JoinMethod.NONE))
-        articles.append(Article(record.source, record, body, method,
-                                _version(loaded, record, body, method)))
-    for body in free.values():
-        diagnostics.append(Diagnostic(
-            body.source, body.line, "warning", "D301",
-            f"a body with no record is not published: “{_first_words(body)}”",
-            "add a record for it, or name it from a record with body: <path>"))
-    return Joined(tuple(articles), tuple(free.values()), tuple(diagnostics))
+        chosen[record.source] = (free.pop(body.source).source, JoinMethod.CONTENT)
+    return tuple((record, *joined) for record, joined in chosen.items()), tuple(diagnostics)
 
 
-def _version(loaded: Loaded, record: Record, body: Body | None, method: JoinMethod) -> str:
-    """Return the article's version: its files' digests and the join; empty if one is unknown."""
-    parts = [loaded.versions.get(record.source, "")]
-    if body is not None:
-        parts.append(loaded.versions.get(body.source, ""))
-    return "" if "" in parts else "/".join((*parts, method))
+def _article(record: Record, joined: tuple[Body, JoinMethod] | None,
+             versions: Mapping[str, str]) -> Article:
+    """Make a record's article, versioned by its files' digests and the join (empty if unknown)."""
+    version = versions.get(record.source, "")
+    if joined is None:
+        return Article(record.source, record, None, JoinMethod.NONE,
+                       version and f"{version}/{JoinMethod.NONE}")
+    body, method = joined
+    body_version = versions.get(body.source, "")
+    return Article(record.source, record, body, method,
+                   version and body_version and f"{version}/{body_version}/{method}")
 
 
-def _explicit(record: Record, bodies: dict[str, Body], free: dict[str, Body]
-              ) -> tuple[Body | None, Diagnostic | None]:
+def _explicit(record: RecordKey, bodies: dict[str, BodyKey], free: dict[str, BodyKey]
+              ) -> tuple[BodyKey | None, Diagnostic | None]:
     assert record.body_path is not None
     where = posixpath.dirname(record.source)
     target = posixpath.normpath(posixpath.join(where, record.body_path))
@@ -87,30 +156,30 @@ def _explicit(record: Record, bodies: dict[str, Body], free: dict[str, Body]
 
 
 def _stem(source: str) -> str:
-    return source.rsplit(".", 1)[0] if "." in posixpath.basename(source) else source
+    """Return the path without its suffix: the part before a dot in the file's name."""
+    dot = source.rfind(".")
+    return source[:dot] if dot > source.rfind("/") else source
 
 
-def _by_stem(bodies: Iterable[Body]) -> dict[str, Body]:
-    found: dict[str, Body] = {}
+def _by_stem(bodies: Iterable[BodyKey]) -> dict[str, BodyKey]:
+    found: dict[str, BodyKey] = {}
     for body in bodies:
         found.setdefault(_stem(body.source), body)
     return found
 
 
-def _match_content(records: list[Record], free: dict[str, Body], diagnostics: list[Diagnostic]
-                   ) -> list[tuple[Record, Body]]:
+def _match_content(records: list[RecordKey], free: dict[str, BodyKey], diagnostics: list[Diagnostic]
+                   ) -> list[tuple[RecordKey, BodyKey]]:
     """Match records to bodies by their opening words, via an index: linear, not all pairs."""
-    index: dict[tuple[str, ...], list[Body]] = defaultdict(list)
-    openings: dict[str, list[str]] = {}
+    index: dict[str, list[BodyKey]] = defaultdict(list)
     for body in free.values():
-        opening = body.opening_words
-        openings[body.source] = opening
-        if len(opening) >= MIN_MATCH_WORDS:
-            index[tuple(opening[:MIN_MATCH_WORDS])].append(body)
+        head = _HEAD.match(body.opening_key)
+        if head:
+            index[head[0]].append(body)
 
-    claims: dict[str, list[tuple[int, Record]]] = defaultdict(list)
+    claims: dict[str, list[tuple[int, RecordKey]]] = defaultdict(list)
     for record in records:
-        scored = _candidates(record, index, openings)
+        scored = _candidates(record, index)
         if not scored:
             continue
         best = max(score for score, _ in scored)
@@ -139,16 +208,15 @@ def _match_content(records: list[Record], free: dict[str, Body], diagnostics: li
     return matches
 
 
-def _candidates(record: Record, index: dict[tuple[str, ...], list[Body]],
-                openings: dict[str, list[str]]) -> list[tuple[int, Body]]:
+def _candidates(record: RecordKey, index: dict[str, list[BodyKey]]) -> list[tuple[int, BodyKey]]:
     """Score the bodies whose opening starts like the record's excerpt or title."""
-    found: dict[str, tuple[int, Body]] = {}
-    for probe in (text.split() for text in record.probes):
-        if len(probe) < MIN_MATCH_WORDS:
-            continue
-        for body in index.get(tuple(probe[:MIN_MATCH_WORDS]), ()):
-            common = _common_prefix(probe, openings[body.source])
-            if common < min(len(probe), KEY_WORDS * 2):
+    found: dict[str, tuple[int, BodyKey]] = {}
+    for probe in record.probes:
+        head = _HEAD.match(probe)
+        for body in index.get(head[0], ()) if head else ():
+            common = _common_words(probe, body.opening_key)
+            # A match shares KEY_WORDS * 2 words, or all of a shorter probe: counted only if needed.
+            if common < KEY_WORDS * 2 and common != probe.count(" ") + 1:
                 continue
             score = common * 2 + _date_bonus(record, body)
             if score > found.get(body.source, (0, body))[0]:
@@ -156,19 +224,32 @@ def _candidates(record: Record, index: dict[tuple[str, ...], list[Body]],
     return list(found.values())
 
 
-def _date_bonus(record: Record, body: Body) -> int:
-    if record.published is None or body.dateline is None:
+def _date_bonus(record: RecordKey, body: BodyKey) -> int:
+    if record.day is None or body.dateline is None:
         return 0
-    return 1 if abs((record.published.date() - body.dateline).days) <= 1 else -1
+    return 1 if abs((record.day - body.dateline).days) <= 1 else -1
 
 
-def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+def _common_words(a: str, b: str) -> int:
+    """Return how many leading words two strings of space-separated words have in common.
+
+    Compares characters in C (a binary search over prefixes) rather than word by word in Python.
+    """
+    low, high = 0, min(len(a), len(b))
+    if a[:high] != b[:high]:
+        while high - low > 1:  # a[:low] == b[:low] and a[:high] != b[:high]
+            middle = (low + high) // 2
+            if a[:middle] == b[:middle]:
+                low = middle
+            else:
+                high = middle
+        high = low
+    shared = a[:high]
+    # Every word ended by a space is whole in both; the last is whole if both strings end it.
+    whole = shared.count(" ")
+    last_whole = (shared and not shared.endswith(" ")
+                  and (high == len(a) or a[high] == " ") and (high == len(b) or b[high] == " "))
+    return whole + 1 if last_whole else whole
 
 
 def _first_words(body: Body, count: int = 12) -> str:

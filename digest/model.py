@@ -194,6 +194,11 @@ class Article:
     """A digest of the files the article was read from and of how they were joined: any change
     to what the article holds changes it. Empty when unknown."""
 
+    @property
+    def record_version(self) -> str:
+        """Return the digest of the record's file alone (of its body too, when they share it)."""
+        return self.version.partition("/")[0]
+
 
 @dataclass(frozen=True)
 class Joined:
@@ -245,6 +250,11 @@ class Page:
     the page depends on), when the plan can tell it without making the context; else empty."""
 
 
+def page_key(*parts: str) -> str:
+    """Join the parts of a page's key; empty if any part is unknown, as then no key can be trusted."""
+    return "" if "" in parts else "\n".join(parts)
+
+
 class Deferred(Mapping[str, object]):
     """A page context made only when it is read: a rebuild renders few pages and reads few.
 
@@ -262,6 +272,10 @@ class Deferred(Mapping[str, object]):
 
     def __getitem__(self, key: str) -> object:
         return self._known[key] if key in self._known else self._make()[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        # Mapping.get would answer through __getitem__ and a KeyError: twice the calls.
+        return self._known[key] if key in self._known else self._make().get(key, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._make())

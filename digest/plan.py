@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -14,7 +15,7 @@ from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Body, Deferred, Image, Page, Related, Site, Term
+from digest.model import Article, Body, Deferred, Image, Page, Related, Site, Term, page_key
 from digest.urls import Link, Urls, absolute_url, assign_urls
 
 SEARCH_PATH = "search/index.html"
@@ -60,28 +61,36 @@ class Pager:
 
 
 class Views:
-    """Each article's card, and the key of everything its card shows, made once on first use."""
+    """Each article's card, made once on first use, and the key of everything its card shows."""
 
     def __init__(self, site: Site, urls: Urls) -> None:
         self.site, self.urls = site, urls
         self._cards: dict[str, Card] = {}
-        self._keys: dict[str, str] = {}
+        self.keys = card_keys(site, urls)
+        """Article id to what its card is made from: every page showing the card needs it."""
 
     def card(self, aid: str) -> Card:
         if aid not in self._cards:
             self._cards[aid] = card(self.site.articles[aid], self.urls)
         return self._cards[aid]
 
-    def key(self, aid: str) -> str:
-        """Return what the card is made from: the article's version and the paths it links to."""
-        if aid not in self._keys:
-            article = self.site.articles[aid]
-            provider = provider_key(article)
-            self._keys[aid] = _joined(
-                article.version, self.urls.articles[aid],
-                self.urls.providers[provider] if provider else "-",
-                *(self.urls.topics[term_key(t)] for t in article.record.topics))
-        return self._keys[aid]
+
+def card_keys(site: Site, urls: Urls) -> dict[str, str]:
+    """Return each published article's card key: a digest of its version and of the paths its
+    card links to (empty if the version is unknown).
+
+    A digest, not the parts themselves: a list page's key holds twenty, and every key is hashed
+    again when the page is fingerprinted.
+    """
+    keys = {}
+    for aid in site.order:
+        article = site.articles[aid]
+        provider = provider_key(article)
+        key = page_key(article.version, urls.articles[aid],
+                       urls.providers[provider] if provider else "-",
+                       *[urls.topics[term_key(t)] for t in article.record.topics])
+        keys[aid] = key and hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return keys
 
 
 def plan(site: Site, config: Config) -> list[Page]:
@@ -96,9 +105,10 @@ def plan(site: Site, config: Config) -> list[Page]:
     pages: list[Page] = []
     pages += listing_pages("index.html", "home.html", "Latest", site.order, views, config,
                            feeds=feeds.site)
-    for n, aid in enumerate(site.order):
-        newer = site.order[n - 1] if n > 0 else None
-        older = site.order[n + 1] if n + 1 < len(site.order) else None
+    order = site.order
+    for n, aid in enumerate(order):
+        newer = order[n - 1] if n > 0 else None
+        older = order[n + 1] if n + 1 < len(order) else None
         pages.append(deferred_article_page(aid, views, config, (newer, older), feeds))
     pages += term_pages(site.topics, urls.topics, "topic", views, config, feeds.topic)
     pages += term_pages(site.providers, urls.providers, "provider", views, config, feeds.provider)
@@ -120,7 +130,7 @@ def plan(site: Site, config: Config) -> list[Page]:
 def deferred_article_page(aid: str, views: Views, config: Config,
                           neighbours: tuple[str | None, str | None], feeds: FeedLinks) -> Page:
     """Plan an article's page with its key; its context is made only when it is read."""
-    site, urls = views.site, views.urls
+    site, urls, keys = views.site, views.urls, views.keys
     article = site.articles[aid]
     newer, older = neighbours
 
@@ -131,16 +141,10 @@ def deferred_article_page(aid: str, views: Views, config: Config,
                         views.card(older) if older else None)).context)
 
     # The page shows the article, the titles and paths of its neighbours and related articles.
-    key = _joined(views.key(aid), views.key(newer) if newer else "-",
-                  views.key(older) if older else "-",
-                  *(_related_target(item, site, urls) or "-" for item in article.record.related))
+    key = page_key(keys[aid], keys[newer] if newer else "-", keys[older] if older else "-",
+                   *[_related_target(item, site, urls) or "-" for item in article.record.related])
     return Page(urls.articles[aid], "article.html",
                 Deferred(make, updated=article.record.published, noindex=False), key)
-
-
-def _joined(*parts: str) -> str:
-    """Join the parts of a key; empty if any part is unknown, as then no key can be trusted."""
-    return "" if "" in parts else "\n".join(parts)
 
 
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
@@ -253,10 +257,11 @@ def _related_target(item: Related, site: Site, urls: Urls) -> str | None:
 
 def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], views: Views,
                   config: Config, *, feeds: tuple[Link, ...], **extra: str) -> Iterator[Page]:
-    """Split a list of articles into pages: ``first``, then ``page/2/index.html``..."""
+    """Split a list of articles, newest first, into pages: ``first``, then ``page/2/index.html``..."""
     folder = first.removesuffix("index.html")
     size = config.page_size
     count = max(1, -(-len(ids) // size))
+    shared = page_key(title, str(count), repr(sorted(extra.items())), repr(feeds))
 
     def path(n: int) -> str:
         return first if n == 1 else f"{folder}page/{n}/index.html"
@@ -271,16 +276,19 @@ def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], v
 
     for n in range(1, count + 1):
         chunk = ids[(n - 1) * size: n * size]
-        key = _joined(title, str(n), str(count), repr(sorted(extra.items())), repr(feeds),
-                      *(views.key(aid) for aid in chunk))
+        key = page_key(shared, str(n), *[views.keys[aid] for aid in chunk])
         yield Page(path(n), template, Deferred(
             lambda n=n, chunk=chunk: make(n, chunk),  # type: ignore[misc]
             updated=_newest(views.site, chunk), noindex=False), key)
 
 
-def _newest(site: Site, ids: Iterable[str]) -> datetime | None:
-    return max((site.articles[aid].record.published for aid in ids
-                if site.articles[aid].record.published), default=None)
+def _newest(site: Site, ids: tuple[str, ...]) -> datetime | None:
+    """Return the newest publication time among articles listed newest first: the first one's."""
+    for aid in ids:
+        published = site.articles[aid].record.published
+        if published:
+            return published
+    return None
 
 
 def term_pages(terms: Mapping[str, Term], paths: Mapping[str, str], kind: str, views: Views,

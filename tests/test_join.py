@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+
 from conftest import record
 
-from digest.join import join
+from digest.join import _common_words, join
 from digest.load import load
 from digest.model import JoinMethod
 
@@ -115,3 +118,55 @@ def test_many_records_each_find_their_own_body(make_site):
     joined = joined_for(make_site, files)
     assert all(a.method is JoinMethod.CONTENT and a.body.source == "b" + a.record.source[1:4] + ".txt"
                for a in joined.articles)
+
+
+def test_common_words_counts_whole_words_only():
+    # The matcher compares strings of words; only a word both strings end counts.
+    assert _common_words("a bc d", "a bc de") == 2
+    assert _common_words("a bc d", "a bc d e") == 3
+    assert _common_words("a bc", "a bcd") == 1
+    assert _common_words("a b c", "a b c") == 3
+    assert _common_words("x", "y") == 0
+    assert _common_words("ab c", "ab d") == 1
+
+
+def test_common_words_agrees_with_counting_word_by_word():
+    rng = random.Random(5)
+    vocabulary = ["a", "ab", "abc", "b", "ba", "c", "x1", "é", "ß"]
+    for _ in range(3000):
+        a = [rng.choice(vocabulary) for _ in range(rng.randint(0, 8))]
+        b = a[:rng.randint(0, len(a))] + [rng.choice(vocabulary) for _ in range(rng.randint(0, 4))]
+        expected = next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                        min(len(a), len(b)))
+        assert _common_words(" ".join(a), " ".join(b)) == expected, (a, b)
+
+
+def test_a_join_with_unchanged_keys_equals_a_fresh_one(make_site):
+    """The last pairing is reused while the records' and bodies' keys are equal."""
+    story = OPENING + "\n" + "The review will report in the spring. " * 12 + "\n"
+    config = make_site({
+        "001_rec.txt": record(title="Cameras paused", excerpt=OPENING),
+        "000_body.txt": story,
+        "002_other.txt": "Something else entirely, about the weather and the sea and boats.\n",
+    })
+    join(load(config.content, config.max_file_size))
+    # Past the opening, which is all the join reads of a body.
+    (config.content / "000_body.txt").write_text(story + "An edited last paragraph.\n")
+    loaded = load(config.content, config.max_file_size)
+    reused = join(loaded)
+    join(replace(loaded, bodies=()))  # anything else in between: the next join starts afresh
+    assert reused == join(loaded)
+    assert "edited" in reused.articles[0].body.text  # the current body, not the last one's
+
+
+def test_a_changed_opening_is_matched_again(make_site):
+    config = make_site({
+        "001_rec.txt": record(title="Cameras paused", excerpt=OPENING),
+        "000_body.txt": OPENING + "\n",
+    })
+    assert methods(join(load(config.content, config.max_file_size))) == {
+        "001_rec.txt": ("000_body.txt", JoinMethod.CONTENT)}
+    (config.content / "000_body.txt").write_text("A different story altogether, about boats.\n")
+    joined = join(load(config.content, config.max_file_size))
+    assert methods(joined) == {"001_rec.txt": (None, JoinMethod.NONE)}
+    assert [d.code for d in joined.diagnostics] == ["D301"]
