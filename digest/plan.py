@@ -76,8 +76,9 @@ class Views:
 
 
 def card_keys(site: Site, urls: Urls) -> dict[str, str]:
-    """Return each published article's card key: a digest of its version and of the paths its
-    card links to (empty if the version is unknown).
+    """Return each published article's card key: a digest of its record's version and of the
+    paths its card links to (empty if the version is unknown). A card shows nothing of the
+    body, so editing a body changes no card, and no page that only lists the article.
 
     A digest, not the parts themselves: a list page's key holds twenty, and every key is hashed
     again when the page is fingerprinted.
@@ -86,7 +87,7 @@ def card_keys(site: Site, urls: Urls) -> dict[str, str]:
     for aid in site.order:
         article = site.articles[aid]
         provider = provider_key(article)
-        key = page_key(article.version, urls.articles[aid],
+        key = page_key(article.record_version, urls.articles[aid],
                        urls.providers[provider] if provider else "-",
                        *[urls.topics[term_key(t)] for t in article.record.topics])
         keys[aid] = key and hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
@@ -140,8 +141,10 @@ def deferred_article_page(aid: str, views: Views, config: Config,
             neighbours=(views.card(newer) if newer else None,
                         views.card(older) if older else None)).context)
 
-    # The page shows the article, the titles and paths of its neighbours and related articles.
-    key = page_key(keys[aid], keys[newer] if newer else "-", keys[older] if older else "-",
+    # The page shows the article (its body too), the titles and paths of its neighbours and
+    # related articles.
+    key = page_key(article.version, keys[aid], keys[newer] if newer else "-",
+                   keys[older] if older else "-",
                    *[_related_target(item, site, urls) or "-" for item in article.record.related])
     return Page(urls.articles[aid], "article.html",
                 Deferred(make, updated=article.record.published, noindex=False), key)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.build import Rendered, Timings, produce
+from digest.build import Rendered, Timings, fingerprints, produce
 from digest.cache import FileCache
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
@@ -46,27 +46,22 @@ class Update:
 
 
 class RenderCache:
-    """Each page's bytes, reused while its template and context are unchanged."""
+    """Each page's bytes, reused while its fingerprint is unchanged: the build's test, made on
+    the plan's keys, so that pages nobody changed have no context made and none compared."""
 
     def __init__(self) -> None:
-        self._pages: dict[str, tuple[Page, bytes]] = {}
+        self._pages: dict[str, tuple[str, bytes]] = {}
+        """Site path to the page's fingerprint and bytes."""
 
     def render(self, pages: Iterable[Page], config: Config) -> Iterator[tuple[str, bytes]]:
-        """Render the pages whose template or context changed; reuse the others' bytes."""
+        """Render the pages whose fingerprint changed; reuse the others' bytes."""
         pages = list(pages)
-        fresh: dict[str, tuple[Page, bytes]] = {}
-        todo = []
-        for page in pages:
-            cached = self._pages.get(page.path)
-            if cached is not None and cached[0].template == page.template \
-                    and cached[0].context == page.context:
-                fresh[page.path] = cached
-            else:
-                todo.append(page)
-        for page, (path, data) in zip(todo, render(todo, config), strict=True):
-            fresh[path] = (page, data)
-        self._pages = fresh
-        return iter([(page.path, fresh[page.path][1]) for page in pages])
+        prints = fingerprints(pages, config)
+        todo = [page for page in pages if self._pages.get(page.path, ("",))[0] != prints[page.path]]
+        fresh = {page.path: (prints[page.path], data) for page, (_, data)
+                 in zip(todo, render(todo, config), strict=True)}
+        self._pages = {page.path: fresh.get(page.path) or self._pages[page.path] for page in pages}
+        return iter([(page.path, self._pages[page.path][1]) for page in pages])
 
     def clear(self) -> None:
         self._pages.clear()
