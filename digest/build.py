@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from digest import __version__, parallel
+from digest.bodies import store_of
 from digest.cache import FileCache, Stored, fingerprint, folder_hash, load_state, save_state
 from digest.config import Config
 from digest.errors import DigestError
@@ -155,7 +156,7 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
     stored = timings.run("cache", lambda: load_state(config.cache_dir)) if cached else Stored()
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
-    reads = FileCache(stored.files)
+    reads = FileCache(stored.files, store_of(config) if cached else None)
     timings.run("parse", lambda: reads.prefetch(config.content, config.max_file_size))
     checked = check(config, timings, read=reads.read)
     if strict and any(d.severity == "error" for d in checked.diagnostics):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digest import parallel
+from digest.bodies import FOLDER as BODIES
+from digest.bodies import prune, stow
 from digest.load import FileResult, read_file, walk
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
@@ -38,8 +40,11 @@ def signature(path: Path) -> Signature:
 class FileCache:
     """Each content file's parse result, reused while the file's size and times are unchanged."""
 
-    def __init__(self, results: dict[str, tuple[Signature, FileResult]] | None = None) -> None:
+    def __init__(self, results: dict[str, tuple[Signature, FileResult]] | None = None,
+                 store: Path | None = None) -> None:
         self._results = dict(results or {})
+        self._store = store
+        """Where parsed bodies' texts are kept on disk (``bodies.py``); None keeps them here."""
         self._used: set[str] = set()
         self._checked: set[str] = set()
         """Files whose entry ``prefetch`` found current a moment ago: not worth a second stat."""
@@ -59,7 +64,7 @@ class FileCache:
         cached = self._results.get(rel)
         if cached is not None and cached[0] == sig:
             return cached[1]
-        result = read_file(rel, path, max_file_size)
+        result = stowed(read_file(rel, path, max_file_size), self._store)
         self._results[rel] = (sig, result)
         return result
 
@@ -80,7 +85,8 @@ class FileCache:
             elif problem is None:
                 self._checked.add(rel)
         if len(todo) >= parallel.PARALLEL_MIN:
-            results = parse_in_parallel([(rel, path) for rel, path, _ in todo], max_file_size)
+            results = parse_in_parallel([(rel, path) for rel, path, _ in todo], max_file_size,
+                                        self._store)
             for (rel, _, sig), result in zip(todo, results, strict=True):
                 self._results[rel] = (sig, result)
                 self._checked.add(rel)
@@ -205,6 +211,8 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> N
     main = replace(state, files={}, shards=tuple(checksums))
     _replace_file(folder / CACHE_FILE, b"".join(
         pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
+    prune(folder / BODIES, (result.body.stored for _, result in state.files.values()
+                            if result.body is not None and result.body.stored))
 
 
 def _split(files: dict[str, tuple[Signature, FileResult]]
@@ -236,13 +244,24 @@ def _replace_file(path: Path, data: bytes) -> None:
         raise
 
 
-def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int) -> list[FileResult]:
-    """Read and parse ``files`` in worker processes, one per core; results in the same order."""
+def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int,
+                      store: Path | None = None) -> list[FileResult]:
+    """Read and parse ``files`` in worker processes, one per core; results in the same order.
+
+    With a ``store``, the workers keep the bodies' texts there rather than send them back.
+    """
     def parse(chunk: Sequence[tuple[str, Path]]) -> list[FileResult]:
-        return [read_file(rel, path, max_file_size) for rel, path in chunk]
+        return [stowed(read_file(rel, path, max_file_size), store) for rel, path in chunk]
 
     done = fork_map(parse, chunks(files))
     return [result for chunk in track(done, "Parsing", len(files), weight=len) for result in chunk]
+
+
+def stowed(result: FileResult, store: Path | None) -> FileResult:
+    """Return ``result`` with its body's text kept in ``store``, if there is a store and a body."""
+    if store is None or result.body is None or result.body.stored:
+        return result
+    return replace(result, body=stow(result.body, store))
 
 
 def folder_hash(folder: Path) -> str:

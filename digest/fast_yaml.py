@@ -31,6 +31,9 @@ _UNUSUAL = re.compile(
 # Anchors, aliases, tags, complex keys, merge keys and directives: read differently, or unsafely.
 _MARKS = re.compile(r"(?:^|[\s\[\]{},])(?:[&*]\S|!|\?(?:[ \t]|$))|<<|^%", re.MULTILINE)
 _MARK_CHARS = "&*!?<%"
+# A colon that opens a value with no key before it ("- : x"): PyYAML refuses some of these.
+_EMPTY_KEY = re.compile(r"(?:^|[\s\[{,]):(?:[ \t,\]}]|$)", re.MULTILINE)
+_EMPTY_KEY_HINTS = (" :", "\t:", "\n:", "[:", "{:", ",:")
 _SECOND_DOCUMENT = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 _COMPACT = re.compile(rf"^[ \t]*(?:-[ \t]+){{{MAX_COMPACT}}}", re.MULTILINE)
 # A top-level key at the start of a line, plain or quoted: where diagnostics point.
@@ -59,8 +62,9 @@ def parse_plain(text: str, max_depth: int) -> Fast | None:
     if _doubtful(text):
         return None
     try:
-        data = yaml_rs.loads(text, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins)
-    except Exception:  # invalid YAML: PyYAML says where, in the words users see
+        # A duplicate key refused: the value it overwrites would escape the checks below.
+        data = yaml_rs.loads(text, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
+    except Exception:  # invalid YAML, or a duplicate key: PyYAML says what to users
         return None
     typed = _typed_values(data, max_depth)
     if typed is None or typed != _typed_literals(text):
@@ -78,6 +82,8 @@ def _doubtful(text: str) -> bool:
         _UNUSUAL.search(text)
         or "\n" + " " * MAX_INDENT in text
         or (any(c in text for c in _MARK_CHARS) and _MARKS.search(text))
+        or ((text.startswith(":") or any(h in text for h in _EMPTY_KEY_HINTS))
+        and _EMPTY_KEY.search(text))
         or (("---" in text or "..." in text) and _SECOND_DOCUMENT.search(text))
         or ("- -" in text and _COMPACT.search(text)))
 
@@ -140,12 +146,17 @@ def _key(value: object) -> tuple[object, ...]:
 
 
 def _key_lines(text: str, data: object) -> dict[str, int] | None:
-    """Find the line of each top-level key; None unless exactly the data's keys are found."""
+    """Find the line of each top-level key; None unless each of the data's keys is found once.
+
+    A line of a multi-line text can look like a key; yaml-rs refused duplicate keys, so a key
+    found twice, or one the data has not, means such a line, and PyYAML's path is taken.
+    """
     if not isinstance(data, dict):
         return {}
     lines: dict[str, int] = {}
-    line = start = 0
+    found = line = start = 0
     for match in _TOP_KEY.finditer(text):
         line, start = line + text.count("\n", start, match.start()), match.start()
         lines[next(group for group in match.groups() if group is not None)] = line
-    return lines if lines.keys() == {str(k) for k in data} else None
+        found += 1
+    return lines if found == len(lines) and lines.keys() == {str(k) for k in data} else None

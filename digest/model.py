@@ -11,6 +11,8 @@ from typing import Literal
 from digest.clean import normalise_url, words
 
 Severity = Literal["error", "warning", "info"]
+OPENING = 400
+"""Characters of a body's text kept as its opening: enough to match it to its record."""
 
 
 @dataclass(frozen=True)
@@ -132,30 +134,31 @@ class Body:
     """Line of the file where the body text starts."""
     format: BodyFormat
     text: str
-    """Cleaned text: paragraphs separated by newlines (plain text) or Markdown source."""
+    """Cleaned text: paragraphs separated by newlines (plain text) or Markdown source; empty
+    while the text waits on disk (``stored``)."""
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
+    stored: str = ""
+    """The name the text is kept under on disk while a build holds only the body's metadata
+    (``bodies.py``); empty when ``text`` holds it."""
+    opening: str = ""
+    """The text's first few hundred characters, for matching and reports."""
+    words: int = 0
+    """How many words the text has, for reading times."""
     opening_key: str = field(init=False, repr=False, compare=False)
     """The opening's case-folded words, space-separated, for matching: computed once, kept in
     the parse cache."""
 
     def __post_init__(self) -> None:
+        if not self.stored:  # what is derived from the text is derived here, once
+            object.__setattr__(self, "opening", self.text[:OPENING])
+            object.__setattr__(self, "words", len(self.text.split()))
         object.__setattr__(self, "opening_key", " ".join(words(self.opening)))
-
-    @property
-    def opening_words(self) -> list[str]:
-        """Return the opening's case-folded words."""
-        return self.opening_key.split()
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
         """Return the non-empty lines of a plain-text body."""
         return tuple(line for line in self.text.split("\n") if line)
-
-    @property
-    def opening(self) -> str:
-        """Return the first few hundred characters, for matching and reports."""
-        return self.text[:400]
 
 
 @dataclass(frozen=True)

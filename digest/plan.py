@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from digest.bodies import restore
 from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
@@ -199,7 +200,7 @@ def article_page(article: Article, view: Card, site: Site, urls: Urls, config: C
                  feeds: tuple[Link, ...] = ()) -> Page:
     """Plan the page of one article: its story, related coverage, neighbours and metadata."""
     related = tuple(_related(item, site, urls) for item in article.record.related)
-    body: Body | None = article.body
+    body = restore(article.body, config) if article.body else None
     newer, older = neighbours
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
@@ -214,7 +215,7 @@ def article_page(article: Article, view: Card, site: Site, urls: Urls, config: C
 
 def reading_minutes(body: Body) -> int:
     """Estimate the minutes a reader needs for a body, at least one."""
-    return max(1, round(len(body.text.split()) / WORDS_PER_MINUTE))
+    return max(1, round(body.words / WORDS_PER_MINUTE))
 
 
 def structured_data(view: Card, config: Config) -> dict[str, object]:

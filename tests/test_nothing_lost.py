@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, record
 
+from digest.bodies import FOLDER as BODIES
+from digest.bodies import SUFFIX
 from digest.build import build
 from digest.cache import CACHE_FILE, SHARDS, shard_path
 from digest.cli import main
@@ -169,9 +171,11 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
     after = {k: v for k, v in tree(tmp_path).items() if not k.startswith("_site")}
     new = set(after) - set(outside)
     # Besides the site, a build writes only its lock and its cache, both in fixed places.
-    cache = [".digest-cache", f".digest-cache/{CACHE_FILE}"] + [
+    cache = [".digest-cache", f".digest-cache/{CACHE_FILE}", f".digest-cache/{BODIES}"] + [
         shard_path(Path(".digest-cache"), shard).as_posix() for shard in range(SHARDS)]
-    assert new <= {f"{TEMP_PREFIX}_site.lock", *cache}
+    stored = {path for path in new if path.startswith(f".digest-cache/{BODIES}/")
+              and path.count("/") == 2 and path.endswith(SUFFIX)}
+    assert new - stored <= {f"{TEMP_PREFIX}_site.lock", *cache}
     assert {k: v for k, v in after.items() if k in outside} == outside
 
 
