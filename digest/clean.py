@@ -9,8 +9,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import ftfy
-
 # Characters that start typical UTF-8-read-as-cp1252 sequences, C1 controls and the
 # replacement character. ftfy costs ~1 ms a body, so only text showing one of them
 # goes through it; clean text is left as it is either way.
@@ -29,6 +27,8 @@ def fix_encoding(text: str) -> str:
     if text.isascii():  # most text: no mojibake, and NFC already
         return text if _plain_ascii(text) else _ASCII_CONTROL.sub("", text)
     if _MOJIBAKE_HINT.search(text):
+        import ftfy  # imported when needed: it costs a build start 60 ms, and few texts need it
+
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     text = _CONTROL.sub("", text)
     if len(text.encode("utf-16-le")) > 2 * len(text):  # beyond the BMP: a far slower class

@@ -6,11 +6,12 @@ import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from digest.config import Config
@@ -18,6 +19,9 @@ from digest.errors import TemplateProblem
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
 from digest.urls import absolute_url
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,15 @@ class SiteInfo:
     """Whether the site has a search page (``search`` in the config)."""
 
 
+@cache  # made on first use: most sites have no Markdown, and importing it costs a start 30 ms
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
     # Only absolute http(s) links and images from content; anything else stays text.
     md.validateLink = lambda url: url.strip().lower().startswith(("http://", "https://"))
     return md
 
-
-_MD = _markdown()
 
 
 def environment(config: Config) -> jinja2.Environment:
@@ -159,4 +164,4 @@ def iso_date(value: datetime | None) -> str:
 
 def markdown(source: str) -> Markup:
     """Render Markdown with raw HTML off; markdown-it escapes all text it emits."""
-    return Markup(_MD.render(source))
+    return Markup(_markdown().render(source))
