@@ -52,7 +52,7 @@ def stow(body: Body, store: Path) -> Body:
 
 def fetch(body: Body, store: Path) -> Body | None:
     """Return the body with its text read back from ``store``; None if it is missing or damaged."""
-    if not body.stored:
+    if not body.stored or body.text:
         return body
     try:
         text = (store / (body.stored + SUFFIX)).read_bytes().decode()
@@ -62,7 +62,7 @@ def fetch(body: Body, store: Path) -> Body | None:
         log.warning("the stored text of %s is missing or damaged; reading the file again",
                     body.source)
         return None
-    return replace(body, text=text, stored="")
+    return replace(body, text=text)
 
 
 def prune(store: Path, keep: Iterable[str]) -> None:

@@ -139,21 +139,24 @@ class Body:
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
     stored: str = ""
-    """The name the text is kept under on disk while a build holds only the body's metadata
-    (``bodies.py``); empty when ``text`` holds it."""
+    """The name the text is kept under on disk when the build keeps it there (``bodies.py``):
+    ``text`` is empty until the page that shows it reads it back. Empty when never stored."""
     opening: str = ""
     """The text's first few hundred characters, for matching and reports."""
     words: int = 0
     """How many words the text has, for reading times."""
-    opening_key: str = field(init=False, repr=False, compare=False)
+    opening_key: str = field(default="", repr=False, compare=False)
     """The opening's case-folded words, space-separated, for matching: computed once, kept in
     the parse cache."""
 
     def __post_init__(self) -> None:
-        if not self.stored:  # what is derived from the text is derived here, once
+        # What is derived from the text is derived here, once: a body given its text back
+        # from the store (``stored`` set) keeps what was derived when it was parsed.
+        if not self.stored:
             object.__setattr__(self, "opening", self.text[:OPENING])
             object.__setattr__(self, "words", len(self.text.split()))
-        object.__setattr__(self, "opening_key", " ".join(words(self.opening)))
+        if not self.opening_key:
+            object.__setattr__(self, "opening_key", " ".join(words(self.opening)))
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

@@ -56,6 +56,9 @@ def environment(config: Config) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A renderer lives for one build or one preview update, in which templates do not
+        # change: without this, every include asked the disk for the template's time.
+        auto_reload=False,
     )
     env.filters.update(rel=rel_url, date=human_date, isodate=iso_date, markdown=markdown)
     env.globals["site"] = SiteInfo(config.title, config.description, config.base_url,
