@@ -17,11 +17,14 @@ from watchdog.observers import Observer
 
 log = logging.getLogger(__name__)
 
-QUIET = 0.1
-"""Seconds without a new event before a batch is handed on: one rebuild for a burst of saves."""
+QUIET = 0.05
+"""Seconds without a new event before a batch is handed on: one rebuild for a burst of saves.
+An editor's save (truncate and write; or backup, write and delete; or temporary file and rename)
+comes as events a few milliseconds apart."""
 LONGEST = 2.0
 """Seconds after a batch's first event when it is handed on even if events keep coming."""
-EDITOR_LITTER = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak", "~")
+EDITOR_LITTER = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak", "~",
+                 "___jb_tmp___", "___jb_old___")
 """Endings of the scratch files editors write beside the file being saved."""
 
 
