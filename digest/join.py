@@ -69,6 +69,13 @@ def body_key(body: Body) -> tuple[str, str, date | None]:
     return body.source, body.opening_key, body.dateline
 
 
+def joins_alike(method: JoinMethod, old: Body, new: Body) -> bool:
+    """Whether a body joined by ``method`` and read again as ``new`` joins as ``old`` did, nothing
+    else having changed. A body found by its path (``body:``, same stem) is claimed before any is
+    matched by content, whatever it holds; one found by its content only while its key holds."""
+    return method in (JoinMethod.EXPLICIT, JoinMethod.SAME_STEM) or body_key(old) == body_key(new)
+
+
 def with_body(article: Article, body: Body, body_version: str) -> Article:
     """Return ``article`` with its body as read again: its record and its pairing are unchanged.
 

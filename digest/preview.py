@@ -12,7 +12,7 @@ from digest.build import Rendered, Timings, basis, produce
 from digest.cache import fingerprint
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
-from digest.join import body_key, with_body
+from digest.join import joins_alike, with_body
 from digest.load import FileResult
 from digest.model import Article, Diagnostic, Page
 from digest.plan import Planner
@@ -102,12 +102,12 @@ class Patchable:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def body_edit(old: FileResult | None, new: FileResult) -> bool:
-    """Whether a file changed from one body to another that joins alike, with no record and the
-    same problems: then only the page of the article the body belongs to can change."""
-    return (old is not None and old.record is None and new.record is None
-            and old.body is not None and new.body is not None and bool(new.digest)
-            and body_key(old.body) == body_key(new.body)
+def body_edit(article: Article | None, old: FileResult | None, new: FileResult) -> bool:
+    """Whether a file changed from the body of ``article`` to another that joins alike, with no
+    record and the same problems: then only that article's page can change."""
+    return (article is not None and old is not None and old.record is None
+            and new.record is None and old.body is not None and new.body is not None
+            and bool(new.digest) and joins_alike(article.method, old.body, new.body)
             and old.diagnostics == new.diagnostics and old.skipped == new.skipped)
 
 
@@ -173,7 +173,7 @@ class Preview:
         for rel, old in before.items():
             new = self._reads.read(rel, self.config.content / rel, self.config.max_file_size)
             article = last.by_body.get(rel)
-            if article is None or not body_edit(old, new):
+            if not body_edit(article, old, new):
                 return None
             articles.append(with_body(article, new.body, new.digest))  # type: ignore[arg-type]
         pages = [last.planner.article_page(article) for article in articles

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from digest.load import FileResult, read_file
+from digest.model import Article, JoinMethod, Record
 from digest.preview import Preview, body_edit
 from digest.watch import ChangeKind
 from tests.conftest import record
@@ -144,17 +145,34 @@ def test_body_edit_tells_edits_that_can_only_change_their_article(tmp_path):
     # The join reads a body's first 400 characters: the edits below come after them.
     opening = "The storm reached the harbour at dawn and the river rose through the night.\n" * 6
     old = read("b.txt", opening + "Second paragraph.\n")
-    assert body_edit(old, read("b.txt", opening + "Second paragraph, longer.\n"))
-    assert not body_edit(None, old)  # a new file
-    assert not body_edit(old, read("b.txt", "Another opening.\n" + opening))  # joins anew
-    assert not body_edit(old, read("b.txt", "date 2020-01-02\n" + opening))  # dateline
-    assert not body_edit(old, read("b.txt", opening + "Caf\u00c3\u00a9.\n\x00"))  # new problem
-    assert not body_edit(old, read("b.txt", record(title="Now a record") + opening))
-    assert not body_edit(old, read("b.txt", " \n"))  # empty: skipped
+    by = {how: Article("r.yaml", Record("r.yaml", 1, "R"), old.body, how, "v")
+          for how in JoinMethod if how is not JoinMethod.NONE}
+    later = read("b.txt", opening + "Second paragraph, longer.\n")
+    assert all(body_edit(article, old, later) for article in by.values())
+    assert not body_edit(None, old, later)  # a body no record claims: its D301 may change
+    assert not body_edit(by[JoinMethod.CONTENT], None, old)  # a new file
+    for changed in ("Another opening.\n" + opening, "date 2020-01-02\n" + opening):
+        new = read("b.txt", changed)
+        # Found by its opening (or dateline), it may be found no more; by its path, it is.
+        assert not body_edit(by[JoinMethod.CONTENT], old, new)
+        assert body_edit(by[JoinMethod.SAME_STEM], old, new)
+        assert body_edit(by[JoinMethod.EXPLICIT], old, new)
+    for article in by.values():
+        assert not body_edit(article, old, read("b.txt", opening + "Caf\u00c3\u00a9.\n\x00"))
+        assert not body_edit(article, old, read("b.txt", record(title="Now a record") + opening))
+        assert not body_edit(article, old, read("b.txt", " \n"))  # empty: skipped
+
+
+def test_an_edit_to_the_opening_of_a_body_found_by_its_name_changes_only_its_page(site):
+    body = site.config.content / "s1.txt"  # found by its record's name, s1.yaml
+    update = save(site, "s1.txt", text="Quite another opening.\n\n" + body.read_text())
+    [page] = update.changed
+    assert b"Quite another opening." in site.files[page]
+    assert site.files == fresh(site).files
 
 
 def test_any_sequence_of_edits_serves_what_a_fresh_build_gives(site):
-    rng = random.Random(12)
+    rng = random.Random(13)
     content = site.config.content
     for step in range(30):
         action = rng.choice(["append", "append", "append", "opening", "title", "new", "delete",
