@@ -149,9 +149,14 @@ class ChangeHandler(FileSystemEventHandler):
 
 
 @contextmanager
-def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float = QUIET
-             ) -> Iterator[ChangeHandler]:
-    """Watch the site's folders while the block runs; stop every thread when it ends."""
+def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float = QUIET, *,
+             hand_on: bool = True) -> Iterator[ChangeHandler]:
+    """Watch the site's folders while the block runs; stop every thread when it ends.
+
+    With ``hand_on`` false, changes are collected from the start but handed on only once the
+    handler's ``start()`` is called: serve builds the site in between, and misses nothing saved
+    meanwhile.
+    """
     handler = ChangeHandler(watched, on_batch, quiet)
     observer = Observer()
     for folder in (watched.content, watched.templates, watched.static):
@@ -159,8 +164,9 @@ def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float
             observer.schedule(handler, str(folder), recursive=True)
     if watched.config is not None and watched.config.parent.is_dir():
         observer.schedule(handler, str(watched.config.parent), recursive=False)
-    handler.start()
-    observer.start()
+    observer.start()  # the folders are watched once this returns
+    if hand_on:
+        handler.start()
     try:
         yield handler
     finally:

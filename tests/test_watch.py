@@ -178,3 +178,15 @@ def test_an_editors_save_is_one_batch(tmp_path, save):
         assert batches.wait(10) == {target: ChangeKind.CONTENT}
         time.sleep(QUIET * 4)
     assert len(batches.batches) == 1
+
+
+def test_changes_are_held_until_the_handler_starts(tmp_path):
+    for folder in ("content", "templates", "static"):
+        (tmp_path / folder).mkdir()
+    watched = Watched(tmp_path / "content", tmp_path / "templates", tmp_path / "static")
+    batches = Batches()
+    with watching(watched, batches, hand_on=False) as handler:
+        (tmp_path / "content" / "a.txt").write_text("saved while the site is built\n")
+        assert not batches.arrived.wait(QUIET * 4)
+        handler.start()
+        assert batches.wait(10) == {tmp_path / "content" / "a.txt": ChangeKind.CONTENT}
