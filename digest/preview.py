@@ -129,7 +129,8 @@ class Preview:
         self._static: dict[str, bytes] = {}
         """``.nojekyll`` and the static files, read again only when the watcher reports a change."""
         self._patchable: Patchable | None = None
-        """Set while the served site is the build of the files as read; None after a refusal."""
+        """Set while the served site is the build of the files as read: None after a refusal, or
+        a rebuild that failed."""
         self._accepted: frozenset[Diagnostic] | None = None
         """Content errors of the served site; None until a build has succeeded."""
 
@@ -166,7 +167,8 @@ class Preview:
     def _patch(self, before: Mapping[str, FileResult | None]) -> Update | None:
         """Render again only the pages of the articles whose body files alone changed; return
         None, having changed nothing served, if the change may reach further."""
-        last = self._patchable
+        # Unset until the patch is served: one that fails part-way leaves the next to rebuild all.
+        last, self._patchable = self._patchable, None
         if last is None or not self._reads.listing_holds():
             return None
         articles = []
@@ -182,10 +184,13 @@ class Preview:
             fresh = self._renders.refresh(pages, self.config)
         except TemplateProblem as exc:
             return self._refuse((self._template_problem(exc),))
-        return Update(self._publish({**self._pages, **fresh}), (), last.diagnostics)
+        update = Update(self._publish({**self._pages, **fresh}), (), last.diagnostics)
+        self._patchable = last
+        return update
 
     def _rebuild(self) -> Update:
         """Run the pipeline; refuse the result if it fails or has errors the served site has not."""
+        self._patchable = None  # until this build is served
         timings = Timings()
         try:
             rendered: Rendered = produce(self.config, timings, drafts=self._drafts,
