@@ -19,9 +19,9 @@ from digest.config import Config
 from digest.errors import DigestError
 from digest.index import index
 from digest.join import join
-from digest.load import FileResult, load, read_file
+from digest.load import FileResult, Listing, load, read_file, walk
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
-from digest.plan import plan
+from digest.plan import Planner, plan
 from digest.progress import track
 from digest.render import render, render_in_parallel
 from digest.search import search_index
@@ -35,6 +35,8 @@ Reader = Callable[[str, Path, int], FileResult]
 """Reads one content file: ``load.read_file``, or a caching stand-in for it."""
 Renderer = Callable[[Iterable[Page], Config], Iterable[tuple[str, bytes]]]
 """Renders pages: ``render.render``, or a caching stand-in for it."""
+Lister = Callable[[Path], Listing]
+"""Lists the content folder: ``load.walk``, or a stand-in that knows when the last listing holds."""
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Rendered:
 
     checked: Checked
     files: list[tuple[str, bytes]]
+    planner: Planner
+    """What planned the pages: it can plan an article's page again."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +108,11 @@ class Built:
     """Pages rendered afresh; the others were unchanged since the last build and kept."""
 
 
-def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file
-          ) -> Checked:
+def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
+          lister: Lister = walk) -> Checked:
     """Read and join the content and index the site; write nothing."""
-    loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read))
+    loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read,
+                                              lister(config.content)))
     joined = timings.run("join", lambda: join(loaded))
     site = timings.run("index", lambda: index(
         joined, drafts=drafts, hide_unpublished=config.hide_unpublished))
@@ -196,8 +201,13 @@ def stream(planned: list[Page], todo: list[Page], config: Config
 
 def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
     """Fingerprint every page with what else its bytes depend on: digest, config, templates."""
-    basis = f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
-    return {page.path: fingerprint(page, basis) for page in pages}
+    common = basis(config)
+    return {page.path: fingerprint(page, common) for page in pages}
+
+
+def basis(config: Config) -> bytes:
+    """Return what every page's bytes depend on besides its own: digest, config and templates."""
+    return f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
 
 
 def search_of(prints: dict[str, str], kept: Stored, timings: Timings
@@ -223,14 +233,14 @@ def search_of(prints: dict[str, str], kept: Stored, timings: Timings
 
 @gc_paused()
 def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
-            render_pages: Renderer = render) -> Rendered:
+            lister: Lister = walk, render_pages: Renderer = render) -> Rendered:
     """Read, join, index, plan and render the site into memory; write nothing."""
-    checked = check(config, timings, drafts=drafts, read=read)
-    return Rendered(checked, pages_of(checked, config, timings, render_pages))
+    checked = check(config, timings, drafts=drafts, read=read, lister=lister)
 
+    def planned() -> tuple[Planner, list[Page]]:
+        planner = Planner(checked.site, config)
+        return planner, planner.pages()
 
-def pages_of(checked: Checked, config: Config, timings: Timings, render_pages: Renderer = render
-             ) -> list[tuple[str, bytes]]:
-    """Plan and render every page of a checked site."""
-    pages: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
-    return timings.run("render", lambda: list(render_pages(pages, config)))
+    planner, pages = timings.run("plan", planned)
+    files = timings.run("render", lambda: list(render_pages(pages, config)))
+    return Rendered(checked, files, planner)

@@ -74,7 +74,7 @@ class FileCache:
         Returns how many files were parsed.
         """
         todo: list[tuple[str, Path, Signature]] = []
-        for rel, path, problem in walk(content):
+        for rel, path, problem in walk(content).files:
             try:
                 sig = signature(path)
             except OSError:

@@ -210,7 +210,7 @@ def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
     # Imported here: the server and the watcher cost a build a tenth of a second to import.
-    from digest.preview import Preview
+    from digest.preview import Preview, Update
     from digest.serve import open_server, serve
     from digest.watch import Watched
 
@@ -218,17 +218,19 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     preview = Preview(config, lambda: load_config(args.config, {
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)
     server = open_server(args.host, args.port, preview)  # a busy port is told before building
-    first = preview.start()
-    _print_diagnostics(config, first.diagnostics, args.verbose)
-    for problem in first.problems:
-        print(f"digest: error: {problem}", file=sys.stderr)
     watched = Watched(config.content, config.templates, config.static,
                       settings.resolve() if settings.is_file() else None)
-    drafts = "drafts shown" if args.drafts else "drafts hidden"
-    print(f"Serving {len(preview.files)} files at {server.url} ({drafts}); Ctrl-C to stop",
-          flush=True)
+
+    def started(first: Update) -> None:
+        _print_diagnostics(config, first.diagnostics, args.verbose)
+        for problem in first.problems:
+            print(f"digest: error: {problem}", file=sys.stderr)
+        drafts = "drafts shown" if args.drafts else "drafts hidden"
+        print(f"Serving {len(preview.files)} files at {server.url} ({drafts}); Ctrl-C to stop",
+              flush=True)
+
     try:
-        serve(preview, server, watched)
+        serve(preview, server, watched, started)
     except KeyboardInterrupt:
         print("Stopped.", flush=True)
     return EXIT_OK

@@ -51,7 +51,7 @@ def join(loaded: Loaded) -> Joined:
     pairs, diagnostics = pair(
         tuple((r.source, r.line, r.body_path, r.probes,
                r.published.date() if r.published else None) for r in loaded.records),
-        tuple((b.source, b.opening_key, b.dateline) for b in loaded.bodies))
+        tuple(map(body_key, loaded.bodies)))
     bodies = {body.source: body for body in loaded.bodies}
     chosen = {record: (bodies[source], method) for record, source, method in pairs}
     articles = tuple(_article(record, chosen.get(record.source), loaded.versions)
@@ -62,6 +62,27 @@ def join(loaded: Loaded) -> Joined:
         body.source, body.line, "warning", "D301",
         f"a body with no record is not published: “{_first_words(body)}”",
         "add a record for it, or name it from a record with body: <path>") for body in free))
+
+
+def body_key(body: Body) -> tuple[str, str, date | None]:
+    """Return what the join reads of a body (BodyKey's fields): bodies with equal keys join alike."""
+    return body.source, body.opening_key, body.dateline
+
+
+def joins_alike(method: JoinMethod, old: Body, new: Body) -> bool:
+    """Whether a body joined by ``method`` and read again as ``new`` joins as ``old`` did, nothing
+    else having changed. A body found by its path (``body:``, same stem) is claimed before any is
+    matched by content, whatever it holds; one found by its content only while its key holds."""
+    return method in (JoinMethod.EXPLICIT, JoinMethod.SAME_STEM) or body_key(old) == body_key(new)
+
+
+def with_body(article: Article, body: Body, body_version: str) -> Article:
+    """Return ``article`` with its body as read again: its record and its pairing are unchanged.
+
+    ``body_version`` is the digest of the body's file.
+    """
+    return _article(article.record, (body, article.method),
+                    {article.id: article.record_version, body.source: body_version})
 
 
 def _reuse_last(function: Callable[..., T]) -> Callable[..., T]:

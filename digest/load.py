@@ -48,15 +48,19 @@ class FileResult:
 
 
 def load(content: Path, max_file_size: int,
-         read: Callable[[str, Path, int], FileResult] | None = None) -> Loaded:
-    """Read, decode, clean and classify every file under ``content`` (each with ``read``)."""
+         read: Callable[[str, Path, int], FileResult] | None = None,
+         listing: Listing | None = None) -> Loaded:
+    """Read, decode, clean and classify every file under ``content`` (each with ``read``).
+
+    ``listing`` is the folder's listing when the caller knows it still holds: serve's watcher does.
+    """
     read = read or read_file
     records: list[Record] = []
     bodies: list[Body] = []
     diagnostics: list[Diagnostic] = []
     skipped: list[str] = []
     versions: dict[str, str] = {}
-    for rel, path, problem in walk(content):
+    for rel, path, problem in (listing if listing is not None else walk(content)).files:
         if problem is not None:
             diagnostics.append(problem)
             skipped.append(rel)
@@ -74,16 +78,30 @@ def load(content: Path, max_file_size: int,
     return Loaded(tuple(records), tuple(bodies), tuple(diagnostics), tuple(skipped), versions)
 
 
-def walk(content: Path) -> list[tuple[str, Path, Diagnostic | None]]:
+Listed = tuple[str, Path, Diagnostic | None]
+"""A content file: its path relative to the folder, its path, and the problem that keeps it unread."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The files of the content folder, in a stable order."""
+
+    files: tuple[Listed, ...]
+    links: frozenset[str]
+    """The files that are symbolic links (to files inside the folder, or refused): a change to
+    the file a link leads to is reported under that file's name, not the link's."""
+
+
+def walk(content: Path) -> Listing:
     """List content files in a stable order, refusing links that lead outside or loop."""
     root = content.resolve()
-    found: list[tuple[str, Path, Diagnostic | None]] = []
-    _walk_into(root, "", root, found)
-    return found
+    found: list[Listed] = []
+    links: set[str] = set()
+    _walk_into(root, "", root, found, links)
+    return Listing(tuple(found), frozenset(links))
 
 
-def _walk_into(folder: Path, prefix: str, root: Path,
-               found: list[tuple[str, Path, Diagnostic | None]]) -> None:
+def _walk_into(folder: Path, prefix: str, root: Path, found: list[Listed], links: set[str]) -> None:
     # scandir tells files, folders and links apart without a stat call per file.
     with os.scandir(folder) as scan:
         entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
@@ -92,7 +110,10 @@ def _walk_into(folder: Path, prefix: str, root: Path,
         rel, path = prefix + entry.name, folder / entry.name
         if entry.is_dir(follow_symlinks=False):
             folders.append((path, rel))
-        elif entry.is_symlink() and _leads_to_folder(entry):
+            continue
+        if entry.is_symlink():
+            links.add(rel)
+        if entry.is_symlink() and _leads_to_folder(entry):
             found.append((rel, path, Diagnostic(
                 rel, 0, "warning", "D104", "a linked folder is not followed",
                 "copy the files into content/ instead")))
@@ -100,7 +121,7 @@ def _walk_into(folder: Path, prefix: str, root: Path,
             found.append((rel, path, _link_problem(rel, path, root) if entry.is_symlink()
                           else None))
     for path, rel in folders:
-        _walk_into(path, rel + "/", root, found)
+        _walk_into(path, rel + "/", root, found, links)
 
 
 def _leads_to_folder(link: os.DirEntry[str]) -> bool:

@@ -101,39 +101,64 @@ def plan(site: Site, config: Config) -> list[Page]:
     Article and list pages, nearly all of a site, come with a key and a deferred context, made
     only if the page is rendered.
     """
-    urls = assign_urls(site)
-    views = Views(site, urls)
-    feeds = FeedLinks(site, urls, config)
-    pages: list[Page] = []
-    pages += listing_pages("index.html", "home.html", "Latest", site.order, views, config,
-                           feeds=feeds.site)
-    order = site.order
-    for n, aid in enumerate(order):
+    return Planner(site, config).pages()
+
+
+class Planner:
+    """Plans a site's pages, keeping what they share (URLs, cards' keys, feed links) to plan an
+    article's page again when only its body changed: all of it comes from the records alone."""
+
+    def __init__(self, site: Site, config: Config) -> None:
+        self.site, self.config = site, config
+        self.urls = assign_urls(site)
+        self.views = Views(site, self.urls)
+        self.feeds = FeedLinks(site, self.urls, config)
+
+    def pages(self) -> list[Page]:
+        """Return every page of the site."""
+        site, urls, views, feeds, config = self.site, self.urls, self.views, self.feeds, self.config
+        pages: list[Page] = []
+        pages += listing_pages("index.html", "home.html", "Latest", site.order, views, config,
+                               feeds=feeds.site)
+        pages += [self._article_page(n, site.articles[aid]) for n, aid in enumerate(site.order)]
+        pages += term_pages(site.topics, urls.topics, "topic", views, config, feeds.topic)
+        pages += term_pages(site.providers, urls.providers, "provider", views, config,
+                            feeds.provider)
+        pages.append(Page("topics/index.html", "terms.html", terms_context(
+            "Topics", "topic", site.topics, urls.topics, feeds.site)))
+        pages.append(Page("providers/index.html", "terms.html", terms_context(
+            "Sources", "provider", site.providers, urls.providers, feeds.site)))
+        if config.search:
+            pages.append(Page(SEARCH_PATH, "search.html", {
+                "title": "Search", **common(feeds.site, (), None, noindex=True)}))
+        pages.append(Page("404.html", "404.html", {
+            "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
+        pages += feed_pages(site, urls, config)
+        pages += site_pages(pages, config)
+        check_collisions(pages)
+        return pages
+
+    def article_page(self, article: Article) -> Page:
+        """Plan the page of a published article again, with its body as it is now.
+
+        Its record must be the very one planned: nothing else of the site may have changed.
+        """
+        if self.site.articles[article.id].record is not article.record:
+            raise ValueError(f"{article.id}: its record changed; plan the whole site again")
+        return self._article_page(self.site.order.index(article.id), article)
+
+    def _article_page(self, n: int, article: Article) -> Page:
+        order = self.site.order
         newer = order[n - 1] if n > 0 else None
         older = order[n + 1] if n + 1 < len(order) else None
-        pages.append(deferred_article_page(aid, views, config, (newer, older), feeds))
-    pages += term_pages(site.topics, urls.topics, "topic", views, config, feeds.topic)
-    pages += term_pages(site.providers, urls.providers, "provider", views, config, feeds.provider)
-    pages.append(Page("topics/index.html", "terms.html", terms_context(
-        "Topics", "topic", site.topics, urls.topics, feeds.site)))
-    pages.append(Page("providers/index.html", "terms.html", terms_context(
-        "Sources", "provider", site.providers, urls.providers, feeds.site)))
-    if config.search:
-        pages.append(Page(SEARCH_PATH, "search.html", {
-            "title": "Search", **common(feeds.site, (), None, noindex=True)}))
-    pages.append(Page("404.html", "404.html", {
-        "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
-    pages += feed_pages(site, urls, config)
-    pages += site_pages(pages, config)
-    check_collisions(pages)
-    return pages
+        return deferred_article_page(article, self.views, self.config, (newer, older), self.feeds)
 
 
-def deferred_article_page(aid: str, views: Views, config: Config,
+def deferred_article_page(article: Article, views: Views, config: Config,
                           neighbours: tuple[str | None, str | None], feeds: FeedLinks) -> Page:
     """Plan an article's page with its key; its context is made only when it is read."""
     site, urls, keys = views.site, views.urls, views.keys
-    article = site.articles[aid]
+    aid = article.id
     newer, older = neighbours
 
     def make() -> dict[str, object]:

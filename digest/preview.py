@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.build import Rendered, Timings, fingerprints, produce
-from digest.cache import FileCache
+from digest.build import Rendered, Timings, basis, produce
+from digest.cache import fingerprint
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
-from digest.model import Diagnostic, Page
-from digest.render import render
+from digest.join import joins_alike, with_body
+from digest.load import FileResult
+from digest.model import Article, Diagnostic, Page
+from digest.plan import Planner
+from digest.render import Renderer
 from digest.report import shown_path
+from digest.reported import ReportedFiles
 from digest.watch import ChangeKind, Changes
 from digest.write import with_static
 
@@ -46,25 +50,65 @@ class Update:
 
 
 class RenderCache:
-    """Each page's bytes, reused while its fingerprint is unchanged: the build's test, made on
-    the plan's keys, so that pages nobody changed have no context made and none compared."""
+    """Each page's bytes, reused while what it is made from is unchanged, and one template
+    environment for every render. The config and the templates stay the same for the cache's
+    life (the preview clears it when the templates change), so a page with a key is unchanged
+    while its template and key are: the build's fingerprint test, without hashing every key."""
 
     def __init__(self) -> None:
+        self._renderer: Renderer | None = None
+        self._config: Config | None = None
+        self._basis = b""
         self._pages: dict[str, tuple[str, bytes]] = {}
-        """Site path to the page's fingerprint and bytes."""
+        """Site path to what the page was made from (its stamp) and its bytes."""
 
-    def render(self, pages: Iterable[Page], config: Config) -> Iterator[tuple[str, bytes]]:
-        """Render the pages whose fingerprint changed; reuse the others' bytes."""
+    def render(self, pages: Iterable[Page], config: Config) -> list[tuple[str, bytes]]:
+        """Render the pages whose stamp changed; reuse the others' bytes; forget pages not given."""
         pages = list(pages)
-        prints = fingerprints(pages, config)
-        todo = [page for page in pages if self._pages.get(page.path, ("",))[0] != prints[page.path]]
-        fresh = {page.path: (prints[page.path], data) for page, (_, data)
-                 in zip(todo, render(todo, config), strict=True)}
-        self._pages = {page.path: fresh.get(page.path) or self._pages[page.path] for page in pages}
-        return iter([(page.path, self._pages[page.path][1]) for page in pages])
+        fresh = self.refresh(pages, config)
+        self._pages = {page.path: self._pages[page.path] for page in pages}
+        return list(fresh.items())
+
+    def refresh(self, pages: Iterable[Page], config: Config) -> dict[str, bytes]:
+        """Render those of ``pages`` whose stamp changed; keep every other page; return their bytes."""
+        draw = self._renderer_for(config)
+        found = {}
+        for page in pages:
+            stamp = f"{page.template}\0{page.key}" if page.key else fingerprint(page, self._basis)
+            known = self._pages.get(page.path)
+            if known is None or known[0] != stamp:
+                known = self._pages[page.path] = (stamp, draw(page))
+            found[page.path] = known[1]
+        return found
 
     def clear(self) -> None:
+        self._renderer = None
         self._pages.clear()
+
+    def _renderer_for(self, config: Config) -> Renderer:
+        if self._renderer is None or config != self._config:
+            self.clear()
+            self._renderer, self._config, self._basis = Renderer(config), config, basis(config)
+        return self._renderer
+
+
+@dataclass(frozen=True)
+class Patchable:
+    """The served site's last full build, as far as an edit of bodies alone can be applied to it."""
+
+    planner: Planner
+    by_body: Mapping[str, Article]
+    """Body file to the article it is joined to: its record and pairing (its body may be older)."""
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def body_edit(article: Article | None, old: FileResult | None, new: FileResult) -> bool:
+    """Whether a file changed from the body of ``article`` to another that joins alike, with no
+    record and the same problems: then only that article's page can change."""
+    return (article is not None and old is not None and old.record is None
+            and new.record is None and old.body is not None and new.body is not None
+            and bool(new.digest) and joins_alike(article.method, old.body, new.body)
+            and old.diagnostics == new.diagnostics and old.skipped == new.skipped)
 
 
 class Preview:
@@ -79,19 +123,28 @@ class Preview:
         self.problems: tuple[Problem, ...] = ()
         self._reload_config = reload_config
         self._drafts = drafts
-        self._reads = FileCache()
+        self._reads = ReportedFiles()
         self._renders = RenderCache()
-        self._pages: list[tuple[str, bytes]] = []
+        self._pages: dict[str, bytes] = {}
+        self._static: dict[str, bytes] = {}
+        """``.nojekyll`` and the static files, read again only when the watcher reports a change."""
+        self._patchable: Patchable | None = None
+        """Set while the served site is the build of the files as read: None after a refusal, or
+        a rebuild that failed."""
         self._accepted: frozenset[Diagnostic] | None = None
         """Content errors of the served site; None until a build has succeeded."""
 
     def start(self) -> Update:
         """Build the whole site; its content errors are accepted as they are."""
+        self._static = dict(with_static((), self.config.static))
         return self._rebuild()
 
     def apply(self, changes: Changes) -> Update:
         """Rebuild what ``changes`` touch; keep the served site if the result has new errors."""
         kinds = set(changes.values())
+        # Reported before anything can fail: the watcher tells each change once.
+        before = self._reads.report({self._content_rel(path): path for path, kind in changes.items()
+                                     if kind is ChangeKind.CONTENT})
         if ChangeKind.CONFIG in kinds:
             try:
                 self.config = self._reload_config()
@@ -101,21 +154,50 @@ class Preview:
             self._renders.clear()
         elif ChangeKind.TEMPLATE in kinds:
             self._renders.clear()
-        self._reads.forget(self._content_rel(path) for path, kind in changes.items()
-                           if kind is ChangeKind.CONTENT)
+        if kinds & {ChangeKind.STATIC, ChangeKind.CONFIG}:
+            self._static = dict(with_static((), self.config.static))
         if kinds <= {ChangeKind.STATIC}:
             return Update(self._publish(self._pages), self.problems)
+        if kinds == {ChangeKind.CONTENT}:
+            patched = self._patch(before)
+            if patched is not None:
+                return patched
         return self._rebuild()
+
+    def _patch(self, before: Mapping[str, FileResult | None]) -> Update | None:
+        """Render again only the pages of the articles whose body files alone changed; return
+        None, having changed nothing served, if the change may reach further."""
+        # Unset until the patch is served: one that fails part-way leaves the next to rebuild all.
+        last, self._patchable = self._patchable, None
+        if last is None or not self._reads.listing_holds():
+            return None
+        articles = []
+        for rel, old in before.items():
+            new = self._reads.read(rel, self.config.content / rel, self.config.max_file_size)
+            article = last.by_body.get(rel)
+            if not body_edit(article, old, new):
+                return None
+            articles.append(with_body(article, new.body, new.digest))  # type: ignore[arg-type]
+        pages = [last.planner.article_page(article) for article in articles
+                 if article.id in last.planner.site.articles]  # else a draft not shown, or a duplicate
+        try:
+            fresh = self._renders.refresh(pages, self.config)
+        except TemplateProblem as exc:
+            return self._refuse((self._template_problem(exc),))
+        update = Update(self._publish({**self._pages, **fresh}), (), last.diagnostics)
+        self._patchable = last
+        return update
 
     def _rebuild(self) -> Update:
         """Run the pipeline; refuse the result if it fails or has errors the served site has not."""
+        self._patchable = None  # until this build is served
         timings = Timings()
         try:
             rendered: Rendered = produce(self.config, timings, drafts=self._drafts,
-                                         read=self._reads.read, render_pages=self._renders.render)
+                                         read=self._reads.read, lister=self._reads.listing,
+                                         render_pages=self._renders.render)
         except TemplateProblem as exc:
-            shown = os.path.relpath(self.config.templates / exc.path)
-            return self._refuse((Problem(shown, exc.line, exc.message),))
+            return self._refuse((self._template_problem(exc),))
         except DigestError as exc:
             return self._refuse((Problem("", 0, str(exc)),))
         diagnostics = rendered.checked.diagnostics
@@ -125,12 +207,15 @@ class Preview:
             return self._refuse(tuple(self._problem(d) for d in diagnostics if d in new_errors))
         self._accepted = errors
         self.problems = ()
-        return Update(self._publish(rendered.files), (), diagnostics)
+        self._patchable = Patchable(rendered.planner, {
+            article.body.source: article for article in rendered.checked.joined.articles
+            if article.body is not None}, diagnostics)
+        return Update(self._publish(dict(rendered.files)), (), diagnostics)
 
-    def _publish(self, pages: list[tuple[str, bytes]]) -> tuple[str, ...]:
+    def _publish(self, pages: dict[str, bytes]) -> tuple[str, ...]:
         """Serve ``pages`` and the static files; return the paths whose bytes changed."""
         self._pages = pages
-        old, new = self.files, dict(with_static(pages, self.config.static))
+        old, new = self.files, {**pages, **self._static}
         changed = tuple(sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p)))
         if changed:
             self.files = new  # before the generation: a reader reads them in the other order
@@ -139,7 +224,11 @@ class Preview:
 
     def _refuse(self, problems: tuple[Problem, ...]) -> Update:
         self.problems = problems
+        self._patchable = None
         return Update((), problems)
+
+    def _template_problem(self, exc: TemplateProblem) -> Problem:
+        return Problem(os.path.relpath(self.config.templates / exc.path), exc.line, exc.message)
 
     def _problem(self, diagnostic: Diagnostic) -> Problem:
         hint = f" ({diagnostic.hint})" if diagnostic.hint else ""

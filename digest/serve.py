@@ -10,6 +10,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -252,8 +253,14 @@ def open_server(host: str, port: int, preview: Preview) -> SiteServer:
                           "try --port 0 for any free port") from None
 
 
-def serve(preview: Preview, server: SiteServer, watched: Watched) -> None:
-    """Serve and rebuild on every change until interrupted; stop every thread on the way out."""
+def serve(preview: Preview, server: SiteServer, watched: Watched,
+          started: Callable[[Update], None]) -> None:
+    """Build the site, tell ``started``, then serve it and rebuild on every change until
+    interrupted; stop every thread on the way out.
+
+    The folders are watched from before the first build: the preview trusts the watcher to
+    report every change, so a file saved while the site is being built must be reported too.
+    """
 
     def on_batch(changes: Changes) -> None:
         start = time.perf_counter()
@@ -262,7 +269,9 @@ def serve(preview: Preview, server: SiteServer, watched: Watched) -> None:
         server.announce(update)
 
     thread = threading.Thread(target=server.serve_forever, name="digest-http")
-    with watching(watched, on_batch):
+    with watching(watched, on_batch, hand_on=False) as handler:
+        started(preview.start())
+        handler.start()
         thread.start()
         try:
             threading.Event().wait()  # until Ctrl-C raises KeyboardInterrupt here

@@ -12,17 +12,35 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 log = logging.getLogger(__name__)
 
-QUIET = 0.1
-"""Seconds without a new event before a batch is handed on: one rebuild for a burst of saves."""
+QUIET = 0.05
+"""Seconds without a new event before a batch is handed on: one rebuild for a burst of saves.
+An editor's save (truncate and write; or backup, write and delete; or temporary file and rename)
+comes as events a few milliseconds apart."""
 LONGEST = 2.0
 """Seconds after a batch's first event when it is handed on even if events keep coming."""
-EDITOR_LITTER = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak", "~")
+EDITOR_LITTER = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak", "~",
+                 "___jb_tmp___", "___jb_old___")
 """Endings of the scratch files editors write beside the file being saved."""
+
+EVENTS = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
+          DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
+"""The events asked of the system: not a file's opening and closing, which reading the site's
+files (20,000 of them in a large site's first build) would report by the thousand."""
 
 
 class ChangeKind(IntEnum):
@@ -146,18 +164,25 @@ class ChangeHandler(FileSystemEventHandler):
 
 
 @contextmanager
-def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float = QUIET
-             ) -> Iterator[ChangeHandler]:
-    """Watch the site's folders while the block runs; stop every thread when it ends."""
+def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float = QUIET, *,
+             hand_on: bool = True) -> Iterator[ChangeHandler]:
+    """Watch the site's folders while the block runs; stop every thread when it ends.
+
+    With ``hand_on`` false, changes are collected from the start but handed on only once the
+    handler's ``start()`` is called: serve builds the site in between, and misses nothing saved
+    meanwhile.
+    """
     handler = ChangeHandler(watched, on_batch, quiet)
     observer = Observer()
     for folder in (watched.content, watched.templates, watched.static):
         if folder.is_dir():
-            observer.schedule(handler, str(folder), recursive=True)
+            observer.schedule(handler, str(folder), recursive=True, event_filter=EVENTS)
     if watched.config is not None and watched.config.parent.is_dir():
-        observer.schedule(handler, str(watched.config.parent), recursive=False)
-    handler.start()
-    observer.start()
+        observer.schedule(handler, str(watched.config.parent), recursive=False,
+                          event_filter=EVENTS)
+    observer.start()  # the folders are watched once this returns
+    if hand_on:
+        handler.start()
     try:
         yield handler
     finally:

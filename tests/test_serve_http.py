@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
 from digest.build import build
 from digest.preview import Preview, Problem, Update
-from digest.serve import SCRIPT, open_server, site_key
+from digest.serve import SCRIPT, open_server, serve, site_key
+from digest.watch import Watched
 from tests.conftest import SEEDS
 
 
@@ -156,3 +159,29 @@ def _script(server):
 ])
 def test_site_key(url, prefix, key):
     assert site_key(url, prefix) == key
+
+
+def test_a_file_saved_before_the_first_rebuild_is_picked_up(seed_site):
+    preview = Preview(seed_site, lambda: seed_site, drafts=True)
+    server = open_server("127.0.0.1", 0, preview)
+    body = seed_site.content / "000_d987c4a45951b739.txt"
+    added = b"Saved while the site was being built."
+
+    def started(first: Update) -> None:
+        # The site is built and the watcher hands on nothing yet: as for a save during the build.
+        body.write_bytes(body.read_bytes() + added + b"\n")
+
+    def shown() -> bool:
+        return any(added in data for data in preview.files.values())
+
+    def stop_when_shown() -> None:
+        deadline = time.monotonic() + 10
+        while not shown() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # as Ctrl-C
+
+    threading.Thread(target=stop_when_shown, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        serve(preview, server, Watched(seed_site.content, seed_site.templates, seed_site.static),
+              started)
+    assert shown()

@@ -16,7 +16,7 @@ from watchdog.events import (
     FileMovedEvent,
 )
 
-from digest.watch import ChangeHandler, ChangeKind, Watched, classify_change, watching
+from digest.watch import QUIET, ChangeHandler, ChangeKind, Watched, classify_change, watching
 
 ROOT = Path("/site")
 WATCHED = Watched(ROOT / "content", ROOT / "templates", ROOT / "static", ROOT / "digest.toml")
@@ -31,6 +31,7 @@ WATCHED = Watched(ROOT / "content", ROOT / "templates", ROOT / "static", ROOT / 
     ("digest.toml", ChangeKind.CONFIG),
     ("content/.001_abc.txt.swp", ChangeKind.IGNORED),
     ("content/001_abc.txt~", ChangeKind.IGNORED),
+    ("content/001_abc.txt___jb_tmp___", ChangeKind.IGNORED),
     ("content/4913", ChangeKind.IGNORED),
     ("content/#001_abc.txt#", ChangeKind.IGNORED),
     ("content/.git/index", ChangeKind.IGNORED),
@@ -140,7 +141,7 @@ def test_real_filesystem_changes_arrive(tmp_path):
     settings.write_text('title = "x"\n')
     watched = Watched(tmp_path / "content", tmp_path / "templates", tmp_path / "static", settings)
     batches = Batches()
-    with watching(watched, batches, quiet=0.1):
+    with watching(watched, batches):
         temp = tmp_path / "content" / ".a.txt.tmp"
         temp.write_text("two\n")
         temp.replace(tmp_path / "content" / "a.txt")
@@ -150,3 +151,42 @@ def test_real_filesystem_changes_arrive(tmp_path):
         settings.write_text('title = "y"\n')
         assert batches.wait(10) == {settings: ChangeKind.CONFIG}
     assert not [t for t in threading.enumerate() if t.name == "digest-rebuild"]
+
+
+@pytest.mark.parametrize("save", ["in place", "backup, write, delete", "temporary file, rename"])
+def test_an_editors_save_is_one_batch(tmp_path, save):
+    for folder in ("content", "templates", "static"):
+        (tmp_path / folder).mkdir()
+    target = tmp_path / "content" / "a.txt"
+    target.write_text("one\n")
+    watched = Watched(tmp_path / "content", tmp_path / "templates", tmp_path / "static")
+    batches = Batches()
+    with watching(watched, batches):
+        if save == "in place":  # VS Code, nano
+            with target.open("r+") as stream:
+                stream.truncate(0)
+                stream.flush()
+                stream.write("two\n")
+        elif save == "backup, write, delete":  # vim, emacs
+            target.rename(tmp_path / "content" / "a.txt~")
+            target.write_text("two\n")
+            (tmp_path / "content" / "a.txt~").unlink()
+        else:  # JetBrains, gedit, atomic writers
+            temp = tmp_path / "content" / "a.txt___jb_tmp___"
+            temp.write_text("two\n")
+            temp.replace(target)
+        assert batches.wait(10) == {target: ChangeKind.CONTENT}
+        time.sleep(QUIET * 4)
+    assert len(batches.batches) == 1
+
+
+def test_changes_are_held_until_the_handler_starts(tmp_path):
+    for folder in ("content", "templates", "static"):
+        (tmp_path / folder).mkdir()
+    watched = Watched(tmp_path / "content", tmp_path / "templates", tmp_path / "static")
+    batches = Batches()
+    with watching(watched, batches, hand_on=False) as handler:
+        (tmp_path / "content" / "a.txt").write_text("saved while the site is built\n")
+        assert not batches.arrived.wait(QUIET * 4)
+        handler.start()
+        assert batches.wait(10) == {tmp_path / "content" / "a.txt": ChangeKind.CONTENT}

@@ -1,10 +1,19 @@
-// Live reload for `digest serve`: reload pages that changed, swap changed stylesheets,
+// Live reload for `digest serve`: update pages that changed, swap changed stylesheets,
 // and show build errors over the page. Error text is untrusted: it only ever goes in textContent.
 (() => {
   "use strict";
   const script = document.currentScript;
-  const generation = script ? Number(script.dataset.generation) : -1;
+  let generation = script ? Number(script.dataset.generation) : -1;
   const OVERLAY_ID = "digest-problems";
+  const outside = (doc) => doc.documentElement.cloneNode(false).outerHTML + doc.head.outerHTML;
+  // The page as served, all but its body: read before this script changes anything.
+  const served = outside(document);
+  let latest = 0;
+  // This script, if it is the only one in the document that runs (JSON-LD is data, not code).
+  const onlyOurs = (doc) => {
+    const code = [...doc.scripts].filter((s) => !s.type.toLowerCase().includes("json"));
+    return code.length === 1 && code[0].dataset.generation !== undefined ? code[0] : null;
+  };
 
   const decode = (path) => {
     try { return decodeURIComponent(path); } catch (e) { return path; }
@@ -65,13 +74,35 @@
     document.body.append(overlay);
   };
 
+  // Swap in the new body when nothing else of the page changed and it runs no script but this
+  // one: no request for the stylesheets or a new event stream, and the reader keeps their place.
+  // Scripts in a parsed document never run, so the copy of this one in the new body stays inert.
+  // Anything else, or any failure, reloads the page.
+  const update = async () => {
+    const mine = ++latest;
+    try {
+      const response = await fetch(location.href, { cache: "no-store", credentials: "same-origin" });
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (mine !== latest) return; // a later update is on its way
+      const fresher = onlyOurs(fresh);
+      if (!response.ok || outside(fresh) !== served || !fresher || !onlyOurs(document)) {
+        location.reload();
+        return;
+      }
+      generation = Number(fresher.dataset.generation);
+      document.body.replaceWith(document.adoptNode(fresh.body));
+    } catch (e) {
+      location.reload();
+    }
+  };
+
   const events = new EventSource("/__digest__/events");
   events.addEventListener("hello", (event) => {
     // The site changed between serving this page and connecting: catch up.
     if (JSON.parse(event.data).generation !== generation) location.reload();
   });
   events.addEventListener("reload", (event) => {
-    if (JSON.parse(event.data).paths.includes(pagePath())) location.reload();
+    if (JSON.parse(event.data).paths.includes(pagePath())) update();
   });
   events.addEventListener("css", (event) => swapStylesheets(JSON.parse(event.data).paths));
   events.addEventListener("problems", (event) => showProblems(JSON.parse(event.data).problems));

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from tests.browser.conftest import WAIT_MS, wait_until
 
 ARTICLE = "articles/2020/06/tech-tent-facial-recognition-faces-a-reckoning/"
@@ -10,15 +12,34 @@ RECORD = "001_b0f9f3c565d07077.txt"
 
 
 def test_rewritten_body_shows_on_the_open_page(served, page):
+    requests: list[str] = []
+    page.on("request", lambda request: urlsplit(request.url).netloc == urlsplit(served.url).netloc
+            and requests.append(urlsplit(request.url).path))
     page.goto(served.url + ARTICLE)
     page.evaluate("window.openedByTest = true")
+    loaded = len(requests)
     body = served.content / BODY
-    added = "A paragraph written while the page was open."
-    body.write_text(body.read_text(encoding="utf-8") + added + "\n", encoding="utf-8")
-    wait_until(page, "text => document.body.innerText.includes(text)", added)
-    # The page reloaded itself: the test's mark went with the old document.
-    assert page.evaluate("window.openedByTest") is None
+    for n in (1, 2):
+        added = f"Paragraph {n} written while the page was open."
+        body.write_text(body.read_text(encoding="utf-8") + added + "\n", encoding="utf-8")
+        wait_until(page, "text => document.body.innerText.includes(text)", added)
+    # The new body was swapped in: the test's mark stayed, and only the page itself was asked for
+    # again: no stylesheet, and no second event stream (the script in the new body never ran).
+    assert page.evaluate("window.openedByTest") is True
+    assert requests[loaded:] == [urlsplit(served.url + ARTICLE).path] * 2
     assert page.url == served.url + ARTICLE
+
+
+def test_a_change_outside_the_body_reloads_the_page(served, page):
+    page.goto(served.url + ARTICLE)
+    page.evaluate("window.openedByTest = true")
+    record = served.content / RECORD
+    # The excerpt is the page's description, in its head; the body is still found by its opening.
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "of this technology.", "of this new technology.", 1), encoding="utf-8")
+    wait_until(page, "() => document.querySelector('meta[name=description]').content"
+               ".includes('this new technology')")
+    assert page.evaluate("window.openedByTest") is None
 
 
 def test_stylesheet_change_applies_without_navigation(served, page):

@@ -1,0 +1,204 @@
+"""Edits while serving: what the watcher reports is picked up, and the served site is always
+what a fresh build of the same files gives, whichever way the preview brought it up to date."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from digest.load import FileResult, read_file
+from digest.model import Article, JoinMethod, Record
+from digest.preview import Preview, body_edit
+from digest.watch import ChangeKind
+from tests.conftest import record
+
+WORDS = ("the", "a", "storm", "vote", "market", "rover", "vaccine", "chip", "model", "rally",
+         "court", "bridge", "river", "harbour", "signal", "budget")
+
+
+def story(rng: random.Random, n: int, how: int | None = None) -> dict[str, str]:
+    """Return the files of one article, its record and body paired in one of the join's ways."""
+    opening = " ".join(rng.choice(WORDS) for _ in range(20))
+    # Past the 400 characters the join reads: an edit there can only change the article's page.
+    more = " ".join(rng.choice(WORDS) for _ in range(80))
+    body = f"{opening.capitalize()}.\n\nMore about {more}.\n"
+    head = record(title=f"Story {n} {rng.choice(WORDS)}", excerpt=f"{opening.capitalize()}.",
+                  url=f"https://example.com/s{n}", provider=rng.choice(("Wire", "Planet")),
+                  date=f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00Z",
+                  topics=tuple(rng.sample(("AI", "Space", "Health"), rng.randint(0, 2))))
+    how = n % 3 if how is None else how
+    if how == 0:  # one file
+        return {f"s{n}.md": head + body}
+    if how == 1:  # same stem
+        return {f"s{n}.yaml": head.strip("-\n") + "\n", f"s{n}.txt": body}
+    return {f"r{n}.yaml": head.strip("-\n") + "\n", f"b{n}.txt": body}  # by content
+
+
+def fresh(preview: Preview) -> Preview:
+    """Return a new preview of the same files, built from scratch."""
+    other = Preview(preview.config, lambda: preview.config, drafts=True)
+    assert other.start().problems == ()
+    return other
+
+
+@pytest.fixture
+def site(make_site):
+    rng = random.Random(11)
+    files: dict[str, str] = {}
+    for n in range(12):
+        files.update(story(rng, n))
+    config = make_site(files)
+    preview = Preview(config, lambda: config, drafts=True)
+    assert preview.start().problems == ()
+    return preview
+
+
+def save(preview, *names, text=None):
+    """Write (or, with no text, leave) files and report them, as the watcher would."""
+    for name in names:
+        if text is not None:
+            (preview.config.content / name).write_text(text, encoding="utf-8")
+    return preview.apply({preview.config.content / name: ChangeKind.CONTENT for name in names})
+
+
+def test_a_body_edit_changes_only_its_article_page(site):
+    body = site.config.content / "b2.txt"
+    update = save(site, "b2.txt", text=body.read_text() + "A third paragraph.\n")
+    assert update.problems == () and len(update.changed) == 1
+    assert update.changed[0].startswith("articles/")
+    assert b"A third paragraph." in site.files[update.changed[0]]
+    assert site.files == fresh(site).files
+
+
+def test_a_body_edit_that_changes_its_opening_joins_again(site):
+    body = site.config.content / "b2.txt"
+    text = body.read_text()
+    update = save(site, "b2.txt", text="Quite another opening.\n\n" + text)
+    assert update.problems == ()
+    # Its record no longer finds it: the article is left without a body.
+    assert any(d.code == "D301" and d.path == "b2.txt" for d in update.diagnostics)
+    [page] = update.changed
+    assert b"More about" not in site.files[page]
+    assert site.files == fresh(site).files
+    update = save(site, "b2.txt", text=text)
+    assert update.changed == (page,) and b"More about" in site.files[page]
+
+
+def test_an_edit_of_a_body_no_record_claims_changes_no_page(site):
+    text = "Nobody's body " * 40 + "\n"
+    assert save(site, "orphan.txt", text=text).changed == ()
+    update = save(site, "orphan.txt", text=text + "One more line.\n")
+    assert update.changed == () and update.problems == ()
+    assert any(d.code == "D301" and d.path == "orphan.txt" for d in update.diagnostics)
+    assert site.files == fresh(site).files
+
+
+def test_an_edit_of_the_body_of_a_hidden_draft_changes_no_page(make_site):
+    files = story(random.Random(4), 1, how=1)
+    files["s1.yaml"] += "draft: true\n"
+    config = make_site(files)
+    preview = Preview(config, lambda: config, drafts=False)
+    served = preview.start().changed
+    assert not any(path.startswith("articles/") for path in served)
+    update = save(preview, "s1.txt", text=files["s1.txt"] + "One more line.\n")
+    assert update.changed == () and update.problems == ()
+
+
+@pytest.mark.parametrize("change", ["create", "delete", "rename"])
+def test_files_created_deleted_or_renamed_while_serving_are_picked_up(site, change):
+    content = site.config.content
+    if change == "create":
+        for name, text in story(random.Random(3), 40, how=2).items():
+            (content / name).write_text(text, encoding="utf-8")
+        update = save(site, "r40.yaml", "b40.txt")
+        assert any("story-40" in path for path in update.changed)
+    elif change == "delete":
+        (content / "b5.txt").unlink()
+        update = save(site, "b5.txt")
+        assert [p for p in update.changed if p.startswith("articles/")]  # left without its body
+    else:
+        (content / "r5.yaml").rename(content / "r50.yaml")
+        update = save(site, "r5.yaml", "r50.yaml")  # the same article, from another file
+    assert update.problems == ()
+    assert site.files == fresh(site).files
+
+
+def test_what_the_watcher_did_not_report_is_not_looked_for(site):
+    content = site.config.content
+    served = dict(site.files)
+    (content / "b2.txt").write_text("Nobody reported this edit.\n")
+    (content / "new.txt").write_text("Nobody reported this file either.\n")
+    body = content / "b5.txt"
+    update = save(site, "b5.txt", text=body.read_text() + "Reported.\n")
+    assert len(update.changed) == 1 and b"Reported." in site.files[update.changed[0]]
+    assert {p: d for p, d in site.files.items() if p not in update.changed} == {
+        p: d for p, d in served.items() if p not in update.changed}
+    assert not any(d.path == "new.txt" for d in update.diagnostics)
+
+
+def test_body_edit_tells_edits_that_can_only_change_their_article(tmp_path):
+    def read(name: str, text: str) -> FileResult:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        return read_file(name, tmp_path / name, 1 << 20)
+
+    # The join reads a body's first 400 characters: the edits below come after them.
+    opening = "The storm reached the harbour at dawn and the river rose through the night.\n" * 6
+    old = read("b.txt", opening + "Second paragraph.\n")
+    by = {how: Article("r.yaml", Record("r.yaml", 1, "R"), old.body, how, "v")
+          for how in JoinMethod if how is not JoinMethod.NONE}
+    later = read("b.txt", opening + "Second paragraph, longer.\n")
+    assert all(body_edit(article, old, later) for article in by.values())
+    assert not body_edit(None, old, later)  # a body no record claims: its D301 may change
+    assert not body_edit(by[JoinMethod.CONTENT], None, old)  # a new file
+    for changed in ("Another opening.\n" + opening, "date 2020-01-02\n" + opening):
+        new = read("b.txt", changed)
+        # Found by its opening (or dateline), it may be found no more; by its path, it is.
+        assert not body_edit(by[JoinMethod.CONTENT], old, new)
+        assert body_edit(by[JoinMethod.SAME_STEM], old, new)
+        assert body_edit(by[JoinMethod.EXPLICIT], old, new)
+    for article in by.values():
+        assert not body_edit(article, old, read("b.txt", opening + "Caf\u00c3\u00a9.\n\x00"))
+        assert not body_edit(article, old, read("b.txt", record(title="Now a record") + opening))
+        assert not body_edit(article, old, read("b.txt", " \n"))  # empty: skipped
+
+
+def test_an_edit_to_the_opening_of_a_body_found_by_its_name_changes_only_its_page(site):
+    body = site.config.content / "s1.txt"  # found by its record's name, s1.yaml
+    update = save(site, "s1.txt", text="Quite another opening.\n\n" + body.read_text())
+    [page] = update.changed
+    assert b"Quite another opening." in site.files[page]
+    assert site.files == fresh(site).files
+
+
+def test_any_sequence_of_edits_serves_what_a_fresh_build_gives(site):
+    rng = random.Random(13)
+    content = site.config.content
+    for step in range(30):
+        action = rng.choice(["append", "append", "append", "opening", "title", "new", "delete",
+                             "rename"])
+        kinds = {"append": (".txt", ".md"), "opening": (".txt",), "title": (".yaml", ".md")}
+        name = rng.choice(sorted(p.name for p in content.iterdir()
+                                 if p.suffix in kinds.get(action, (p.suffix,))))
+        path = content / name
+        touched = [name]
+        if action == "append":
+            path.write_text(path.read_text() + f"Step {step} adds a line.\n")
+        elif action == "opening":
+            path.write_text(f"Step {step} opens differently.\n\n" + path.read_text())
+        elif action == "title":
+            path.write_text(path.read_text().replace("title: \"Story", "title: \"Tale", 1))
+        elif action == "new":
+            files = story(rng, 100 + step)
+            for new, text in files.items():
+                (content / new).write_text(text)
+            touched = list(files)
+        elif action == "delete":
+            path.unlink()
+        else:
+            path.rename(content / f"moved{step}{path.suffix}")
+            touched.append(f"moved{step}{path.suffix}")
+        update = save(site, *touched)
+        assert update.problems == (), f"step {step}: {action} {name}"
+        other = fresh(site)
+        assert site.files == other.files, f"step {step}: {action} {name}"
