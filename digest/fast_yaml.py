@@ -31,8 +31,9 @@ _UNUSUAL = re.compile(
 # Anchors, aliases, tags, complex keys, merge keys and directives: read differently, or unsafely.
 _MARKS = re.compile(r"(?:^|[\s\[\]{},])(?:[&*]\S|!|\?(?:[ \t]|$))|<<|^%", re.MULTILINE)
 _MARK_CHARS = "&*!?<%"
-# A colon that opens a value with no key before it ("- : x"): PyYAML refuses some of these.
-_EMPTY_KEY = re.compile(r"(?:^|[\s\[{,]):(?:[ \t,\]}]|$)", re.MULTILINE)
+# A colon that opens a value with no key before it ("- : x"), or opens a flow item ("[:1]"):
+# PyYAML refuses some of these, and yaml-rs reads the second as text.
+_EMPTY_KEY = re.compile(r"(?:^|\s):(?:[ \t,\]}]|$)|[\[{,][ \t]*:", re.MULTILINE)
 _EMPTY_KEY_HINTS = (" :", "\t:", "\n:", "[:", "{:", ",:")
 _SECOND_DOCUMENT = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 _COMPACT = re.compile(rf"^[ \t]*(?:-[ \t]+){{{MAX_COMPACT}}}", re.MULTILINE)
