@@ -162,8 +162,10 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
     reads = FileCache(stored.files, store_of(config) if cached else None)
-    timings.run("parse", lambda: reads.prefetch(config.content, config.max_file_size))
-    checked = check(config, timings, read=reads.read)
+    # Listed once: the parse and the load read the same folder.
+    listing = timings.run("list", lambda: walk(config.content))
+    timings.run("parse", lambda: reads.prefetch(listing, config.max_file_size))
+    checked = check(config, timings, read=reads.read, lister=lambda _: listing)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
     planned: list[Page] = timings.run("plan", lambda: plan(checked.site, config))

@@ -16,7 +16,7 @@ from pathlib import Path
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import prune, stow
-from digest.load import FileResult, read_file, walk
+from digest.load import FileResult, Listing, read_file
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
 from digest.progress import track
@@ -68,13 +68,13 @@ class FileCache:
         self._results[rel] = (sig, result)
         return result
 
-    def prefetch(self, content: Path, max_file_size: int) -> int:
-        """Parse the new and changed files under ``content`` ahead of ``read``, in parallel if many.
+    def prefetch(self, listing: Listing, max_file_size: int) -> int:
+        """Parse the new and changed files of ``listing`` ahead of ``read``, in parallel if many.
 
         Returns how many files were parsed.
         """
         todo: list[tuple[str, Path, Signature]] = []
-        for rel, path, problem in walk(content).files:
+        for rel, path, problem in listing.files:
             try:
                 sig = signature(path)
             except OSError:
