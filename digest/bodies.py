@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -38,15 +37,22 @@ def name_of(text: str) -> str:
 
 
 def stow(body: Body, store: Path) -> Body:
-    """Write the body's text to ``store`` (once per text) and return the body without it."""
+    """Write the body's text to ``store`` (once per text) and return the body without it.
+
+    Written in place, not through a temporary file: a file cut short by a crash does not match
+    its name, and ``fetch`` deletes it. On a slow disk the extra file and rename of each body
+    cost a cold build seconds.
+    """
     name = name_of(body.text)
-    path = store / (name + SUFFIX)
-    if not path.exists():
+    try:
+        fd = os.open(store / (name + SUFFIX), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # the same text, stored already
+        return replace(body, text="", stored=name)
+    except FileNotFoundError:
         store.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=store, prefix=".body-")
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(body.text.encode())
-        os.replace(temp, path)  # whole or not at all, for a reader in another process
+        return stow(body, store)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(body.text.encode())
     return replace(body, text="", stored=name)
 
 
@@ -54,13 +60,15 @@ def fetch(body: Body, store: Path) -> Body | None:
     """Return the body with its text read back from ``store``; None if it is missing or damaged."""
     if not body.stored or body.text:
         return body
+    path = store / (body.stored + SUFFIX)
     try:
-        text = (store / (body.stored + SUFFIX)).read_bytes().decode()
+        text = path.read_bytes().decode()
     except (OSError, UnicodeDecodeError):
         text = None
     if text is None or name_of(text) != body.stored:
         log.warning("the stored text of %s is missing or damaged; reading the file again",
                     body.source)
+        path.unlink(missing_ok=True)  # so that the next parse of the file stores it afresh
         return None
     return replace(body, text=text)
 
@@ -85,4 +93,7 @@ def restore(body: Body, config: Config) -> Body:
     from digest.load import read_file  # the rare way back: not worth importing otherwise
 
     again = read_file(body.source, config.content / body.source, config.max_file_size).body
-    return again if again is not None else replace(body, stored="")
+    if again is None:
+        return replace(body, stored="")
+    stow(again, store_of(config))  # stored afresh: the cache names it, and the next build reads it
+    return again

@@ -79,6 +79,7 @@ def test_a_damaged_stored_text_is_read_again_from_its_file(make_site, caplog):
     page = (config.output / "articles/2020/06/bridge/index.html").read_bytes()
     assert b"Tampered" not in page
     assert page.rstrip(b"\n") == expected["articles/2020/06/bridge/index.html"].rstrip(b"\n")
+    assert list(stored_texts(config).values()) == [BODY.strip()]  # stored afresh, whole
 
 
 def test_an_edited_body_leaves_no_stale_text_behind(make_site):
