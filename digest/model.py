@@ -15,7 +15,7 @@ OPENING = 400
 """Characters of a body's text kept as its opening: enough to match it to its record."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem found in the input, with its place and what to do about it."""
 
@@ -38,7 +38,7 @@ class Diagnostic:
         return f"{text} ({self.hint})" if self.hint else text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provider:
     """A news outlet."""
 
@@ -46,7 +46,7 @@ class Provider:
     domain: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """An image with an http(s) source."""
 
@@ -56,7 +56,7 @@ class Image:
     title: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """Coverage of the same story by another outlet."""
 
@@ -74,7 +74,7 @@ class Related:
         object.__setattr__(self, "url_key", normalise_url(self.url) if self.url else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """A metadata record: everything about an article except its body."""
 
@@ -125,7 +125,7 @@ class BodyFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Body:
     """An article body."""
 
@@ -187,7 +187,7 @@ class JoinMethod(StrEnum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """A record joined to its body (if any)."""
 
