@@ -187,9 +187,6 @@ def _load_shard(path: Path, checksum: str) -> dict[str, tuple[Signature, FileRes
         return None
 
 
-
-
-
 def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> None:
     """Write the cache, rewriting only the shards whose entries differ from ``previous``'s.
 

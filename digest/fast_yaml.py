@@ -43,12 +43,13 @@ _TOP_KEY = re.compile(
     re.MULTILINE,
 )
 # Plain values that start like a number or a date, after each kind of place a value starts:
-# every int, float or date that yaml-rs returns must be one of them. Each pattern opens
-# with a literal character, which the regex engine finds fast.
+# every int, float or date that yaml-rs returns must be one of them. The patterns open with a
+# literal character where they can, which the regex engine finds fast.
 _VALUE = r"([-+.]?[0-9][^\n#,\[\]{}]*)"
 _AFTER_KEY, _AFTER_DASH, _AT_LINE = (re.compile(p + _VALUE) for p in (":[ \t]+", "-[ \t]+", "\n"))
+_IN_FLOW = re.compile(r"[\[{,][ \t]*" + _VALUE)  # run only on text with brackets: no literal
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_IN_FLOW = re.compile(r"[\[{,][ \t]*" + _VALUE)
+"""A whole number written plainly: both libraries read it alike."""
 _RESOLVERS = {c: r for c, r in yaml.resolver.Resolver.yaml_implicit_resolvers.items() if c}
 """PyYAML's implicit types by first character: a plain text matching one is not text."""
 _TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}

@@ -111,15 +111,17 @@ def _walk_into(folder: Path, prefix: str, root: Path, found: list[Listed], links
         if entry.is_dir(follow_symlinks=False):
             folders.append((path, rel))
             continue
-        if entry.is_symlink():
-            links.add(rel)
-        if entry.is_symlink() and _leads_to_folder(entry):
-            found.append((rel, path, Diagnostic(
+        if not entry.is_symlink():
+            found.append((rel, path, None))
+            continue
+        links.add(rel)
+        if _leads_to_folder(entry):
+            problem: Diagnostic | None = Diagnostic(
                 rel, 0, "warning", "D104", "a linked folder is not followed",
-                "copy the files into content/ instead")))
+                "copy the files into content/ instead")
         else:
-            found.append((rel, path, _link_problem(rel, path, root) if entry.is_symlink()
-                          else None))
+            problem = _link_problem(rel, path, root)
+        found.append((rel, path, problem))
     for path, rel in folders:
         _walk_into(path, rel + "/", root, found, links)
 

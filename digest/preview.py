@@ -240,5 +240,3 @@ class Preview:
             return path.relative_to(self.config.content).as_posix()
         except ValueError:
             return path.as_posix()
-
-

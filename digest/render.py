@@ -51,7 +51,6 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-
 def environment(config: Config) -> jinja2.Environment:
     """Create the Jinja environment: autoescape everywhere, undefined names are errors."""
     env = jinja2.Environment(

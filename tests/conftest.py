@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,19 @@ def _with_extra(text: str, extra: str) -> str:
         return text
     head, _, tail = text.rpartition("---\n")
     return head + extra.rstrip("\n") + "\n---\n" + tail
+
+
+def site_bytes(output: Path) -> dict[str, bytes]:
+    """Return every file of a built site, by path, with its bytes."""
+    return {p.relative_to(output).as_posix(): p.read_bytes()
+            for p in sorted(output.rglob("*")) if p.is_file()}
+
+
+def age(paths: Iterable[Path], seconds: int = 3600) -> None:
+    """Date files back: a build trusts no file changed just before it."""
+    when = time.time_ns() - seconds * 10**9
+    for path in paths:
+        os.utime(path, ns=(when, when))
 
 
 SiteMaker = Callable[..., Config]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
-import time
 
-from conftest import record
+from conftest import age, record, site_bytes
 
 from digest import parallel
 from digest.bodies import FOLDER, SUFFIX
@@ -20,16 +18,9 @@ BODY = ("A distinctive opening line about the harbour bridge. " * 9).strip() + (
 
 
 def aged(config):
-    """Date the content back: a build keeps no file changed just before it."""
-    when = time.time_ns() - 3600 * 10**9
-    for path in config.content.iterdir():
-        os.utime(path, ns=(when, when))
+    """Date the content back, and return the site's config."""
+    age(config.content.iterdir())
     return config
-
-
-def site_bytes(output):
-    return {p.relative_to(output).as_posix(): p.read_bytes()
-            for p in sorted(output.rglob("*")) if p.is_file()}
 
 
 def stored_texts(config):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import random
 import shutil
-import time
 from dataclasses import replace
 
-from conftest import record
+from conftest import age, record, site_bytes
 
 from digest import parallel
 from digest.build import build
@@ -22,18 +20,6 @@ TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
 PROVIDERS = ("Example News", "Daily Planet", "The Wire")
 WORDS = ("the", "a", "storm", "vote", "market", "rover", "vaccine", "chip", "model", "rally",
          "court", "bridge", "river")
-
-
-def site_bytes(output):
-    return {p.relative_to(output).as_posix(): p.read_bytes()
-            for p in sorted(output.rglob("*")) if p.is_file()}
-
-
-def age(paths, seconds=3600):
-    """Date files back: a build trusts no file changed just before it."""
-    when = time.time_ns() - seconds * 10**9
-    for path in paths:
-        os.utime(path, ns=(when, when))
 
 
 def test_corrupt_cache_is_detected_and_rebuilt(seed_site, caplog):
