@@ -211,3 +211,21 @@ def test_nothing_changed_is_told_without_building(make_site, monkeypatch, capsys
     assert main(["build"]) == 0 and "Nothing changed" not in capsys.readouterr().out
     assert (config.output / "index.html").read_text() != "edited by hand"
     assert main(["build", "--no-cache"]) == 0 and "Nothing changed" not in capsys.readouterr().out
+
+
+def test_cached_records_and_bodies_come_back_whole(seed_site):
+    """Records and bodies are pickled field by field: derived fields come back too, unrecomputed."""
+    age(seed_site.content.iterdir())
+    build(seed_site)
+    results = [result for _, result in load_state(seed_site.cache_dir).files.values()]
+    records = [r.record for r in results if r.record is not None]
+    bodies = [r.body for r in results if r.body is not None]
+    assert records and bodies and any(r.related for r in records)
+    again = pickle.loads(pickle.dumps((records, bodies), protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == (records, bodies)
+    for old, new in zip(records, again[0], strict=True):
+        assert (new.probes, new.url_key, new.extra) == (old.probes, old.url_key, old.extra)
+        assert [i.url_key for i in new.related] == [i.url_key for i in old.related]
+    for old, new in zip(bodies, again[1], strict=True):
+        assert (new.opening_key, new.stored, new.words) == (old.opening_key, old.stored, old.words)
+    assert not hasattr(again[0][0], "__dict__")  # still slotted
