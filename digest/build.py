@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,10 +22,10 @@ from digest.join import join
 from digest.load import FileResult, Listing, load, read_file, walk
 from digest.model import Diagnostic, Joined, Loaded, Page, Site
 from digest.plan import Planner, plan
-from digest.progress import track
+from digest.progress import Timings, track
 from digest.render import render, render_in_parallel
 from digest.search import search_index
-from digest.stamp import Stamp, inputs_key
+from digest.stamp import Inputs, Stamp, read_inputs
 from digest.tree import survey
 from digest.write import Finisher, WriteStats, check_output, replace_site, site_lock
 
@@ -37,38 +37,6 @@ Renderer = Callable[[Iterable[Page], Config], Iterable[tuple[str, bytes]]]
 """Renders pages: ``render.render``, or a caching stand-in for it."""
 Lister = Callable[[Path], Listing]
 """Lists the content folder: ``load.walk``, or a stand-in that knows when the last listing holds."""
-
-
-@dataclass
-class Timings:
-    """Seconds spent in each stage, in pipeline order."""
-
-    stages: dict[str, float] = field(default_factory=dict)
-
-    def run(self, name: str, stage: Callable[[], T]) -> T:
-        start = time.perf_counter()
-        result = stage()
-        self.stages[name] = time.perf_counter() - start
-        log.debug("%s took %.3f s", name, self.stages[name])
-        return result
-
-    def each(self, name: str, items: Iterable[T]) -> Iterator[T]:
-        """Yield ``items``, counting the time spent making them as stage ``name``."""
-        self.stages[name] = 0.0
-        source = iter(items)
-        while True:
-            start = time.perf_counter()
-            try:
-                item = next(source)
-            except StopIteration:
-                return
-            finally:
-                self.stages[name] += time.perf_counter() - start
-            yield item
-
-    @property
-    def total(self) -> float:
-        return sum(self.stages.values())
 
 
 @dataclass(frozen=True)
@@ -146,25 +114,29 @@ def gc_paused() -> Iterator[None]:
 
 
 @gc_paused()
-def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built:
+def build(config: Config, *, strict: bool = False, cached: bool = True,
+          inputs: Inputs | None = None, timings: Timings | None = None) -> Built:
     """Build the site from ``config.content`` into ``config.output``.
 
     Everything sound is built; with ``strict``, nothing is written if the content has errors.
     With ``cached``, files unchanged since the last build are not parsed again, and pages whose
-    inputs are unchanged are neither rendered nor written again.
+    inputs are unchanged are neither rendered nor written again. ``inputs`` are the input files'
+    signatures when the caller has just read them (``stamp.read_inputs``), timed in ``timings``.
     """
     check_output(config.output, [config.content, config.root, config.templates, config.static,
                                  config.cache_dir])
-    timings = Timings()
-    started = time.time_ns()
-    inputs = timings.run("stat", lambda: inputs_key(config, started)) if cached else ""
+    timings = timings or Timings()
+    if cached and inputs is None:
+        started = time.time_ns()
+        inputs = timings.run("stat", lambda: read_inputs(config, started))
     stored = timings.run("cache", lambda: load_state(config.cache_dir)) if cached else Stored()
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
     reads = FileCache(stored.files, store_of(config) if cached else None)
     # Listed once: the parse and the load read the same folder.
     listing = timings.run("list", lambda: walk(config.content))
-    timings.run("parse", lambda: reads.prefetch(listing, config.max_file_size))
+    timings.run("parse", lambda: reads.prefetch(
+        listing, config.max_file_size, inputs.content if inputs else None))
     checked = check(config, timings, read=reads.read, lister=lambda _: listing)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
@@ -184,9 +156,11 @@ def build(config: Config, *, strict: bool = False, cached: bool = True) -> Built
         timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
         if cached:
             errors = any(d.severity == "error" for d in checked.diagnostics)
+            stamp = Stamp(inputs.key if inputs else "", stats.stamp, errors,
+                          stats.written + stats.unchanged)
             timings.run("save", lambda: save_state(config.cache_dir, Stored(
-                config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])),
-                Stamp(inputs, stats.stamp, errors, stats.written + stats.unchanged)), stored))
+                config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])), stamp),
+                stored))
     return Built(checked, len(planned), stats, timings, search=config.search,
                  rendered=len(todo))
 

@@ -9,7 +9,7 @@ import pickle
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,15 +20,13 @@ from digest.load import FileResult, Listing, read_file
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
 from digest.progress import track
-from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Stamp
+from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp
 
 log = logging.getLogger(__name__)
 
 SHARDS = 64
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
 build rewrites only the shards whose files changed."""
-Signature = tuple[int, int, int]
-"""A file's (mtime_ns, size, inode): a change to any of them means it must be read again."""
 
 
 def signature(path: Path) -> Signature:
@@ -68,15 +66,17 @@ class FileCache:
         self._results[rel] = (sig, result)
         return result
 
-    def prefetch(self, listing: Listing, max_file_size: int) -> int:
+    def prefetch(self, listing: Listing, max_file_size: int,
+                 known: Mapping[str, Signature] | None = None) -> int:
         """Parse the new and changed files of ``listing`` ahead of ``read``, in parallel if many.
 
-        Returns how many files were parsed.
+        ``known`` holds signatures already read this build (``stamp.read_inputs``): a file is
+        not stat'ed twice. Returns how many files were parsed.
         """
         todo: list[tuple[str, Path, Signature]] = []
         for rel, path, problem in listing.files:
             try:
-                sig = signature(path)
+                sig = known[rel] if known and rel in known else signature(path)
             except OSError:
                 continue
             cached = self._results.get(rel)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from digest import __version__
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import DigestError
-from digest.stamp import up_to_date
+from digest.stamp import read_inputs, up_to_date
 
 if TYPE_CHECKING:
     from digest.build import Checked
@@ -139,8 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace, config: Config) -> int:
-    start = time.perf_counter()
-    if args.cache and args.report is None and (stamp := up_to_date(config, strict=args.strict)):
+    from digest.progress import Timings
+
+    start, timings = time.perf_counter(), Timings()
+    # Read once: they tell whether anything changed, and the build reuses them.
+    inputs = timings.run("stat", lambda: read_inputs(config, time.time_ns())) if args.cache else None
+    if inputs and args.report is None and (stamp := up_to_date(config, inputs, strict=args.strict)):
         took = (time.perf_counter() - start) * 1000
         print("Nothing changed since the last build")
         print(f"Files written       {0:>6}   ({stamp.files} unchanged)")
@@ -152,7 +156,8 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     from digest.report import count_line, summary
 
     try:
-        built = build(config, strict=args.strict, cached=args.cache)
+        built = build(config, strict=args.strict, cached=args.cache, inputs=inputs,
+                      timings=timings)
     except StrictRefusal as refusal:
         _maybe_report(args, refusal.checked)
         _print_diagnostics(config, refusal.checked.diagnostics, args.verbose)

@@ -1,12 +1,18 @@
-"""Show how far a long stage has got, on a terminal only; CI logs get the summary alone."""
+"""Show how far a long stage has got, on a terminal only; CI logs get the summary alone.
+
+And time each stage, for the summary.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TextIO, TypeVar
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIN_ITEMS = 2000
 """Fewer items than this finish in about a second: no bar for them."""
@@ -34,3 +40,35 @@ def track(items: Iterable[T], label: str, total: int, *, weight=None,  # type: i
             out.flush()
     out.write("\r\033[K")  # clear the line: the summary follows
     out.flush()
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each stage, in pipeline order."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def run(self, name: str, stage: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        result = stage()
+        self.stages[name] = time.perf_counter() - start
+        log.debug("%s took %.3f s", name, self.stages[name])
+        return result
+
+    def each(self, name: str, items: Iterable[T]) -> Iterator[T]:
+        """Yield ``items``, counting the time spent making them as stage ``name``."""
+        self.stages[name] = 0.0
+        source = iter(items)
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(source)
+            except StopIteration:
+                return
+            finally:
+                self.stages[name] += time.perf_counter() - start
+            yield item
+
+    @property
+    def total(self) -> float:
+        return sum(self.stages.values())

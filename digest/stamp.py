@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,8 @@ FORMAT = 11
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"
+Signature = tuple[int, int, int]
+"""A file's (mtime_ns, size, inode): a change to any of them means it must be read again."""
 RACY_NS = 100_000_000
 """A file changed this close before a build may change again within the same time stamp tick."""
 
@@ -50,34 +52,62 @@ def load_stamp(folder: Path) -> Stamp:
     return Stamp()
 
 
-def inputs_key(config: Config, started: int) -> str:
-    """Hash the stat signatures of every input file, the config and digest's version.
+@dataclass(frozen=True)
+class Inputs:
+    """Every input file's stat signature, read once a build: what tells a change."""
 
-    Empty if a file changed less than RACY_NS before ``started``: it may change again unseen.
+    key: str
+    """Hash of them all with the config and digest's version; empty when a file changed too
+    shortly before the build to be trusted."""
+    frame: str
+    """Hash of digest's version, the config, and the templates' and static files' signatures:
+    everything but the content."""
+    content: dict[str, Signature]
+    """Each file under the content folder, by path relative to it, and its signature."""
+
+
+def read_inputs(config: Config, started: int) -> Inputs:
+    """Stat every input file: the content, templates and static folders.
+
+    The key is empty if a file changed less than RACY_NS before ``started``: it may change
+    again unseen.
     """
-    digest = hashlib.blake2b(f"{__version__}\0{config!r}\n".encode(), digest_size=16)
-    recent = started - RACY_NS
-    for folder in (config.content, config.templates, config.static):
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(root, name)
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    return ""
-                if stat.st_mtime_ns >= recent:
-                    return ""
-                digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0{stat.st_ino}\n"
-                              .encode())
-    return digest.hexdigest()
+    frame = hashlib.blake2b(f"{__version__}\0{config!r}\n".encode(), digest_size=16)
+    racy = False
+    for folder in (config.templates, config.static):
+        for rel, sig in _signatures(folder):
+            racy = racy or sig[0] >= started - RACY_NS
+            frame.update(f"{rel}\0{sig}\n".encode())
+    content = dict(_signatures(config.content))
+    whole = hashlib.blake2b(frame.digest(), digest_size=16)
+    for rel, sig in content.items():
+        racy = racy or sig[0] >= started - RACY_NS
+        whole.update(f"{rel}\0{sig}\n".encode())
+    return Inputs("" if racy else whole.hexdigest(), frame.hexdigest(), content)
 
 
-def up_to_date(config: Config, *, strict: bool = False) -> Stamp | None:
+def _signatures(folder: Path) -> Iterator[tuple[str, Signature]]:
+    """Yield each file under ``folder`` (followed through links) and its signature, in order.
+
+    A file that cannot be stat'ed is given an impossible signature: it counts as changed.
+    """
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        prefix = os.path.relpath(root, folder) + "/" if root != str(folder) else ""
+        for name in sorted(files):
+            try:
+                stat = os.stat(os.path.join(root, name))
+            except OSError:
+                yield prefix + name, (-1, -1, -1)
+                continue
+            yield prefix + name, (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def up_to_date(config: Config, inputs: Inputs, *, strict: bool = False) -> Stamp | None:
     """Return the last build's stamp if nothing it read or wrote has changed since; else None."""
     stamp = load_stamp(config.cache_dir)
     if not stamp.inputs or (strict and stamp.errors) or not config.output.is_dir():
         return None
-    if stamp.inputs != inputs_key(config, time.time_ns()):
+    if stamp.inputs != inputs.key:
         return None
     return stamp if stamp.output == survey(config.output).stamp else None
