@@ -6,22 +6,33 @@ import gc
 import hashlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from digest import __version__, parallel
 from digest.bodies import store_of
-from digest.cache import FileCache, Stored, fingerprint, folder_hash, load_state, save_state
+from digest.cache import (
+    FileCache,
+    Stored,
+    fingerprint,
+    folder_hash,
+    load_main,
+    load_state,
+    save_shards,
+    save_state,
+)
 from digest.config import Config
 from digest.errors import DigestError
 from digest.index import index
 from digest.join import join
 from digest.load import FileResult, Listing, load, read_file, walk
-from digest.model import Diagnostic, Joined, Loaded, Page, Site
-from digest.plan import Planner, plan
+from digest.model import Diagnostic, Joined, Loaded, Page, Site, Tally
+from digest.patch import Patch, body_pages, plan_patch
+from digest.plan import Planner
 from digest.progress import Timings, track
 from digest.render import render, render_in_parallel
 from digest.search import search_index
@@ -66,10 +77,12 @@ class Rendered:
 class Built:
     """The result of a build: what was read, what was planned and what was written."""
 
-    checked: Checked
+    checked: Checked | None
+    """None when only edited bodies were read (``patch.py``)."""
     pages: int
     stats: WriteStats
     timings: Timings
+    tally: Tally
     search: bool = True
     """Whether the search index was built."""
     rendered: int = 0
@@ -115,21 +128,37 @@ def gc_paused() -> Iterator[None]:
 
 @gc_paused()
 def build(config: Config, *, strict: bool = False, cached: bool = True,
-          inputs: Inputs | None = None, timings: Timings | None = None) -> Built:
+          inputs: Inputs | None = None, timings: Timings | None = None,
+          whole: bool = False) -> Built:
     """Build the site from ``config.content`` into ``config.output``.
 
     Everything sound is built; with ``strict``, nothing is written if the content has errors.
     With ``cached``, files unchanged since the last build are not parsed again, and pages whose
-    inputs are unchanged are neither rendered nor written again. ``inputs`` are the input files'
-    signatures when the caller has just read them (``stamp.read_inputs``), timed in ``timings``.
+    inputs are unchanged are neither rendered nor written again; when only bodies changed, only
+    their pages are made (``patch.py``), unless ``whole`` asks for the whole content read, to
+    report it. ``inputs`` are the input files' signatures when the caller has just read them
+    (``stamp.read_inputs``), timed in ``timings``.
     """
     check_output(config.output, [config.content, config.root, config.templates, config.static,
                                  config.cache_dir])
     timings = timings or Timings()
+    started = time.time_ns()
     if cached and inputs is None:
-        started = time.time_ns()
         inputs = timings.run("stat", lambda: read_inputs(config, started))
-    stored = timings.run("cache", lambda: load_state(config.cache_dir)) if cached else Stored()
+    if cached and not whole:
+        main = timings.run("cache", lambda: load_main(config.cache_dir))
+        patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
+        if patch is not None and not (strict and main.tally and main.tally.errors):
+            built = patched(config, main, patch, inputs, timings)  # type: ignore[arg-type]
+            if built is not None:
+                return built
+    return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs)
+
+
+def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
+                inputs: Inputs | None) -> Built:
+    """Read every file (parsing the changed ones), plan every page, and write what changed."""
+    stored = timings.run("shards", lambda: load_state(config.cache_dir)) if cached else Stored()
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
     reads = FileCache(stored.files, store_of(config) if cached else None)
@@ -140,7 +169,9 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     checked = check(config, timings, read=reads.read, lister=lambda _: listing)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
-    planned: list[Page] = timings.run("plan", lambda: plan(checked.site, config))
+    planner = Planner(checked.site, config)
+    planned: list[Page] = timings.run("plan", planner.pages)
+    tallied = tally(checked)
     with site_lock(config.output):  # held until the cache describes the site written
         # The previous build's pages are reused only from the very output folder it wrote.
         previous = timings.run("stamp", lambda: survey(config.output))
@@ -155,14 +186,47 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
         # Pages are rendered, and the index made, as the site is written: that time was theirs.
         timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
         if cached:
-            errors = any(d.severity == "error" for d in checked.diagnostics)
-            stamp = Stamp(inputs.key if inputs else "", stats.stamp, errors,
+            stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
                           stats.written + stats.unchanged)
+            bodies = body_pages(list(checked.joined.articles), planner.settings)
             timings.run("save", lambda: save_state(config.cache_dir, Stored(
-                config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])), stamp),
-                stored))
-    return Built(checked, len(planned), stats, timings, search=config.search,
+                config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])), stamp,
+                bodies=bodies, frame=inputs.frame if inputs else "", tally=tallied), stored))
+    return Built(checked, len(planned), stats, timings, tallied, search=config.search,
                  rendered=len(todo))
+
+
+def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timings: Timings
+            ) -> Built | None:
+    """Write an edit of bodies alone: render its pages, keep every other; None, having written
+    nothing, if the output folder is not the one the last build wrote."""
+    assert stored.tally is not None
+    with site_lock(config.output):
+        previous = timings.run("stamp", lambda: survey(config.output))
+        if stored.stamp.output != previous.stamp:
+            return None
+        prints = dict(stored.pages)
+        prints.update(timings.run("fingerprint", lambda: fingerprints(patch.pages, config)))
+        todo = [page for page in patch.pages if stored.pages.get(page.path) != prints[page.path]]
+        fresh = dict(timings.run("render", lambda: list(render(todo, config))))
+        search, finish = search_of(prints, stored, timings) if config.search else (("", ()), None)
+        stats = timings.run("write", lambda: replace_site(
+            config.output, previous, ((path, fresh.get(path)) for path in prints), config.static,
+            finish))
+        stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
+        timings.run("save", lambda: save_shards(config.cache_dir, replace(
+            stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp), patch.shards))
+    return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
+                 rendered=len(todo))
+
+
+def tally(checked: Checked) -> Tally:
+    """Count what the summary tells of the content, and gather every diagnostic."""
+    site, joined = checked.site, checked.joined
+    joins = Counter(a.method.value for a in joined.articles if a.id in site.articles)
+    return Tally(len(site.order), tuple(sorted(joins.items())), len(site.topics),
+                 len(site.providers), tuple(b.source for b in joined.orphan_bodies),
+                 checked.loaded.skipped, checked.diagnostics)
 
 
 def stream(planned: list[Page], todo: list[Page], config: Config

@@ -12,17 +12,22 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import prune, stow
 from digest.load import FileResult, Listing, read_file
-from digest.model import Deferred, Page
+from digest.model import Deferred, Page, Tally
 from digest.parallel import chunks, fork_map
 from digest.progress import track
 from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp
 
+if TYPE_CHECKING:
+    from digest.patch import BodyPage
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SHARDS = 64
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
@@ -33,6 +38,14 @@ def signature(path: Path) -> Signature:
     """Return the stat signature of ``path``; raises OSError."""
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+UNTRUSTED: Signature = (0, 0, 0)
+"""The signature of a file read too soon after it changed: it is read again next time."""
+Entries = dict[str, tuple[Signature, FileResult]]
+"""Content files' parse results by relative path, with the signature each was read at."""
+Shard = tuple[Entries, dict[str, "BodyPage"]]
+"""What one shard file holds: its content files' entries, and its body files' pages."""
 
 
 class FileCache:
@@ -102,15 +115,15 @@ class FileCache:
         self._results.clear()
         self._checked.clear()
 
-    def used(self) -> dict[str, tuple[Signature, FileResult]]:
+    def used(self) -> Entries:
         """Return the entries worth keeping: files read since this cache was made, not deleted.
 
-        A file changed just before the build is left out: a second change in the same time
-        stamp tick would keep its size and time, and so would go unseen.
+        A file changed just before the build is kept under a signature no file has: a second
+        change in the same time stamp tick would keep its size and time, and so would go unseen.
         """
         recent = self._started - RACY_NS
-        return {rel: self._results[rel] for rel in self._used
-                if rel in self._results and self._results[rel][0][0] < recent}
+        return {rel: entry if entry[0][0] < recent else (UNTRUSTED, entry[1])
+                for rel in self._used if (entry := self._results.get(rel)) is not None}
 
 
 @dataclass
@@ -119,14 +132,21 @@ class Stored:
 
     max_file_size: int = 0
     """The limit the files were read under; another limit means reading them again."""
-    files: dict[str, tuple[Signature, FileResult]] = field(default_factory=dict)
+    files: Entries = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)
-    """Site path to the fingerprint of what its page was rendered from."""
+    """Site path to the fingerprint of what its page was rendered from, in the order planned."""
     search: tuple[str, tuple[str, ...]] = ("", ())
     """The search index's fingerprint, and the site paths of its files."""
     stamp: Stamp = field(default_factory=Stamp)
     shards: tuple[str, ...] = ()
     """The checksum of each shard file ``files`` was read from; "" for one that was not."""
+    listed: tuple[str, ...] = ()
+    """For each shard, ``listed_digest`` of its files and their signatures."""
+    bodies: dict[str, BodyPage] = field(default_factory=dict)
+    """Body file to the page of the published article it is joined to."""
+    frame: str = ""
+    """``Inputs.frame`` of the build: digest's version, the config, templates and static files."""
+    tally: Tally | None = None
 
 
 def shard_of(rel: str) -> int:
@@ -138,11 +158,17 @@ def shard_path(folder: Path, shard: int) -> Path:
     return folder / f"files-{shard:02x}.pickle"
 
 
-def load_state(folder: Path) -> Stored:
-    """Read the cache in ``folder``; a missing, damaged or outdated one counts as empty.
+def listed_digests(signatures: Iterable[tuple[str, Signature]]) -> list[str]:
+    """Digest the names and signatures of the files of each shard, whatever their order."""
+    parts: list[list[str]] = [[] for _ in range(SHARDS)]
+    for rel, sig in signatures:
+        parts[shard_of(rel)].append(f"{rel}\0{sig[0]} {sig[1]} {sig[2]}\n")
+    return [hashlib.blake2b("".join(sorted(part)).encode(errors="surrogateescape"),
+                            digest_size=12).hexdigest() for part in parts]
 
-    So does a damaged or stale shard: only its files are read again.
-    """
+
+def load_main(folder: Path) -> Stored:
+    """Read the cache's main file, without the shards; a missing or damaged one counts as empty."""
     path = folder / CACHE_FILE
     try:
         with path.open("rb") as stream:
@@ -157,30 +183,50 @@ def load_state(folder: Path) -> Stored:
     except Exception as exc:  # unpickling damaged data fails in many ways; none is trusted
         log.warning("cache %s is damaged (%s); rebuilding it", path, type(exc).__name__)
         return Stored()
-    if not isinstance(state, Stored) or len(state.shards) != SHARDS:
+    if not isinstance(state, Stored) or len(state.shards) != SHARDS or len(state.listed) != SHARDS:
         log.warning("cache %s holds something else; rebuilding it", path)
         return Stored()
-    files: dict[str, tuple[Signature, FileResult]] = {}
-    shards = list(state.shards)
-    for shard, checksum in enumerate(state.shards):
-        entries = _load_shard(shard_path(folder, shard), checksum)
-        if entries is None:
-            shards[shard] = ""
+    return state
+
+
+def load_state(folder: Path) -> Stored:
+    """Read the cache in ``folder``; a missing, damaged or outdated one counts as empty.
+
+    So does a damaged or stale shard: only its files are read again.
+    """
+    state = load_main(folder)
+    if not state.shards:
+        return state
+    files: Entries = {}
+    bodies: dict[str, BodyPage] = {}
+    shards, listed = list(state.shards), list(state.listed)
+    for shard, loaded in load_shards(folder, state, range(SHARDS)).items():
+        if loaded is None:
+            shards[shard] = listed[shard] = ""
         else:
-            files.update(entries)
-    return replace(state, files=files, shards=tuple(shards))
+            files.update(loaded[0])
+            bodies.update(loaded[1])
+    return replace(state, files=files, bodies=bodies, shards=tuple(shards), listed=tuple(listed))
 
 
-def _load_shard(path: Path, checksum: str) -> dict[str, tuple[Signature, FileResult]] | None:
+def load_shards(folder: Path, state: Stored, which: Iterable[int]) -> dict[int, Shard | None]:
+    """Read the shards ``which`` of the cache whose main file is ``state``; None for a bad one."""
+    return {shard: _load_shard(shard_path(folder, shard), state.shards[shard]) for shard in which}
+
+
+def _load_shard(path: Path, checksum: str) -> Shard | None:
     """Read one shard; None, with a warning, unless it is the very file the cache names."""
+    if not checksum:
+        return None
     try:
         data = path.read_bytes()
         if _checksum(data) != checksum:
             raise ValueError("not the shard this cache was saved with")
-        entries = pickle.loads(data)
-        if not isinstance(entries, dict):
+        shard = pickle.loads(data)
+        if not (isinstance(shard, tuple) and len(shard) == 2
+                and isinstance(shard[0], dict) and isinstance(shard[1], dict)):
             raise TypeError("not a shard")
-        return entries
+        return shard
     except Exception as exc:  # whatever is wrong, its files are read again, never trusted
         log.warning("cache shard %s is damaged or stale (%s); reading its files again",
                     path, exc if isinstance(exc, ValueError) else type(exc).__name__)
@@ -190,33 +236,45 @@ def _load_shard(path: Path, checksum: str) -> dict[str, tuple[Signature, FileRes
 def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> None:
     """Write the cache, rewriting only the shards whose entries differ from ``previous``'s.
 
-    ``previous`` is the state as ``load_state`` read it. Each file is replaced atomically and
-    the main file last: it names every shard's checksum, so a reader sees the old cache or the
-    new one, and a shard whose cache never came to be is found stale.
+    ``previous`` is the state as ``load_state`` read it.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     old = previous if previous is not None and len(previous.shards) == SHARDS else Stored()
-    old_parts = _split(old.files)
-    checksums = []
-    for shard, entries in enumerate(_split(state.files)):
-        if old.shards and old.shards[shard] and _same_entries(entries, old_parts[shard]):
-            checksums.append(old.shards[shard])
-            continue
-        data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-        _replace_file(shard_path(folder, shard), data)
-        checksums.append(_checksum(data))
-    main = replace(state, files={}, shards=tuple(checksums))
-    _replace_file(folder / CACHE_FILE, b"".join(
-        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
+    old_files, old_bodies = _split(old.files), _split(old.bodies)
+    changed = {}
+    for shard, (entries, bodies) in enumerate(zip(_split(state.files), _split(state.bodies),
+                                                  strict=True)):
+        if not (old.shards and old.shards[shard] and _same_entries(entries, old_files[shard])
+                and bodies == old_bodies[shard]):
+            changed[shard] = (entries, bodies)
+    save_shards(folder, replace(state, shards=old.shards or ("",) * SHARDS,
+                                listed=old.listed or ("",) * SHARDS), changed)
     prune(folder / BODIES, (result.body.stored for _, result in state.files.values()
                             if result.body is not None and result.body.stored))
 
 
-def _split(files: dict[str, tuple[Signature, FileResult]]
-           ) -> list[dict[str, tuple[Signature, FileResult]]]:
-    parts: list[dict[str, tuple[Signature, FileResult]]] = [{} for _ in range(SHARDS)]
-    for rel, entry in files.items():
-        parts[shard_of(rel)][rel] = entry
+def save_shards(folder: Path, state: Stored, changed: dict[int, Shard]) -> None:
+    """Write the ``changed`` shards, then the main file naming every shard's checksum.
+
+    Each file is replaced atomically and the main file last, so a reader sees the old cache or
+    the new one, and a shard whose cache never came to be is found stale.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    checksums, listed = list(state.shards), list(state.listed)
+    for shard, (entries, bodies) in changed.items():
+        data = pickle.dumps((entries, bodies), protocol=pickle.HIGHEST_PROTOCOL)
+        _replace_file(shard_path(folder, shard), data)
+        checksums[shard] = _checksum(data)
+        listed[shard] = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
+    main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
+    _replace_file(folder / CACHE_FILE, b"".join(
+        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
+
+
+def _split(items: dict[str, T]) -> list[dict[str, T]]:
+    """Deal ``items``, keyed by content file, to their shards."""
+    parts: list[dict[str, T]] = [{} for _ in range(SHARDS)]
+    for rel, item in items.items():
+        parts[shard_of(rel)][rel] = item
     return parts
 
 

@@ -157,14 +157,15 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
 
     try:
         built = build(config, strict=args.strict, cached=args.cache, inputs=inputs,
-                      timings=timings)
+                      timings=timings, whole=args.report is not None)
     except StrictRefusal as refusal:
         _maybe_report(args, refusal.checked)
         _print_diagnostics(config, refusal.checked.diagnostics, args.verbose)
         print(f"digest: {refusal} ({count_line(refusal.checked.diagnostics)})", file=sys.stderr)
         return refusal.exit_code
-    _maybe_report(args, built.checked)
-    _print_diagnostics(config, built.checked.diagnostics, args.verbose)
+    if built.checked is not None:
+        _maybe_report(args, built.checked)
+    _print_diagnostics(config, built.tally.diagnostics, args.verbose)
     print("\n".join(summary(built)))
     print(f"Output: {config.output}")
     return EXIT_OK

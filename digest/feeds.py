@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from digest.config import Config
-from digest.index import provider_key, term_key
-from digest.model import Article, Deferred, Page, Site, page_key
+from digest.model import Article, Deferred, Page, Record, Site, page_key
 from digest.urls import Link, Urls, absolute_url
 
 SITE_FEED = "feed.xml"
@@ -47,7 +46,9 @@ def feed_path(page_path: str) -> str:
 
 
 class FeedLinks:
-    """The feeds each HTML page links to, by path: the digest's, its topics' and provider's."""
+    """The feeds each list page links to, by path: the digest's, its topic's or provider's.
+
+    An article page's are ``article_feeds``: made from the article's setting alone."""
 
     def __init__(self, site: Site, urls: Urls, config: Config) -> None:
         self._site, self._urls = site, urls
@@ -62,19 +63,21 @@ class FeedLinks:
         return (*self.site,
                 self._term_feed(self._site.providers[key].name, self._urls.providers[key]))
 
-    def of_article(self, aid: str) -> tuple[Link, ...]:
-        """Return the feeds of an article page: the digest's, its provider's, its topics'."""
-        article = self._site.articles[aid]
-        links = list(self.site)
-        provider = provider_key(article)
-        if provider:
-            links.append(self._term_feed(article.record.provider.name,  # type: ignore[union-attr]
-                                         self._urls.providers[provider]))
-        links += [self._term_feed(t, self._urls.topics[term_key(t)]) for t in article.record.topics]
-        return tuple(dict.fromkeys(links))
-
     def _term_feed(self, name: str, page_path: str) -> Link:
         return Link(name, feed_path(page_path))
+
+
+def article_feeds(config: Config, record: Record, provider: str | None, topics: tuple[str, ...]
+                  ) -> tuple[Link, ...]:
+    """Return the feeds of an article page: the digest's, its provider's, its topics'.
+
+    ``provider`` and ``topics`` are the paths of the article's provider and topic pages.
+    """
+    links = [Link(config.title, SITE_FEED)]
+    if provider and record.provider:
+        links.append(Link(record.provider.name, feed_path(provider)))
+    links += [Link(t, feed_path(path)) for t, path in zip(record.topics, topics, strict=True)]
+    return tuple(dict.fromkeys(links))
 
 
 def feed_pages(site: Site, urls: Urls, config: Config) -> Iterator[Page]:

@@ -81,8 +81,14 @@ def with_body(article: Article, body: Body, body_version: str) -> Article:
 
     ``body_version`` is the digest of the body's file.
     """
-    return _article(article.record, (body, article.method),
-                    {article.id: article.record_version, body.source: body_version})
+    return rejoined(article.record, article.record_version, body, body_version, article.method)
+
+
+def rejoined(record: Record, record_version: str, body: Body, body_version: str,
+             method: JoinMethod) -> Article:
+    """Return the article of a record joined to a body as before; versions are file digests."""
+    return _article(record, (body, method), {record.source: record_version,
+                                             body.source: body_version})
 
 
 def _reuse_last(function: Callable[..., T]) -> Callable[..., T]:

@@ -255,6 +255,28 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """What a build tells of its content: the summary's counts and every diagnostic.
+
+    Kept by the build, for a build that reads only the bodies edited since (``patch.py``)."""
+
+    published: int
+    joins: tuple[tuple[str, int], ...]
+    """How many published articles each join method found, by method."""
+    topics: int
+    providers: int
+    orphans: tuple[str, ...]
+    """Bodies without a record."""
+    skipped: tuple[str, ...]
+    """Files that are not content."""
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
 class Term:
     """A topic or a provider, with the ids of the articles listed under it."""
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from digest.bodies import restore
 from digest.config import Config
 from digest.errors import DigestError
-from digest.feeds import FeedLinks, feed_pages, site_pages
+from digest.feeds import FeedLinks, article_feeds, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Body, Deferred, Image, Page, Related, Site, Term, page_key
+from digest.model import Article, Body, Deferred, Image, Page, Related, Site, Term, page_key, quick_pickled
 from digest.urls import Link, Urls, absolute_url, assign_urls
 
 SEARCH_PATH = "search/index.html"
@@ -49,6 +49,29 @@ class RelatedItem:
     provider: str
     published: datetime | None
     excerpt: str
+
+
+@quick_pickled
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """Where an article's page stands in the site: all it shows besides its record and body.
+
+    Made from the whole site, and kept by the build: an edit of a body alone changes none of
+    it, so the page can be made again from the record, the new body and this (``patch.py``).
+    """
+
+    path: str
+    provider: str | None
+    """The path of the article's provider's page."""
+    topics: tuple[str, ...]
+    """The path of each of its topics' pages."""
+    related: tuple[str | None, ...]
+    """For each item of its related coverage, the page of this digest it is, if it is one."""
+    newer: Link | None
+    older: Link | None
+    key: str
+    """The page's key but for the article's own version: the keys of its card, its neighbours'
+    cards and its related articles' paths; empty if one is unknown."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +136,8 @@ class Planner:
         self.urls = assign_urls(site)
         self.views = Views(site, self.urls)
         self.feeds = FeedLinks(site, self.urls, config)
+        self.settings: dict[str, Setting] = {}
+        """Each published article's setting, as its page was planned."""
 
     def pages(self) -> list[Page]:
         """Return every page of the site."""
@@ -148,32 +173,35 @@ class Planner:
         return self._article_page(self.site.order.index(article.id), article)
 
     def _article_page(self, n: int, article: Article) -> Page:
-        order = self.site.order
+        setting = self.setting(n, article)
+        self.settings[article.id] = setting
+        return deferred_article_page(article, setting, self.config)
+
+    def setting(self, n: int, article: Article) -> Setting:
+        """Say where the ``n``th newest article's page stands in the site."""
+        order, urls, keys = self.site.order, self.urls, self.views.keys
         newer = order[n - 1] if n > 0 else None
         older = order[n + 1] if n + 1 < len(order) else None
-        return deferred_article_page(article, self.views, self.config, (newer, older), self.feeds)
+        provider = provider_key(article)
+        related = tuple(_related_target(item, self.site, urls) for item in article.record.related)
+        # The page shows the article's card, the titles and paths of its neighbours and of its
+        # related articles: their keys stand for them.
+        key = page_key(keys[article.id], keys[newer] if newer else "-",
+                       keys[older] if older else "-", *[target or "-" for target in related])
+        return Setting(urls.articles[article.id], urls.providers[provider] if provider else None,
+                       tuple(urls.topics[term_key(t)] for t in article.record.topics), related,
+                       self._link(newer), self._link(older), key)
+
+    def _link(self, aid: str | None) -> Link | None:
+        return Link(self.site.articles[aid].record.title, self.urls.articles[aid]) if aid else None
 
 
-def deferred_article_page(article: Article, views: Views, config: Config,
-                          neighbours: tuple[str | None, str | None], feeds: FeedLinks) -> Page:
+def deferred_article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan an article's page with its key; its context is made only when it is read."""
-    site, urls, keys = views.site, views.urls, views.keys
-    aid = article.id
-    newer, older = neighbours
-
-    def make() -> dict[str, object]:
-        return dict(article_page(
-            article, views.card(aid), site, urls, config, feeds=feeds.of_article(aid),
-            neighbours=(views.card(newer) if newer else None,
-                        views.card(older) if older else None)).context)
-
-    # The page shows the article (its body too), the titles and paths of its neighbours and
-    # related articles.
-    key = page_key(article.version, keys[aid], keys[newer] if newer else "-",
-                   keys[older] if older else "-",
-                   *[_related_target(item, site, urls) or "-" for item in article.record.related])
-    return Page(urls.articles[aid], "article.html",
-                Deferred(make, updated=article.record.published, noindex=False), key)
+    return Page(setting.path, "article.html",
+                Deferred(lambda: dict(article_page(article, setting, config).context),
+                         updated=article.record.published, noindex=False),
+                page_key(article.version, setting.key))
 
 
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
@@ -204,38 +232,43 @@ def _origin(url: str) -> str | None:
 
 def card(article: Article, urls: Urls) -> Card:
     """Build the view of an article shown in lists."""
-    record = article.record
     provider = provider_key(article)
+    return card_of(article, urls.articles[article.id], urls.providers[provider] if provider else None,
+                   tuple(urls.topics[term_key(t)] for t in article.record.topics))
+
+
+def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...]) -> Card:
+    """Build an article's card given the paths of its page, provider page and topic pages."""
+    record = article.record
     return Card(
-        url=urls.articles[article.id],
+        url=path,
         title=record.title,
         excerpt=record.excerpt,
         published=record.published,
-        provider=Link(record.provider.name, urls.providers[provider])
-        if record.provider and provider else None,
-        topics=tuple(Link(t, urls.topics[term_key(t)]) for t in record.topics),
+        provider=Link(record.provider.name, provider) if record.provider and provider else None,
+        topics=tuple(Link(t, page) for t, page in zip(record.topics, topics, strict=True)),
         image=record.images[0] if record.images else None,
         original=record.url,
         draft=record.draft,
     )
 
 
-def article_page(article: Article, view: Card, site: Site, urls: Urls, config: Config, *,
-                 neighbours: tuple[Card | None, Card | None] = (None, None),
-                 feeds: tuple[Link, ...] = ()) -> Page:
+def article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan the page of one article: its story, related coverage, neighbours and metadata."""
-    related = tuple(_related(item, site, urls) for item in article.record.related)
+    record = article.record
+    view = card_of(article, setting.path, setting.provider, setting.topics)
+    related = tuple(_related(item, target)
+                    for item, target in zip(record.related, setting.related, strict=True))
     body = restore(article.body, config) if article.body else None
-    newer, older = neighbours
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
         "description": view.excerpt,
         "reading_minutes": reading_minutes(body) if body else None,
-        "newer": Link(newer.title, newer.url) if newer else None,
-        "older": Link(older.title, older.url) if older else None,
+        "newer": setting.newer, "older": setting.older,
         "structured": structured_data(view, config),
-        **common(feeds, [view.image], view.published),
-    })
+        **common(article_feeds(config, record, setting.provider, setting.topics), [view.image],
+                 view.published),
+    }, page_key(article.version, setting.key))
 
 
 def reading_minutes(body: Body) -> int:
@@ -266,8 +299,7 @@ def structured_data(view: Card, config: Config) -> dict[str, object]:
     return data
 
 
-def _related(item, site: Site, urls: Urls) -> RelatedItem:  # type: ignore[no-untyped-def]
-    target = _related_target(item, site, urls)
+def _related(item: Related, target: str | None) -> RelatedItem:
     return RelatedItem(
         title=item.title,
         url=target or item.url,

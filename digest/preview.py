@@ -12,9 +12,10 @@ from digest.build import Rendered, Timings, basis, produce
 from digest.cache import fingerprint
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
-from digest.join import joins_alike, with_body
+from digest.join import with_body
 from digest.load import FileResult
 from digest.model import Article, Diagnostic, Page
+from digest.patch import body_edit
 from digest.plan import Planner
 from digest.render import Renderer
 from digest.report import shown_path
@@ -102,15 +103,6 @@ class Patchable:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def body_edit(article: Article | None, old: FileResult | None, new: FileResult) -> bool:
-    """Whether a file changed from the body of ``article`` to another that joins alike, with no
-    record and the same problems: then only that article's page can change."""
-    return (article is not None and old is not None and old.record is None
-            and new.record is None and old.body is not None and new.body is not None
-            and bool(new.digest) and joins_alike(article.method, old.body, new.body)
-            and old.diagnostics == new.diagnostics and old.skipped == new.skipped)
-
-
 class Preview:
     """The site as served: the last good build, in memory, and how to bring it up to date."""
 
@@ -175,7 +167,7 @@ class Preview:
         for rel, old in before.items():
             new = self._reads.read(rel, self.config.content / rel, self.config.max_file_size)
             article = last.by_body.get(rel)
-            if not body_edit(article, old, new):
+            if article is None or not body_edit(article.method, old, new):
                 return None
             articles.append(with_body(article, new.body, new.digest))  # type: ignore[arg-type]
         pages = [last.planner.article_page(article) for article in articles

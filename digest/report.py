@@ -41,23 +41,20 @@ def write_report(path: Path, checked: Checked) -> None:
 
 def summary(built: Built) -> list[str]:
     """Return the lines printed after a build, in the manner of Hugo's table."""
-    checked = built.checked
-    methods = Counter(a.method.value for a in checked.joined.articles
-                      if a.id in checked.site.articles)
-    joins = ", ".join(f"{n} {m}" for m, n in sorted(methods.items()))
-    orphans = checked.joined.orphan_bodies
+    tally = built.tally
+    joins = ", ".join(f"{n} {m}" for m, n in tally.joins)
     lines = [
-        f"Articles published  {len(checked.site.order):>6}   (joined: {joins or 'none'})",
-        f"Topics              {len(checked.site.topics):>6}",
-        f"Providers           {len(checked.site.providers):>6}",
+        f"Articles published  {tally.published:>6}   (joined: {joins or 'none'})",
+        f"Topics              {tally.topics:>6}",
+        f"Providers           {tally.providers:>6}",
         f"Pages               {built.pages:>6}",
         f"Files written       {built.stats.written:>6}   ({built.stats.unchanged} unchanged)",
         "Search                 on   (Pagefind index in pagefind/)" if built.search else
         "Search                off   (search = false in digest.toml: no index, no search page)",
-        f"Files skipped       {len(checked.loaded.skipped) + len(orphans):>6}",
+        f"Files skipped       {len(tally.skipped) + len(tally.orphans):>6}",
     ]
-    lines += [f"  {b.source}: body without a record" for b in orphans]
-    lines += [f"  {path}: not content" for path in checked.loaded.skipped]
+    lines += [f"  {source}: body without a record" for source in tally.orphans]
+    lines += [f"  {path}: not content" for path in tally.skipped]
     stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in built.timings.stages.items())
     lines.append(f"Built in {built.timings.total * 1000:.0f} ms ({stages})")
     return lines

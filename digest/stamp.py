@@ -16,7 +16,7 @@ from digest import __version__
 from digest.config import Config
 from digest.tree import survey
 
-FORMAT = 11
+FORMAT = 12
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"
@@ -78,7 +78,7 @@ def read_inputs(config: Config, started: int) -> Inputs:
         for rel, sig in _signatures(folder):
             racy = racy or sig[0] >= started - RACY_NS
             frame.update(f"{rel}\0{sig}\n".encode())
-    content = dict(_signatures(config.content))
+    content = dict(_signatures(config.content, hidden=False))
     whole = hashlib.blake2b(frame.digest(), digest_size=16)
     for rel, sig in content.items():
         racy = racy or sig[0] >= started - RACY_NS
@@ -86,15 +86,18 @@ def read_inputs(config: Config, started: int) -> Inputs:
     return Inputs("" if racy else whole.hexdigest(), frame.hexdigest(), content)
 
 
-def _signatures(folder: Path) -> Iterator[tuple[str, Signature]]:
+def _signatures(folder: Path, *, hidden: bool = True) -> Iterator[tuple[str, Signature]]:
     """Yield each file under ``folder`` (followed through links) and its signature, in order.
 
-    A file that cannot be stat'ed is given an impossible signature: it counts as changed.
+    Without ``hidden``, names starting with a dot are left out, as the content's listing leaves
+    them. A file that cannot be stat'ed is given an impossible signature: it counts as changed.
     """
     for root, dirs, files in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
         prefix = os.path.relpath(root, folder) + "/" if root != str(folder) else ""
         for name in sorted(files):
+            if not hidden and name.startswith("."):
+                continue
             try:
                 stat = os.stat(os.path.join(root, name))
             except OSError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import random
 import shutil
 import threading
 import time
@@ -47,6 +48,28 @@ def _with_extra(text: str, extra: str) -> str:
         return text
     head, _, tail = text.rpartition("---\n")
     return head + extra.rstrip("\n") + "\n---\n" + tail
+
+
+STORY_WORDS = ("the", "a", "storm", "vote", "market", "rover", "vaccine", "chip", "model", "rally",
+         "court", "bridge", "river", "harbour", "signal", "budget")
+
+
+def story(rng: random.Random, n: int, how: int | None = None) -> dict[str, str]:
+    """Return the files of one article, its record and body paired in one of the join's ways."""
+    opening = " ".join(rng.choice(STORY_WORDS) for _ in range(20))
+    # Past the 400 characters the join reads: an edit there can only change the article's page.
+    more = " ".join(rng.choice(STORY_WORDS) for _ in range(80))
+    body = f"{opening.capitalize()}.\n\nMore about {more}.\n"
+    head = record(title=f"Story {n} {rng.choice(STORY_WORDS)}", excerpt=f"{opening.capitalize()}.",
+                  url=f"https://example.com/s{n}", provider=rng.choice(("Wire", "Planet")),
+                  date=f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00Z",
+                  topics=tuple(rng.sample(("AI", "Space", "Health"), rng.randint(0, 2))))
+    how = n % 3 if how is None else how
+    if how == 0:  # one file
+        return {f"s{n}.md": head + body}
+    if how == 1:  # same stem
+        return {f"s{n}.yaml": head.strip("-\n") + "\n", f"s{n}.txt": body}
+    return {f"r{n}.yaml": head.strip("-\n") + "\n", f"b{n}.txt": body}  # by content
 
 
 def site_bytes(output: Path) -> dict[str, bytes]:

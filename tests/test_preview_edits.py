@@ -8,31 +8,11 @@ import random
 import pytest
 
 from digest.load import FileResult, read_file
-from digest.model import Article, JoinMethod, Record
-from digest.preview import Preview, body_edit
+from digest.model import JoinMethod
+from digest.patch import body_edit
+from digest.preview import Preview
 from digest.watch import ChangeKind
-from tests.conftest import record
-
-WORDS = ("the", "a", "storm", "vote", "market", "rover", "vaccine", "chip", "model", "rally",
-         "court", "bridge", "river", "harbour", "signal", "budget")
-
-
-def story(rng: random.Random, n: int, how: int | None = None) -> dict[str, str]:
-    """Return the files of one article, its record and body paired in one of the join's ways."""
-    opening = " ".join(rng.choice(WORDS) for _ in range(20))
-    # Past the 400 characters the join reads: an edit there can only change the article's page.
-    more = " ".join(rng.choice(WORDS) for _ in range(80))
-    body = f"{opening.capitalize()}.\n\nMore about {more}.\n"
-    head = record(title=f"Story {n} {rng.choice(WORDS)}", excerpt=f"{opening.capitalize()}.",
-                  url=f"https://example.com/s{n}", provider=rng.choice(("Wire", "Planet")),
-                  date=f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00Z",
-                  topics=tuple(rng.sample(("AI", "Space", "Health"), rng.randint(0, 2))))
-    how = n % 3 if how is None else how
-    if how == 0:  # one file
-        return {f"s{n}.md": head + body}
-    if how == 1:  # same stem
-        return {f"s{n}.yaml": head.strip("-\n") + "\n", f"s{n}.txt": body}
-    return {f"r{n}.yaml": head.strip("-\n") + "\n", f"b{n}.txt": body}  # by content
+from tests.conftest import record, story
 
 
 def fresh(preview: Preview) -> Preview:
@@ -145,10 +125,9 @@ def test_body_edit_tells_edits_that_can_only_change_their_article(tmp_path):
     # The join reads a body's first 400 characters: the edits below come after them.
     opening = "The storm reached the harbour at dawn and the river rose through the night.\n" * 6
     old = read("b.txt", opening + "Second paragraph.\n")
-    by = {how: Article("r.yaml", Record("r.yaml", 1, "R"), old.body, how, "v")
-          for how in JoinMethod if how is not JoinMethod.NONE}
+    by = {how: how for how in JoinMethod if how is not JoinMethod.NONE}
     later = read("b.txt", opening + "Second paragraph, longer.\n")
-    assert all(body_edit(article, old, later) for article in by.values())
+    assert all(body_edit(method, old, later) for method in by.values())
     assert not body_edit(None, old, later)  # a body no record claims: its D301 may change
     assert not body_edit(by[JoinMethod.CONTENT], None, old)  # a new file
     for changed in ("Another opening.\n" + opening, "date 2020-01-02\n" + opening):
@@ -157,10 +136,10 @@ def test_body_edit_tells_edits_that_can_only_change_their_article(tmp_path):
         assert not body_edit(by[JoinMethod.CONTENT], old, new)
         assert body_edit(by[JoinMethod.SAME_STEM], old, new)
         assert body_edit(by[JoinMethod.EXPLICIT], old, new)
-    for article in by.values():
-        assert not body_edit(article, old, read("b.txt", opening + "Caf\u00c3\u00a9.\n\x00"))
-        assert not body_edit(article, old, read("b.txt", record(title="Now a record") + opening))
-        assert not body_edit(article, old, read("b.txt", " \n"))  # empty: skipped
+    for method in by.values():
+        assert not body_edit(method, old, read("b.txt", opening + "Caf\u00c3\u00a9.\n\x00"))
+        assert not body_edit(method, old, read("b.txt", record(title="Now a record") + opening))
+        assert not body_edit(method, old, read("b.txt", " \n"))  # empty: skipped
 
 
 def test_an_edit_to_the_opening_of_a_body_found_by_its_name_changes_only_its_page(site):

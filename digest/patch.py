@@ -1,0 +1,127 @@
+"""Rebuild after an edit of bodies alone: make just their articles' pages again.
+
+Editors mostly fix text. When the only files changed since the last build are bodies that
+join as they did (same record, same pairing, same problems), nothing but those articles' own
+pages can change. Then the build reads the few cache shards that hold the edited files and
+their records, not the whole cache, and skips the join, index and plan of every article: the
+last build kept each body's page setting (``plan.Setting``) and the content's tally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digest.bodies import store_of
+from digest.cache import SHARDS, UNTRUSTED, Shard, Stored, listed_digests, load_shards, shard_of, stowed
+from digest.config import Config
+from digest.join import joins_alike, rejoined
+from digest.load import FileResult, read_file
+from digest.model import Article, JoinMethod, Page, quick_pickled
+from digest.plan import Setting, article_page
+from digest.stamp import RACY_NS, Inputs
+
+MAX_SHARDS = 8
+"""More shards changed than this is no small edit: the whole build is about as quick."""
+
+
+@quick_pickled
+@dataclass(frozen=True, slots=True)
+class BodyPage:
+    """The page a body file is shown on: its article, how it was joined, where the page stands."""
+
+    article: str
+    """The article's id: its record's file."""
+    method: JoinMethod
+    setting: Setting
+
+
+@dataclass(frozen=True)
+class Patch:
+    """An edit of bodies alone, ready to write: the pages it changes and the cache it leaves."""
+
+    pages: list[Page]
+    shards: dict[int, Shard]
+    """The cache shards it changes, as they are to be saved."""
+
+
+def body_pages(articles: list[Article], settings: dict[str, Setting]) -> dict[str, BodyPage]:
+    """Return, for each published article whose body has a file of its own, that body's page."""
+    return {article.body.source: BodyPage(article.id, article.method, settings[article.id])
+            for article in articles
+            if article.body is not None and article.body.source != article.id
+            and article.id in settings}
+
+
+def body_edit(method: JoinMethod | None, old: FileResult | None, new: FileResult) -> bool:
+    """Whether a file changed from a body joined by ``method`` to another that joins alike, with
+    no record and the same problems: then only that article's page can change."""
+    return (method is not None and old is not None and old.record is None
+            and new.record is None and old.body is not None and new.body is not None
+            and bool(new.digest) and joins_alike(method, old.body, new.body)
+            and old.diagnostics == new.diagnostics and old.skipped == new.skipped)
+
+
+def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> Patch | None:
+    """Plan the pages of the bodies edited since the last build; None unless bodies alone changed.
+
+    ``stored`` is the last build's cache, without its shards (``load_main``).
+    """
+    if (not stored.listed or stored.tally is None or not inputs.key
+            or inputs.frame != stored.frame or stored.max_file_size != config.max_file_size):
+        return None
+    listed = listed_digests(inputs.content.items())
+    stale = [shard for shard in range(SHARDS) if listed[shard] != stored.listed[shard]]
+    if not stale or len(stale) > MAX_SHARDS:
+        return None
+    shards = _read(config, stored, stale)
+    changed = _changed(inputs, stale, shards)
+    if changed is None:
+        return None
+    pages = []
+    for rel in changed:
+        entries, bodies = shards[shard_of(rel)]  # type: ignore[misc]  # every stale shard was read
+        page = bodies.get(rel)
+        new = stowed(read_file(rel, config.content / rel, config.max_file_size), store_of(config))
+        if page is None or not body_edit(page.method, entries[rel][1], new):
+            return None
+        record = _record(config, stored, shards, page.article)
+        if record is None or record.record is None:
+            return None
+        article = rejoined(record.record, record.digest, new.body, new.digest,  # type: ignore[arg-type]
+                           page.method)
+        pages.append(article_page(article, page.setting, config))
+        # A file changed just before the build may change again unseen within its time stamp.
+        sig = inputs.content[rel]
+        entries[rel] = (sig if sig[0] < started - RACY_NS else UNTRUSTED, new)
+    return Patch(pages, {shard_of(rel): shards[shard_of(rel)] for rel in changed})  # type: ignore[misc]
+
+
+def _read(config: Config, stored: Stored, which: list[int]) -> dict[int, Shard | None]:
+    return load_shards(config.cache_dir, stored, which)
+
+
+def _changed(inputs: Inputs, stale: list[int], shards: dict[int, Shard | None]) -> list[str] | None:
+    """Return the files of the ``stale`` shards whose signatures changed; None if a file was
+    added or removed, or a shard cannot be read."""
+    names: dict[int, set[str]] = {shard: set() for shard in stale}
+    for rel in inputs.content:
+        if (shard := shard_of(rel)) in names:
+            names[shard].add(rel)
+    changed = []
+    for shard in stale:
+        loaded = shards[shard]
+        if loaded is None or loaded[0].keys() != names[shard]:
+            return None
+        changed += [rel for rel in sorted(names[shard]) if loaded[0][rel][0] != inputs.content[rel]]
+    return changed
+
+
+def _record(config: Config, stored: Stored, shards: dict[int, Shard | None], rel: str
+            ) -> FileResult | None:
+    """Return the cached parse result of the record file ``rel``, reading its shard if need be."""
+    shard = shard_of(rel)
+    if shard not in shards:
+        shards.update(_read(config, stored, [shard]))
+    loaded = shards[shard]
+    entry = loaded[0].get(rel) if loaded is not None else None
+    return entry[1] if entry is not None else None

@@ -1,0 +1,145 @@
+"""A build after an edit of bodies alone makes just their pages, and writes what a whole build would."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import replace
+
+import pytest
+from conftest import age, site_bytes, story
+
+from digest import cache
+from digest.build import build
+from digest.cache import UNTRUSTED, load_state
+from digest.load import file_digest
+
+
+@pytest.fixture
+def site(make_site):
+    """Twelve articles: in one file, a record and a body of the same stem, or joined by content."""
+    rng = random.Random(21)
+    files: dict[str, str] = {}
+    for n in range(12):
+        files.update(story(rng, n))
+    config = make_site(files)
+    age(config.content.iterdir())
+    build(config)
+    return config
+
+
+def clean(config, tmp_path):
+    """Build the same content from scratch, elsewhere, and return its bytes."""
+    other = replace(config, output=tmp_path / "clean", cache_dir=tmp_path / "clean-cache")
+    shutil.rmtree(other.output, ignore_errors=True)
+    build(other, cached=False)
+    return site_bytes(other.output)
+
+
+def edit(config, name, change):
+    path = config.content / name
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    age([path])
+
+
+def test_an_edit_past_a_bodys_opening_renders_only_its_page(site, tmp_path, monkeypatch):
+    read = []
+    original = cache._load_shard
+
+    def counting(path, checksum):
+        read.append(path)
+        return original(path, checksum)
+
+    monkeypatch.setattr(cache, "_load_shard", counting)
+    before = site_bytes(site.output)
+    edit(site, "b2.txt", lambda text: text + "A line added at the end.\n")  # joined by content
+    built = build(site)
+    assert built.checked is None  # patched: nothing but the body was read
+    assert built.rendered == 1 and built.stats.written == 1
+    assert len(read) <= 2  # the body's shard and its record's, of 64
+    after = site_bytes(site.output)
+    [changed] = [path for path in after if before.get(path) != after[path]]
+    assert changed.startswith("articles/") and b"A line added at the end." in after[changed]
+    assert after == clean(site, tmp_path)
+    assert build(site).stats.written == 0
+
+
+def test_edits_that_may_reach_further_build_everything(site, tmp_path):
+    edits = [
+        ("b2.txt", lambda text: "Quite another opening now.\n\n" + text),  # may join elsewhere
+        ("s1.yaml", lambda text: text.replace('title: "Story', 'title: "Tale', 1)),  # a record
+        ("s3.md", lambda text: text + "More.\n"),  # a body in its record's file
+        ("s4.txt", lambda text: text + "Caf\u00c3\u00a9.\n\x00"),  # now with a problem to report
+    ]
+    for name, change in edits:
+        edit(site, name, change)
+        built = build(site)
+        assert built.checked is not None, name
+        assert site_bytes(site.output) == clean(site, tmp_path), name
+
+
+def test_new_or_deleted_files_build_everything(site, tmp_path):
+    for name, text in story(random.Random(5), 40, how=1).items():
+        (site.content / name).write_text(text, encoding="utf-8")
+        age([site.content / name])
+    assert build(site).checked is not None
+    (site.content / "s7.txt").unlink()
+    assert build(site).checked is not None
+    assert site_bytes(site.output) == clean(site, tmp_path)
+
+
+def test_a_template_change_or_a_hand_edited_site_builds_everything(site, tmp_path):
+    edit(site, "s1.txt", lambda text: text + "Later.\n")
+    template = site.templates / "article.html"
+    template.write_text(template.read_text() + "\n<!-- v2 -->\n")
+    age([template])
+    assert build(site).checked is not None
+    edit(site, "s1.txt", lambda text: text + "Later again.\n")
+    (site.output / "index.html").write_text("edited by hand")
+    built = build(site)
+    assert built.checked is not None and built.rendered == built.pages
+    assert site_bytes(site.output) == clean(site, tmp_path)
+
+
+def test_a_body_saved_just_before_the_build_is_read_again_next_time(site, tmp_path):
+    path = site.content / "s4.txt"
+    path.write_text(path.read_text() + "Just now.\n", encoding="utf-8")  # not aged: racy
+    built = build(site)
+    assert site_bytes(site.output) == clean(site, tmp_path)
+    # It may change again within its time stamp's tick: kept, but under a signature no file has.
+    assert load_state(site.cache_dir).files["s4.txt"][0] == UNTRUSTED
+    age([path])
+    again = build(site)
+    assert again.checked is None and again.stats.written == 0  # read again: the same body
+    assert load_state(site.cache_dir).files["s4.txt"][0] != UNTRUSTED
+    assert built.checked is not None
+
+
+def test_strict_builds_see_the_same_errors_after_a_patch(make_site, tmp_path):
+    rng = random.Random(8)
+    files = {**story(rng, 1, how=1), **story(rng, 2, how=1), "bad.yaml": "title: [unclosed\n"}
+    config = make_site(files)
+    age(config.content.iterdir())
+    first = build(config)
+    assert first.tally.errors
+    edit(config, "s1.txt", lambda text: text + "More.\n")
+    built = build(config)
+    assert built.checked is None and built.tally == first.tally
+
+
+def test_any_sequence_of_body_edits_writes_what_a_clean_build_gives(site, tmp_path):
+    rng = random.Random(22)
+    bodies = sorted(p.name for p in site.content.iterdir() if p.suffix == ".txt")
+    patched = 0
+    for step in range(12):
+        names = rng.sample(bodies, rng.choice((1, 1, 2, 3)))
+        for name in names:
+            edit(site, name, lambda text, step=step: text + f"Step {step} adds a line.\n")
+        built = build(site)
+        patched += built.checked is None
+        assert site_bytes(site.output) == clean(site, tmp_path), f"step {step}: {names}"
+        # The next build starts from what this one saved: every edited body, as now read.
+        stored = load_state(site.cache_dir).files
+        assert all(stored[name][1].digest == file_digest(name, (site.content / name).read_bytes())
+                   for name in names)
+    assert patched == 12
