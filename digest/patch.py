@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from digest.article import Setting, article_page
 from digest.bodies import store_of
 from digest.cache import SHARDS, UNTRUSTED, Shard, Stored, listed_digests, load_shards, shard_of, stowed
 from digest.config import Config
 from digest.join import joins_alike, rejoined
 from digest.load import FileResult, read_file
 from digest.model import Article, JoinMethod, Page, quick_pickled
-from digest.plan import Setting, article_page
 from digest.stamp import RACY_NS, Inputs
 
 MAX_SHARDS = 8

@@ -3,75 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from urllib.parse import urlsplit
 
-from digest.bodies import restore
+from digest.article import Card, Setting, article_page, card_of, common
 from digest.config import Config
 from digest.errors import DigestError
-from digest.feeds import FeedLinks, article_feeds, feed_pages, site_pages
+from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Body, Deferred, Image, Page, Related, Site, Term, page_key, quick_pickled
-from digest.urls import Link, Urls, absolute_url, assign_urls
+from digest.model import Article, Deferred, Page, Related, Site, Term, page_key
+from digest.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"
-WORDS_PER_MINUTE = 230
-_HOST = re.compile(r"[a-z0-9.-]+")
-
-
-@dataclass(frozen=True)
-class Card:
-    """An article as it appears in lists and at the top of its own page."""
-
-    url: str
-    title: str
-    excerpt: str
-    published: datetime | None
-    provider: Link | None
-    topics: tuple[Link, ...]
-    image: Image | None
-    original: str | None
-    draft: bool
-
-
-@dataclass(frozen=True)
-class RelatedItem:
-    """One item of related coverage; ``internal`` when it is an article of this digest."""
-
-    title: str
-    url: str | None
-    internal: bool
-    provider: str
-    published: datetime | None
-    excerpt: str
-
-
-@quick_pickled
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """Where an article's page stands in the site: all it shows besides its record and body.
-
-    Made from the whole site, and kept by the build: an edit of a body alone changes none of
-    it, so the page can be made again from the record, the new body and this (``patch.py``).
-    """
-
-    path: str
-    provider: str | None
-    """The path of the article's provider's page."""
-    topics: tuple[str, ...]
-    """The path of each of its topics' pages."""
-    related: tuple[str | None, ...]
-    """For each item of its related coverage, the page of this digest it is, if it is one."""
-    newer: Link | None
-    older: Link | None
-    key: str
-    """The page's key but for the article's own version: the keys of its card, its neighbours'
-    cards and its related articles' paths; empty if one is unknown."""
 
 
 @dataclass(frozen=True)
@@ -204,110 +149,11 @@ def deferred_article_page(article: Article, setting: Setting, config: Config) ->
                 page_key(article.version, setting.key))
 
 
-def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
-           *, noindex: bool = False) -> dict[str, object]:
-    """Return what every HTML page's context holds: feeds, image hosts, date, indexing."""
-    return {"feeds": feeds, "image_hosts": image_hosts(images), "updated": updated,
-            "noindex": noindex}
-
-
-def image_hosts(images: Iterable[Image | None]) -> tuple[str, ...]:
-    """Return the origins the images come from, for the page's Content-Security-Policy."""
-    hosts = {_origin(image.url) for image in images if image is not None}
-    hosts.discard(None)
-    return tuple(sorted(hosts))  # type: ignore[type-var]  # None is gone
-
-
-@lru_cache(maxsize=1 << 16)
-def _origin(url: str) -> str | None:
-    """Return the scheme, host and port of an image URL; cached, as every list repeats them."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    # Only plain host names: anything else could smuggle a directive into the policy.
-    if not _HOST.fullmatch(host):
-        return None
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme.lower()}://{host}{port}"
-
-
 def card(article: Article, urls: Urls) -> Card:
     """Build the view of an article shown in lists."""
     provider = provider_key(article)
     return card_of(article, urls.articles[article.id], urls.providers[provider] if provider else None,
                    tuple(urls.topics[term_key(t)] for t in article.record.topics))
-
-
-def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...]) -> Card:
-    """Build an article's card given the paths of its page, provider page and topic pages."""
-    record = article.record
-    return Card(
-        url=path,
-        title=record.title,
-        excerpt=record.excerpt,
-        published=record.published,
-        provider=Link(record.provider.name, provider) if record.provider and provider else None,
-        topics=tuple(Link(t, page) for t, page in zip(record.topics, topics, strict=True)),
-        image=record.images[0] if record.images else None,
-        original=record.url,
-        draft=record.draft,
-    )
-
-
-def article_page(article: Article, setting: Setting, config: Config) -> Page:
-    """Plan the page of one article: its story, related coverage, neighbours and metadata."""
-    record = article.record
-    view = card_of(article, setting.path, setting.provider, setting.topics)
-    related = tuple(_related(item, target)
-                    for item, target in zip(record.related, setting.related, strict=True))
-    body = restore(article.body, config) if article.body else None
-    return Page(view.url, "article.html", {
-        "title": view.title, "article": view, "body": body, "related": related,
-        "description": view.excerpt,
-        "reading_minutes": reading_minutes(body) if body else None,
-        "newer": setting.newer, "older": setting.older,
-        "structured": structured_data(view, config),
-        **common(article_feeds(config, record, setting.provider, setting.topics), [view.image],
-                 view.published),
-    }, page_key(article.version, setting.key))
-
-
-def reading_minutes(body: Body) -> int:
-    """Estimate the minutes a reader needs for a body, at least one."""
-    return max(1, round(body.words / WORDS_PER_MINUTE))
-
-
-def structured_data(view: Card, config: Config) -> dict[str, object]:
-    """Return the schema.org NewsArticle of an article page, for search engines (JSON-LD)."""
-    data: dict[str, object] = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": view.title,
-        "url": absolute_url(config, view.url),
-        "mainEntityOfPage": absolute_url(config, view.url),
-    }
-    if view.excerpt:
-        data["description"] = view.excerpt
-    if view.published:
-        data["datePublished"] = f"{view.published:%Y-%m-%dT%H:%M:%SZ}"
-    if view.image:
-        data["image"] = [view.image.url]
-    if view.provider:
-        data["publisher"] = {"@type": "Organization", "name": view.provider.text}
-        data["author"] = {"@type": "Organization", "name": view.provider.text}
-    if view.original:
-        data["isBasedOn"] = view.original
-    return data
-
-
-def _related(item: Related, target: str | None) -> RelatedItem:
-    return RelatedItem(
-        title=item.title,
-        url=target or item.url,
-        internal=target is not None,
-        provider=item.provider.name if item.provider else "",
-        published=item.published,
-        excerpt=item.excerpt,
-    )
 
 
 def _related_target(item: Related, site: Site, urls: Urls) -> str | None:
