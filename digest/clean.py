@@ -20,6 +20,8 @@ _ASTRAL_NONCHARACTERS = re.compile("[{}]".format("".join(
 _ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-%'-~]*)?")
+"""An http(s) URL that cleaning leaves as it is: printable ASCII, no spaces, no entities (&)."""
 
 
 def fix_encoding(text: str) -> str:
@@ -79,6 +81,8 @@ def safe_url(value: object) -> str | None:
     """Return ``value`` as a cleaned absolute http(s) URL, or None when it is anything else."""
     if not isinstance(value, str):
         return None
+    if _PLAIN_URL.fullmatch(value):  # most URLs: a record holds several, and urlsplit is slow
+        return value
     url = clean_line(value)
     try:
         parts = urlsplit(url)

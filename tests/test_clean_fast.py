@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.clean import _MOJIBAKE_HINT, clean_line, clean_paragraphs, fix_encoding
+from digest.clean import _MOJIBAKE_HINT, clean_line, clean_paragraphs, fix_encoding, safe_url
 
 _NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
 _CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
@@ -57,3 +58,28 @@ def test_fix_encoding_matches_the_regex_definition(text: str) -> None:
 def test_paragraphs_and_lines_match_the_regex_definitions(text: str) -> None:
     assert clean_paragraphs(text) == reference_paragraphs(text)
     assert clean_line(text) == reference_line(text)
+
+
+def reference_url(value: str) -> str | None:
+    """safe_url by its definition: cleaned, then an http(s) URL with a host, or None."""
+    url = clean_line(value)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+_URLISH = st.builds(
+    lambda scheme, host, rest: scheme + "".join(host) + "".join(rest),
+    st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "http:/", "", " https://"]),
+    st.lists(st.sampled_from(["a", "b.c", "-", "X", "0", ":", ":80", "[", "]", "@", " "]),
+             max_size=4),
+    st.lists(st.sampled_from(["/", "a", "?", "#", "&amp;", "&", "=", "%20", ";", " ", "\t",
+                              "\u00e9", "\u00c3\u00a9", "\x00", "[", "]", "~"]), max_size=8))
+
+
+@settings(max_examples=3000)
+@given(_URLISH)
+def test_safe_url_fast_path_matches_its_definition(value):
+    assert safe_url(value) == reference_url(value)
