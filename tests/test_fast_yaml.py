@@ -73,6 +73,7 @@ words = st.sampled_from([
     "2020-06-10", "2020-6-1 1:02:03", "2019-05-02T11:09:41Z", "2019-05-02t11:09:41.25+05:30",
     "2020-13-45", "<<", "=", "-1", "+7", "0", "00", "3.", "12", "4.0", "Title words", "AT&T",
     "5 * 3", "R&D", "Q: what?", "a # not a comment", "x#y", "#", "'", '"', "é…", "人工智能",
+    "bell\x07", "del\x7f", "form\x0cfeed", "\x1b[0m", "tab\t: x", "[: 1]", "x ,: y",
 ])
 # Values that plain records hold, so that most documents take the fast path and are compared.
 usual = st.sampled_from(["12", "-1", "0", "4.5", "true", "false", "2019-05-02T11:09:41Z",
