@@ -116,7 +116,7 @@ def _typed_values(data: object, max_depth: int) -> Counter[tuple[object, ...]] |
                 if value[:1] in _RESOLVERS and _TYPED_TEXT.match(value):
                     return None
             elif kind is dict:
-                if depth > max_depth or not all(type(k) in _SCALARS for k in value):
+                if depth > max_depth or not _SCALARS.issuperset(map(type, value)):
                     return None  # PyYAML refuses list keys
                 deeper.extend(value)
                 deeper.extend(value.values())
