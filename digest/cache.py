@@ -44,8 +44,6 @@ UNTRUSTED: Signature = (0, 0, 0)
 """The signature of a file read too soon after it changed: it is read again next time."""
 Entries = dict[str, tuple[Signature, FileResult]]
 """Content files' parse results by relative path, with the signature each was read at."""
-Shard = tuple[Entries, dict[str, "BodyPage"]]
-"""What one shard file holds: its content files' entries, and its body files' pages."""
 
 
 class FileCache:
@@ -141,9 +139,12 @@ class Stored:
     shards: tuple[str, ...] = ()
     """The checksum of each shard file ``files`` was read from; "" for one that was not."""
     listed: tuple[str, ...] = ()
-    """For each shard, ``listed_digest`` of its files and their signatures."""
+    """For each shard, ``listed_digests`` of its files and their signatures."""
     bodies: dict[str, BodyPage] = field(default_factory=dict)
-    """Body file to the page of the published article it is joined to."""
+    """Body file to the page of the published article it is joined to: saved in shards of
+    their own, and read only by a build that patches those pages (``load_body_pages``)."""
+    body_shards: tuple[str, ...] = ()
+    """The checksum of each shard file of ``bodies``."""
     frame: str = ""
     """``Inputs.frame`` of the build: digest's version, the config, templates and static files."""
     tally: Tally | None = None
@@ -156,6 +157,10 @@ def shard_of(rel: str) -> int:
 
 def shard_path(folder: Path, shard: int) -> Path:
     return folder / f"files-{shard:02x}.pickle"
+
+
+def body_shard_path(folder: Path, shard: int) -> Path:
+    return folder / f"bodies-{shard:02x}.pickle"
 
 
 def listed_digests(signatures: Iterable[tuple[str, Signature]]) -> list[str]:
@@ -183,38 +188,41 @@ def load_main(folder: Path) -> Stored:
     except Exception as exc:  # unpickling damaged data fails in many ways; none is trusted
         log.warning("cache %s is damaged (%s); rebuilding it", path, type(exc).__name__)
         return Stored()
-    if not isinstance(state, Stored) or len(state.shards) != SHARDS or len(state.listed) != SHARDS:
+    if not (isinstance(state, Stored)
+            and len(state.shards) == len(state.listed) == len(state.body_shards) == SHARDS):
         log.warning("cache %s holds something else; rebuilding it", path)
         return Stored()
     return state
 
 
 def load_state(folder: Path) -> Stored:
-    """Read the cache in ``folder``; a missing, damaged or outdated one counts as empty.
-
-    So does a damaged or stale shard: only its files are read again.
+    """Read the cache in ``folder``, but the body pages; a missing, damaged or outdated one
+    counts as empty. So does a damaged or stale shard: only its files are read again.
     """
     state = load_main(folder)
     if not state.shards:
         return state
     files: Entries = {}
-    bodies: dict[str, BodyPage] = {}
     shards, listed = list(state.shards), list(state.listed)
-    for shard, loaded in load_shards(folder, state, range(SHARDS)).items():
-        if loaded is None:
+    for shard, entries in load_shards(folder, state, range(SHARDS)).items():
+        if entries is None:
             shards[shard] = listed[shard] = ""
         else:
-            files.update(loaded[0])
-            bodies.update(loaded[1])
-    return replace(state, files=files, bodies=bodies, shards=tuple(shards), listed=tuple(listed))
+            files.update(entries)
+    return replace(state, files=files, shards=tuple(shards), listed=tuple(listed))
 
 
-def load_shards(folder: Path, state: Stored, which: Iterable[int]) -> dict[int, Shard | None]:
-    """Read the shards ``which`` of the cache whose main file is ``state``; None for a bad one."""
+def load_shards(folder: Path, state: Stored, which: Iterable[int]) -> dict[int, Entries | None]:
+    """Read the file shards ``which`` of the cache whose main file is ``state``; None for a bad one."""
     return {shard: _load_shard(shard_path(folder, shard), state.shards[shard]) for shard in which}
 
 
-def _load_shard(path: Path, checksum: str) -> Shard | None:
+def load_body_pages(folder: Path, state: Stored, shard: int) -> dict[str, BodyPage] | None:
+    """Read the body pages of one shard of the cache whose main file is ``state``."""
+    return _load_shard(body_shard_path(folder, shard), state.body_shards[shard])
+
+
+def _load_shard(path: Path, checksum: str) -> dict | None:  # type: ignore[type-arg]
     """Read one shard; None, with a warning, unless it is the very file the cache names."""
     if not checksum:
         return None
@@ -222,11 +230,10 @@ def _load_shard(path: Path, checksum: str) -> Shard | None:
         data = path.read_bytes()
         if _checksum(data) != checksum:
             raise ValueError("not the shard this cache was saved with")
-        shard = pickle.loads(data)
-        if not (isinstance(shard, tuple) and len(shard) == 2
-                and isinstance(shard[0], dict) and isinstance(shard[1], dict)):
+        entries = pickle.loads(data)
+        if not isinstance(entries, dict):
             raise TypeError("not a shard")
-        return shard
+        return entries
     except Exception as exc:  # whatever is wrong, its files are read again, never trusted
         log.warning("cache shard %s is damaged or stale (%s); reading its files again",
                     path, exc if isinstance(exc, ValueError) else type(exc).__name__)
@@ -234,34 +241,42 @@ def _load_shard(path: Path, checksum: str) -> Shard | None:
 
 
 def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> None:
-    """Write the cache, rewriting only the shards whose entries differ from ``previous``'s.
+    """Write the cache, rewriting only the shards that differ from ``previous``'s.
 
-    ``previous`` is the state as ``load_state`` read it.
+    ``previous`` is the state as ``load_state`` read it: a file shard is kept if its entries are
+    the very objects read from it, a body pages shard if its bytes are the same.
     """
     old = previous if previous is not None and len(previous.shards) == SHARDS else Stored()
-    old_files, old_bodies = _split(old.files), _split(old.bodies)
-    changed = {}
-    for shard, (entries, bodies) in enumerate(zip(_split(state.files), _split(state.bodies),
-                                                  strict=True)):
-        if not (old.shards and old.shards[shard] and _same_entries(entries, old_files[shard])
-                and bodies == old_bodies[shard]):
-            changed[shard] = (entries, bodies)
+    old_files = _split(old.files)
+    changed = {shard: entries for shard, entries in enumerate(_split(state.files))
+               if not (old.shards and old.shards[shard]
+                       and _same_entries(entries, old_files[shard]))}
+    body_shards = list(old.body_shards or ("",) * SHARDS)
+    for shard, pages in enumerate(_split(state.bodies)):
+        data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
+        if data and _checksum(data) != body_shards[shard]:
+            folder.mkdir(parents=True, exist_ok=True)
+            _replace_file(body_shard_path(folder, shard), data)
+        elif not data:  # none: no file ("" names none)
+            body_shard_path(folder, shard).unlink(missing_ok=True)
+        body_shards[shard] = _checksum(data) if data else ""
     save_shards(folder, replace(state, shards=old.shards or ("",) * SHARDS,
-                                listed=old.listed or ("",) * SHARDS), changed)
+                                listed=old.listed or ("",) * SHARDS,
+                                body_shards=tuple(body_shards)), changed)
     prune(folder / BODIES, (result.body.stored for _, result in state.files.values()
                             if result.body is not None and result.body.stored))
 
 
-def save_shards(folder: Path, state: Stored, changed: dict[int, Shard]) -> None:
-    """Write the ``changed`` shards, then the main file naming every shard's checksum.
+def save_shards(folder: Path, state: Stored, changed: dict[int, Entries]) -> None:
+    """Write the ``changed`` file shards, then the main file naming every shard's checksum.
 
     Each file is replaced atomically and the main file last, so a reader sees the old cache or
     the new one, and a shard whose cache never came to be is found stale.
     """
     folder.mkdir(parents=True, exist_ok=True)
     checksums, listed = list(state.shards), list(state.listed)
-    for shard, (entries, bodies) in changed.items():
-        data = pickle.dumps((entries, bodies), protocol=pickle.HIGHEST_PROTOCOL)
+    for shard, entries in changed.items():
+        data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         _replace_file(shard_path(folder, shard), data)
         checksums[shard] = _checksum(data)
         listed[shard] = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]

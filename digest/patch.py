@@ -13,7 +13,17 @@ from dataclasses import dataclass
 
 from digest.article import Setting, article_page
 from digest.bodies import store_of
-from digest.cache import SHARDS, UNTRUSTED, Shard, Stored, listed_digests, load_shards, shard_of, stowed
+from digest.cache import (
+    SHARDS,
+    UNTRUSTED,
+    Entries,
+    Stored,
+    listed_digests,
+    load_body_pages,
+    load_shards,
+    shard_of,
+    stowed,
+)
 from digest.config import Config
 from digest.join import joins_alike, rejoined
 from digest.load import FileResult, read_file
@@ -40,8 +50,8 @@ class Patch:
     """An edit of bodies alone, ready to write: the pages it changes and the cache it leaves."""
 
     pages: list[Page]
-    shards: dict[int, Shard]
-    """The cache shards it changes, as they are to be saved."""
+    shards: dict[int, Entries]
+    """The cache's file shards it changes, as they are to be saved."""
 
 
 def body_pages(articles: list[Article], settings: dict[str, Setting]) -> dict[str, BodyPage]:
@@ -73,16 +83,17 @@ def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> 
     stale = [shard for shard in range(SHARDS) if listed[shard] != stored.listed[shard]]
     if not stale or len(stale) > MAX_SHARDS:
         return None
-    shards = _read(config, stored, stale)
+    shards = load_shards(config.cache_dir, stored, stale)
     changed = _changed(inputs, stale, shards)
     if changed is None:
         return None
     pages = []
     for rel in changed:
-        entries, bodies = shards[shard_of(rel)]  # type: ignore[misc]  # every stale shard was read
-        page = bodies.get(rel)
+        entries, page = shards[shard_of(rel)], _body_page(config, stored, rel)
+        if page is None or entries is None:
+            return None
         new = stowed(read_file(rel, config.content / rel, config.max_file_size), store_of(config))
-        if page is None or not body_edit(page.method, entries[rel][1], new):
+        if not body_edit(page.method, entries[rel][1], new):
             return None
         record = _record(config, stored, shards, page.article)
         if record is None or record.record is None:
@@ -96,11 +107,13 @@ def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> 
     return Patch(pages, {shard_of(rel): shards[shard_of(rel)] for rel in changed})  # type: ignore[misc]
 
 
-def _read(config: Config, stored: Stored, which: list[int]) -> dict[int, Shard | None]:
-    return load_shards(config.cache_dir, stored, which)
+def _body_page(config: Config, stored: Stored, rel: str) -> BodyPage | None:
+    pages = load_body_pages(config.cache_dir, stored, shard_of(rel))
+    return pages.get(rel) if pages is not None else None
 
 
-def _changed(inputs: Inputs, stale: list[int], shards: dict[int, Shard | None]) -> list[str] | None:
+def _changed(inputs: Inputs, stale: list[int], shards: dict[int, Entries | None]
+             ) -> list[str] | None:
     """Return the files of the ``stale`` shards whose signatures changed; None if a file was
     added or removed, or a shard cannot be read."""
     names: dict[int, set[str]] = {shard: set() for shard in stale}
@@ -110,18 +123,18 @@ def _changed(inputs: Inputs, stale: list[int], shards: dict[int, Shard | None]) 
     changed = []
     for shard in stale:
         loaded = shards[shard]
-        if loaded is None or loaded[0].keys() != names[shard]:
+        if loaded is None or loaded.keys() != names[shard]:
             return None
-        changed += [rel for rel in sorted(names[shard]) if loaded[0][rel][0] != inputs.content[rel]]
+        changed += [rel for rel in sorted(names[shard]) if loaded[rel][0] != inputs.content[rel]]
     return changed
 
 
-def _record(config: Config, stored: Stored, shards: dict[int, Shard | None], rel: str
+def _record(config: Config, stored: Stored, shards: dict[int, Entries | None], rel: str
             ) -> FileResult | None:
     """Return the cached parse result of the record file ``rel``, reading its shard if need be."""
     shard = shard_of(rel)
     if shard not in shards:
-        shards.update(_read(config, stored, [shard]))
+        shards.update(load_shards(config.cache_dir, stored, [shard]))
     loaded = shards[shard]
-    entry = loaded[0].get(rel) if loaded is not None else None
+    entry = loaded.get(rel) if loaded is not None else None
     return entry[1] if entry is not None else None

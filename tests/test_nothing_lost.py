@@ -16,7 +16,7 @@ from conftest import REPO, record
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import SUFFIX
 from digest.build import build
-from digest.cache import CACHE_FILE, SHARDS, shard_path
+from digest.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.cli import main
 from digest.write import KEPT, TEMP_PREFIX
 
@@ -172,7 +172,8 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
     new = set(after) - set(outside)
     # Besides the site, a build writes only its lock and its cache, both in fixed places.
     cache = [".digest-cache", f".digest-cache/{CACHE_FILE}", f".digest-cache/{BODIES}"] + [
-        shard_path(Path(".digest-cache"), shard).as_posix() for shard in range(SHARDS)]
+        path(Path(".digest-cache"), shard).as_posix()
+        for shard in range(SHARDS) for path in (shard_path, body_shard_path)]
     stored = {path for path in new if path.startswith(f".digest-cache/{BODIES}/")
               and path.count("/") == 2 and path.endswith(SUFFIX)}
     assert new - stored <= {f"{TEMP_PREFIX}_site.lock", *cache}
