@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from digest.errors import SearchError
@@ -29,6 +27,10 @@ def search_index(site: Path) -> list[tuple[str, bytes]]:
         raise SearchError(_missing("the pagefind package is not installed")) from None
     if get_executable() is None:
         raise SearchError(_missing("the pagefind binary was not found"))
+    # Imported here: asyncio costs every build's start 15 ms, and only indexing needs it.
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
         # Pagefind's API is async; a thread of its own keeps it clear of any caller's event loop.
         with ThreadPoolExecutor(1) as pool:
@@ -41,6 +43,8 @@ def search_index(site: Path) -> list[tuple[str, bytes]]:
 
 
 async def _index(site: Path) -> list[tuple[str, bytes]]:
+    import asyncio
+
     from pagefind.service import PagefindService
 
     # Pagefind hands its bundle over through a folder of its own; get_files() would stream it
