@@ -38,7 +38,7 @@ from digest.render import render, render_in_parallel
 from digest.search import search_index
 from digest.stamp import Inputs, Stamp, read_inputs
 from digest.tree import survey
-from digest.write import Finisher, WriteStats, check_output, replace_site, site_lock
+from digest.write import Finisher, WriteStats, check_output, replace_files, replace_site, site_lock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -210,9 +210,14 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
         todo = [page for page in patch.pages if stored.pages.get(page.path) != prints[page.path]]
         fresh = dict(timings.run("render", lambda: list(render(todo, config))))
         search, finish = search_of(prints, stored, timings) if config.search else (("", ()), None)
-        stats = timings.run("write", lambda: replace_site(
-            config.output, previous, ((path, fresh.get(path)) for path in prints), config.static,
-            finish))
+
+        def write() -> WriteStats:
+            # Without a search index to make anew, one changed page is renamed into place.
+            renamed = replace_files(config.output, previous, fresh) if finish is None else None
+            return renamed or replace_site(config.output, previous, (
+                (path, fresh.get(path)) for path in prints), config.static, finish)
+
+        stats = timings.run("write", write)
         stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
         timings.run("save", lambda: save_shards(config.cache_dir, replace(
             stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp), patch.shards))

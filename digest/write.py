@@ -107,6 +107,44 @@ def replace_site(output: Path, previous: Tree, files: Iterable[tuple[str, bytes 
     return WriteStats(stage.written, stage.unchanged, new.stamp)
 
 
+def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> WriteStats | None:
+    """Put ``files`` in place of their namesakes in ``output``, if at most one of them differs.
+
+    A new site that differs from the one in place by one file is put in place by renaming a new
+    copy of that file over it: as atomic for the whole site as swapping the site, and without
+    staging the other files. The caller holds ``site_lock(output)`` and surveyed it as
+    ``previous``. Returns None, having written nothing, when more must change (see
+    ``replace_site``).
+    """
+    changed = {rel: data for rel, data in files.items() if not _holds(output, previous, rel, data)}
+    if len(changed) > 1 or not all(rel in previous.files for rel in changed):
+        return None
+    tree = dict(previous.files)
+    for rel, data in changed.items():
+        target = output / _safe(rel)
+        temp = target.with_name(f"{TEMP_PREFIX}{target.name}-{os.getpid()}")
+        try:
+            with temp.open("xb") as stream:
+                stream.write(data)
+                stream.flush()
+                stat = os.fstat(stream.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        tree[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return WriteStats(len(changed), len(tree) - len(changed), Tree(tree, previous.folders).stamp)
+
+
+def _holds(output: Path, previous: Tree, rel: str, data: bytes) -> bool:
+    """Whether the file ``rel`` of ``output`` already holds ``data``."""
+    stat = previous.files.get(rel)
+    try:
+        return stat is not None and stat[1] == len(data) and (output / rel).read_bytes() == data
+    except OSError:
+        return False
+
+
 class Staging:
     """A folder being made into the new site: an empty one, or the kept site before last.
 

@@ -148,3 +148,44 @@ def test_any_sequence_of_body_edits_writes_what_a_clean_build_gives(site, tmp_pa
         assert all(stored[name][1].digest == file_digest(name, (site.content / name).read_bytes())
                    for name in names)
     assert patched == 12
+
+
+def test_one_changed_page_is_renamed_into_place_and_more_are_swapped_in(site, tmp_path):
+    def inodes():
+        return {p.relative_to(site.output).as_posix(): p.stat().st_ino
+                for p in site.output.rglob("*") if p.is_file()}
+
+    folder, before = site.output.stat().st_ino, inodes()
+    edit(site, "s1.txt", lambda text: text + "One page changes.\n")
+    built = build(site)
+    after = inodes()
+    # The site in place is not swapped: the one page is a new file, every other is as it was.
+    assert built.checked is None and site.output.stat().st_ino == folder
+    [renamed] = [path for path in after if before[path] != after[path]]
+    assert after.keys() == before.keys() and renamed.startswith("articles/")
+    assert not list(site.output.rglob(".digest-tmp-*"))
+    assert site_bytes(site.output) == clean(site, tmp_path)
+    for name in ("s1.txt", "s4.txt"):
+        edit(site, name, lambda text: text + "Two pages change.\n")
+    assert build(site).stats.written == 2 and site.output.stat().st_ino != folder  # swapped
+    assert site_bytes(site.output) == clean(site, tmp_path)
+    edit(site, "s1.yaml", lambda text: text.replace('title: "Story', 'title: "Tale', 1))
+    assert build(site).checked is not None  # a whole build patches the kept site up again
+    assert site_bytes(site.output) == clean(site, tmp_path)
+
+
+def test_a_site_with_search_is_swapped_in_with_its_new_index(site):
+    """With search on, an edited page needs a new index: Pagefind reads the staged site, as always."""
+    searching = replace(site, search=True)
+    build(searching)
+    index = {path: data for path, data in site_bytes(site.output).items()
+             if path.startswith("pagefind/")}
+    folder = site.output.stat().st_ino
+    edit(site, "s1.txt", lambda text: text + "Indexed again with zanzibar.\n")
+    built = build(searching)
+    assert built.checked is None and site.output.stat().st_ino != folder
+    again = {path: data for path, data in site_bytes(site.output).items()
+             if path.startswith("pagefind/")}
+    assert index and again and again != index
+    assert any(b"zanzibar" in data for path, data in site_bytes(site.output).items()
+               if path.startswith("articles/"))
