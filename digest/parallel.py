@@ -41,8 +41,8 @@ def fork_map(work: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     _work = work
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(cores(), mp_context=context, initializer=_die_with_parent
-                                 ) as pool:
+        with ProcessPoolExecutor(cores(), mp_context=context, initializer=_die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             # A few items in flight per core: enough to keep them busy, while results that the
             # caller has not taken yet (rendered pages) never pile up in memory.
             pending: deque[Future[object]] = deque()
@@ -63,7 +63,7 @@ def chunks(items: Sequence[T], per_core: int = 4) -> list[Sequence[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Have the kernel kill this worker when the build that forked it dies, even by SIGKILL:
     an orphaned worker would wait for work forever."""
     try:
@@ -71,6 +71,9 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+    # A build killed between the fork and the line above is not reported: already orphaned.
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _run(item: T) -> object:

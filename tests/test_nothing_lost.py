@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, record
 
+from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import SUFFIX
 from digest.build import build
@@ -211,3 +212,20 @@ def test_a_build_killed_while_patching_the_kept_site_leaves_the_site_whole(make_
     build(reference, cached=False)
     assert tree(config.output) == tree(reference.output)
     assert leftovers(config) == [] and len(kept(config)) == 1
+
+
+def test_a_worker_whose_build_died_before_it_started_leaves_at_once():
+    """A build killed just after forking a worker cannot have the kernel kill that worker: the
+    worker sees it has another parent than the build that forked it, and exits."""
+    child = os.fork()
+    if child == 0:  # the worker: told of a parent that is not its own, as if the build had died
+        parallel._die_with_parent(os.getppid() + 1)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 1
+    child = os.fork()
+    if child == 0:  # its build alive: the worker carries on
+        parallel._die_with_parent(os.getppid())
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
