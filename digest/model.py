@@ -129,6 +129,7 @@ class Record:
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
+    """Empty while the items wait on disk (``related_stored``)."""
     category: str = ""
     kind: str = ""
     """The upstream ``type`` field (``article``, ``video``...)."""
@@ -141,6 +142,13 @@ class Record:
     """The explicit ``body:`` field, as written."""
     extra: Mapping[str, object] = field(default_factory=dict, compare=False)
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
+    related_stored: str = ""
+    """The name the related items are kept under on disk when the build keeps them there
+    (``bodies.py``): ``related`` is empty until the article's page reads them back. Empty
+    when never stored."""
+    related_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    """Each related item's ``url_key``, all that planning needs of them (which link inside the
+    digest): computed once, kept while the items wait on disk."""
     probes: tuple[str, str] = field(init=False, repr=False, compare=False)
     """The case-folded words of the excerpt and of the title, space-separated, for finding the
     record's body by its opening: computed once, kept in the parse cache. One string, not a
@@ -153,6 +161,8 @@ class Record:
         object.__setattr__(self, "probes", (" ".join(words(self.excerpt)),
                                             " ".join(words(self.title))))
         object.__setattr__(self, "url_key", normalise_url(self.url) if self.url else "")
+        if not self.related_stored:
+            object.__setattr__(self, "related_keys", tuple(i.url_key for i in self.related))
 
 
 class BodyFormat(StrEnum):

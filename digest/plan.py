@@ -13,7 +13,7 @@ from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Deferred, Page, Related, Site, Term, page_key
+from digest.model import Article, Deferred, Page, Site, Term, page_key
 from digest.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"
@@ -128,7 +128,8 @@ class Planner:
         newer = order[n - 1] if n > 0 else None
         older = order[n + 1] if n + 1 < len(order) else None
         provider = provider_key(article)
-        related = tuple(_related_target(item, self.site, urls) for item in article.record.related)
+        related = tuple(_related_target(key, self.site, urls)
+                        for key in article.record.related_keys)
         # The page shows the article's card, the titles and paths of its neighbours and of its
         # related articles: their keys stand for them.
         key = page_key(keys[article.id], keys[newer] if newer else "-",
@@ -156,9 +157,10 @@ def card(article: Article, urls: Urls) -> Card:
                    tuple(urls.topics[term_key(t)] for t in article.record.topics))
 
 
-def _related_target(item: Related, site: Site, urls: Urls) -> str | None:
-    """Return the page of this digest that an item of related coverage is, if it is one."""
-    target = site.by_url.get(item.url_key) if item.url_key else None
+def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
+    """Return the page of this digest that an item of related coverage (by its ``url_key``) is,
+    if it is one."""
+    target = site.by_url.get(url_key) if url_key else None
     return urls.articles[target] if target else None
 
 
