@@ -24,7 +24,7 @@ WORDS_PER_MINUTE = 230
 _HOST = re.compile(r"[a-z0-9.-]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per article in every render worker
 class Card:
     """An article as it appears in lists and at the top of its own page."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -314,7 +315,7 @@ class Site:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """One output page: where it goes, which template draws it, and what it shows."""
 
@@ -328,8 +329,15 @@ class Page:
 
 
 def page_key(*parts: str) -> str:
-    """Join the parts of a page's key; empty if any part is unknown, as then no key can be trusted."""
-    return "" if "" in parts else "\n".join(parts)
+    """Return a digest of the parts of a page's key; empty if any part is unknown, as then no key
+    can be trusted.
+
+    A digest, not the parts joined: a build holds every page's key, and an article page's parts
+    (its version, its neighbours', the pages its related coverage links to) ran to 450 bytes.
+    """
+    if "" in parts:
+        return ""
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
 class Deferred(Mapping[str, object]):
@@ -338,6 +346,8 @@ class Deferred(Mapping[str, object]):
     Not kept once made, so that a build never holds every page's context at once. ``known``
     entries are answered without making the context (the sitemap reads each page's date).
     """
+
+    __slots__ = ("_known", "_make")
 
     def __init__(self, make: Callable[[], dict[str, object]], **known: object) -> None:
         self._make = make

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from digest.article import Card, Setting, article_page, card_of, common
 from digest.config import Config
@@ -49,17 +49,15 @@ def card_keys(site: Site, urls: Urls) -> dict[str, str]:
     paths its card links to (empty if the version is unknown). A card shows nothing of the
     body, so editing a body changes no card, and no page that only lists the article.
 
-    A digest, not the parts themselves: a list page's key holds twenty, and every key is hashed
-    again when the page is fingerprinted.
+    A digest (``page_key``), not the parts themselves: a list page's key holds twenty.
     """
     keys = {}
     for aid in site.order:
         article = site.articles[aid]
         provider = provider_key(article)
-        key = page_key(article.record_version, urls.articles[aid],
-                       urls.providers[provider] if provider else "-",
-                       *[urls.topics[term_key(t)] for t in article.record.topics])
-        keys[aid] = key and hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+        keys[aid] = page_key(article.record_version, urls.articles[aid],
+                             urls.providers[provider] if provider else "-",
+                             *[urls.topics[term_key(t)] for t in article.record.topics])
     return keys
 
 
@@ -144,10 +142,17 @@ class Planner:
 
 def deferred_article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan an article's page with its key; its context is made only when it is read."""
+    # A partial, not a closure: a build holds one for every article, and a closure's cells cost
+    # more.
     return Page(setting.path, "article.html",
-                Deferred(lambda: dict(article_page(article, setting, config).context),
+                Deferred(partial(article_context, article, setting, config),
                          updated=article.record.published, noindex=False),
                 page_key(article.version, setting.key))
+
+
+def article_context(article: Article, setting: Setting, config: Config) -> dict[str, object]:
+    """Make an article page's context, when the page is rendered."""
+    return dict(article_page(article, setting, config).context)
 
 
 def card(article: Article, urls: Urls) -> Card:
