@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.config import Config
-from digest.model import Body, Record, Related
+from digest.model import Body, Record, Related, copied
 
 if TYPE_CHECKING:
     from digest.load import FileResult
@@ -74,7 +74,7 @@ def stow_related(record: Record, store: Path) -> Record:
     data = pickle.dumps(record.related, protocol=pickle.HIGHEST_PROTOCOL)
     name = name_of(data)
     _write_once(store / (name + RELATED_SUFFIX), data)
-    return replace(record, related=(), related_stored=name)
+    return copied(record, related=(), related_stored=name)  # its related_keys stay
 
 
 def _write_once(path: Path, data: bytes) -> None:
