@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from digest.bodies import restore
+from digest.bodies import related_of, restore
 from digest.config import Config
 from digest.feeds import article_feeds
 from digest.model import Article, Body, Image, Page, Related, page_key, quick_pickled
@@ -24,7 +24,7 @@ WORDS_PER_MINUTE = 230
 _HOST = re.compile(r"[a-z0-9.-]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per article in every render worker
 class Card:
     """An article as it appears in lists and at the top of its own page."""
 
@@ -119,8 +119,8 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan the page of one article: its story, related coverage, neighbours and metadata."""
     record = article.record
     view = card_of(article, setting.path, setting.provider, setting.topics)
-    related = tuple(_related(item, target)
-                    for item, target in zip(record.related, setting.related, strict=True))
+    related = tuple(_related(item, target) for item, target in zip(
+        related_of(record, config), setting.related, strict=True))
     body = restore(article.body, config) if article.body else None
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,

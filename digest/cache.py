@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
-from digest.bodies import prune, stow
+from digest.bodies import prune, stored_names, stow_result
 from digest.load import FileResult, Listing, read_file
 from digest.model import Deferred, Page, Tally
 from digest.parallel import chunks, fork_map
@@ -263,8 +263,7 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> N
     save_shards(folder, replace(state, shards=old.shards or ("",) * SHARDS,
                                 listed=old.listed or ("",) * SHARDS,
                                 body_shards=tuple(body_shards)), changed)
-    prune(folder / BODIES, (result.body.stored for _, result in state.files.values()
-                            if result.body is not None and result.body.stored))
+    prune(folder / BODIES, stored_names(result for _, result in state.files.values()))
 
 
 def save_shards(folder: Path, state: Stored, changed: dict[int, Entries]) -> None:
@@ -328,10 +327,8 @@ def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int,
 
 
 def stowed(result: FileResult, store: Path | None) -> FileResult:
-    """Return ``result`` with its body's text kept in ``store``, if there is a store and a body."""
-    if store is None or result.body is None or result.body.stored:
-        return result
-    return replace(result, body=stow(result.body, store))
+    """Return ``result`` with its body's text and related coverage kept in ``store``, if any."""
+    return result if store is None else stow_result(result, store)
 
 
 def folder_hash(folder: Path) -> str:

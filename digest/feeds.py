@@ -170,7 +170,8 @@ def site_pages(pages: list[Page], config: Config, limit: int = SITEMAP_LIMIT) ->
 
 def sitemap_page(path: str, listed: list[tuple[str, datetime | None]], config: Config) -> Page:
     """Plan one sitemap file of (page path, last change); its URLs are made only if rendered."""
-    key = "\n".join(f"{page}\0{lastmod.isoformat() if lastmod else '-'}" for page, lastmod in listed)
+    key = page_key(*(f"{page}\0{lastmod.isoformat() if lastmod else '-'}"
+                     for page, lastmod in listed))
     return Page(path, "sitemap.xml", Deferred(lambda: {"urls": [
         SitemapUrl(absolute_url(config, page), lastmod) for page, lastmod in listed]}), key)
 

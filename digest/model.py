@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -18,6 +19,7 @@ OPENING = 400
 
 
 _SETTERS: dict[type, tuple[Callable[[object, object], None], ...]] = {}
+_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _rebuild(cls: type[T], values: tuple[object, ...]) -> T:
@@ -38,6 +40,7 @@ def quick_pickled(cls: type[T]) -> type[T]:
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass
     # Each slot's own setter: the frozen class's __setattr__ refuses.
     _SETTERS[cls] = tuple(cls.__dict__[name].__set__ for name in names)
+    _NAMES[cls] = names
     values = attrgetter(*names)
 
     def __reduce__(self: T) -> tuple[object, ...]:
@@ -45,6 +48,18 @@ def quick_pickled(cls: type[T]) -> type[T]:
 
     cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
     return cls
+
+
+def copied(made: T, **changes: object) -> T:
+    """Return a copy of a quick-pickled dataclass with ``changes``; unlike ``replace``, the
+    derived fields are copied, not derived again (a record's words took half of storing it)."""
+    cls = type(made)
+    copy = object.__new__(cls)
+    for name, setter in zip(_NAMES[cls], _SETTERS[cls], strict=True):
+        setter(copy, changes.pop(name) if name in changes else getattr(made, name))
+    if changes:
+        raise TypeError(f"{cls.__name__} has no fields {', '.join(changes)}")
+    return copy
 
 
 @quick_pickled
@@ -129,6 +144,7 @@ class Record:
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
+    """Empty while the items wait on disk (``related_stored``)."""
     category: str = ""
     kind: str = ""
     """The upstream ``type`` field (``article``, ``video``...)."""
@@ -141,6 +157,13 @@ class Record:
     """The explicit ``body:`` field, as written."""
     extra: Mapping[str, object] = field(default_factory=dict, compare=False)
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
+    related_stored: str = ""
+    """The name the related items are kept under on disk when the build keeps them there
+    (``bodies.py``): ``related`` is empty until the article's page reads them back. Empty
+    when never stored."""
+    related_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    """Each related item's ``url_key``, all that planning needs of them (which link inside the
+    digest): computed once, kept while the items wait on disk."""
     probes: tuple[str, str] = field(init=False, repr=False, compare=False)
     """The case-folded words of the excerpt and of the title, space-separated, for finding the
     record's body by its opening: computed once, kept in the parse cache. One string, not a
@@ -153,6 +176,8 @@ class Record:
         object.__setattr__(self, "probes", (" ".join(words(self.excerpt)),
                                             " ".join(words(self.title))))
         object.__setattr__(self, "url_key", normalise_url(self.url) if self.url else "")
+        if not self.related_stored:
+            object.__setattr__(self, "related_keys", tuple(i.url_key for i in self.related))
 
 
 class BodyFormat(StrEnum):
@@ -304,7 +329,7 @@ class Site:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """One output page: where it goes, which template draws it, and what it shows."""
 
@@ -318,8 +343,15 @@ class Page:
 
 
 def page_key(*parts: str) -> str:
-    """Join the parts of a page's key; empty if any part is unknown, as then no key can be trusted."""
-    return "" if "" in parts else "\n".join(parts)
+    """Return a digest of the parts of a page's key; empty if any part is unknown, as then no key
+    can be trusted.
+
+    A digest, not the parts joined: a build holds every page's key, and an article page's parts
+    (its version, its neighbours', the pages its related coverage links to) ran to 450 bytes.
+    """
+    if "" in parts:
+        return ""
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
 class Deferred(Mapping[str, object]):
@@ -328,6 +360,8 @@ class Deferred(Mapping[str, object]):
     Not kept once made, so that a build never holds every page's context at once. ``known``
     entries are answered without making the context (the sitemap reads each page's date).
     """
+
+    __slots__ = ("_known", "_make")
 
     def __init__(self, make: Callable[[], dict[str, object]], **known: object) -> None:
         self._make = make

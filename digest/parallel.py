@@ -56,10 +56,12 @@ def fork_map(work: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         _work = None
 
 
-def chunks(items: Sequence[T], per_core: int = 4) -> list[Sequence[T]]:
+def chunks(items: Sequence[T], per_core: int = 4, most: int | None = None) -> list[Sequence[T]]:
     """Cut ``items`` into a few chunks per core: big enough to be worth sending, small enough
-    to keep every core busy to the end."""
+    to keep every core busy to the end; and of at most ``most`` items, if given."""
     size = max(1, -(-len(items) // (cores() * per_core)))
+    if most is not None:
+        size = min(size, most)
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from digest.article import Card, Setting, article_page, card_of, common
 from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Deferred, Page, Related, Site, Term, page_key
+from digest.model import Article, Deferred, Page, Site, Term, page_key
 from digest.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"
@@ -49,17 +49,15 @@ def card_keys(site: Site, urls: Urls) -> dict[str, str]:
     paths its card links to (empty if the version is unknown). A card shows nothing of the
     body, so editing a body changes no card, and no page that only lists the article.
 
-    A digest, not the parts themselves: a list page's key holds twenty, and every key is hashed
-    again when the page is fingerprinted.
+    A digest (``page_key``), not the parts themselves: a list page's key holds twenty.
     """
     keys = {}
     for aid in site.order:
         article = site.articles[aid]
         provider = provider_key(article)
-        key = page_key(article.record_version, urls.articles[aid],
-                       urls.providers[provider] if provider else "-",
-                       *[urls.topics[term_key(t)] for t in article.record.topics])
-        keys[aid] = key and hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+        keys[aid] = page_key(article.record_version, urls.articles[aid],
+                             urls.providers[provider] if provider else "-",
+                             *[urls.topics[term_key(t)] for t in article.record.topics])
     return keys
 
 
@@ -128,7 +126,8 @@ class Planner:
         newer = order[n - 1] if n > 0 else None
         older = order[n + 1] if n + 1 < len(order) else None
         provider = provider_key(article)
-        related = tuple(_related_target(item, self.site, urls) for item in article.record.related)
+        related = tuple(_related_target(key, self.site, urls)
+                        for key in article.record.related_keys)
         # The page shows the article's card, the titles and paths of its neighbours and of its
         # related articles: their keys stand for them.
         key = page_key(keys[article.id], keys[newer] if newer else "-",
@@ -143,10 +142,17 @@ class Planner:
 
 def deferred_article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan an article's page with its key; its context is made only when it is read."""
+    # A partial, not a closure: a build holds one for every article, and a closure's cells cost
+    # more.
     return Page(setting.path, "article.html",
-                Deferred(lambda: dict(article_page(article, setting, config).context),
+                Deferred(partial(article_context, article, setting, config),
                          updated=article.record.published, noindex=False),
                 page_key(article.version, setting.key))
+
+
+def article_context(article: Article, setting: Setting, config: Config) -> dict[str, object]:
+    """Make an article page's context, when the page is rendered."""
+    return dict(article_page(article, setting, config).context)
 
 
 def card(article: Article, urls: Urls) -> Card:
@@ -156,9 +162,10 @@ def card(article: Article, urls: Urls) -> Card:
                    tuple(urls.topics[term_key(t)] for t in article.record.topics))
 
 
-def _related_target(item: Related, site: Site, urls: Urls) -> str | None:
-    """Return the page of this digest that an item of related coverage is, if it is one."""
-    target = site.by_url.get(item.url_key) if item.url_key else None
+def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
+    """Return the page of this digest that an item of related coverage (by its ``url_key``) is,
+    if it is one."""
+    target = site.by_url.get(url_key) if url_key else None
     return urls.articles[target] if target else None
 
 

@@ -17,7 +17,7 @@ SLUG_BYTES = 160
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # several per article card
 class Link:
     """Text and a site path (relative to the site root) or an absolute external URL."""
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from conftest import age, record, site_bytes
 
 from digest import parallel
-from digest.bodies import FOLDER, SUFFIX
+from digest.bodies import FOLDER, RELATED_SUFFIX, SUFFIX
 from digest.build import build
-from digest.cache import SHARDS, shard_path
+from digest.cache import SHARDS, load_state, shard_path
 
 # The opening, kept with the body's metadata, is the first 400 characters: the second
 # paragraph lies past it.
@@ -82,3 +83,77 @@ def test_an_edited_body_leaves_no_stale_text_behind(make_site):
     texts = stored_texts(config)
     assert len(texts) == 1 and all(name.endswith(SUFFIX) for name in texts)
     assert "A third paragraph." in next(iter(texts.values()))
+
+
+RELATED = """\
+related:
+  - title: Harbour coverage elsewhere
+    webUrl: https://other.example/harbour
+    excerpt: A distinctive related excerpt about the ferry timetable.
+    publishedDateTime: 2020-06-11T08:00:00Z
+    provider:
+      name: Other Outlet
+      domain: other.example
+"""
+RELATED_PAGE = "articles/2020/06/bridge/index.html"
+
+
+def related_site(make_site):
+    return aged(make_site({"a.yaml": record(title="Bridge", extra=RELATED).strip("-\n") + "\n",
+                           "a.txt": BODY}))
+
+
+def stored_related(config):
+    return [p for p in (config.cache_dir / FOLDER).iterdir() if p.name.endswith(RELATED_SUFFIX)]
+
+
+def test_related_coverage_waits_on_disk_and_is_rendered(make_site, tmp_path):
+    config = related_site(make_site)
+    build(config)
+    shards = b"".join(shard_path(config.cache_dir, n).read_bytes() for n in range(SHARDS)
+                      if shard_path(config.cache_dir, n).exists())
+    assert b"ferry timetable" not in shards and len(stored_related(config)) == 1
+    (result,) = [r for _, r in load_state(config.cache_dir).files.values() if r.record]
+    assert result.record.related == () and result.record.related_keys == (
+        "other.example/harbour",)
+    page = (config.output / RELATED_PAGE).read_text()
+    assert "ferry timetable" in page and "Other Outlet" in page
+    # Byte for byte what a build that keeps the items in memory makes.
+    fresh = replace(config, output=tmp_path / "fresh")
+    build(fresh, cached=False)
+    assert site_bytes(fresh.output) == site_bytes(config.output)
+
+
+def test_a_missing_or_damaged_related_file_is_read_again_from_its_record(make_site, caplog):
+    config = related_site(make_site)
+    build(config)
+    expected = site_bytes(config.output)[RELATED_PAGE]
+    for harm in ("damage", "delete"):
+        (stored,) = stored_related(config)
+        if harm == "damage":
+            stored.write_bytes(stored.read_bytes()[:-5])
+        else:
+            stored.unlink()
+        (config.templates / "article.html").write_text(  # every article page renders again
+            (config.templates / "article.html").read_text() + "\n")
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            build(config)
+        assert "related coverage of a.yaml is missing or damaged" in caplog.text
+        page = (config.output / RELATED_PAGE).read_bytes()
+        assert page.rstrip(b"\n") == expected.rstrip(b"\n")
+        assert [p.name for p in stored_related(config)] == [stored.name]  # stored afresh, whole
+        assert stored_related(config)[0].read_bytes() != b""
+
+
+def test_an_edited_record_leaves_no_stale_related_file_behind(make_site):
+    config = related_site(make_site)
+    build(config)
+    (before,) = stored_related(config)
+    edited = config.content / "a.yaml"
+    edited.write_text(edited.read_text().replace("ferry timetable", "night bus"))
+    aged(config)
+    build(config)
+    (after,) = stored_related(config)
+    assert after.name != before.name
+    assert "night bus" in (config.output / RELATED_PAGE).read_text()

@@ -8,12 +8,15 @@ import random
 import shutil
 from dataclasses import replace
 
+import pytest
 from conftest import age, record, site_bytes
 
-from digest import parallel
+from digest import model, parallel
+from digest.bodies import stow_related
 from digest.build import build
 from digest.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.cli import main
+from digest.load import parse_file
 from digest.write import KEPT, TEMP_PREFIX
 
 TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
@@ -220,12 +223,34 @@ def test_cached_records_and_bodies_come_back_whole(seed_site):
     results = [result for _, result in load_state(seed_site.cache_dir).files.values()]
     records = [r.record for r in results if r.record is not None]
     bodies = [r.body for r in results if r.body is not None]
-    assert records and bodies and any(r.related for r in records)
+    # Related coverage waits on disk (bodies.py): the records hold where, and its items' URL keys.
+    assert records and bodies and any(r.related_keys for r in records)
+    assert all(not r.related and bool(r.related_stored) == bool(r.related_keys) for r in records)
     again = pickle.loads(pickle.dumps((records, bodies), protocol=pickle.HIGHEST_PROTOCOL))
     assert again == (records, bodies)
     for old, new in zip(records, again[0], strict=True):
         assert (new.probes, new.url_key, new.extra) == (old.probes, old.url_key, old.extra)
-        assert [i.url_key for i in new.related] == [i.url_key for i in old.related]
+        assert (new.related_keys, new.related_stored) == (old.related_keys, old.related_stored)
     for old, new in zip(bodies, again[1], strict=True):
         assert (new.opening_key, new.stored, new.words) == (old.opening_key, old.stored, old.words)
     assert not hasattr(again[0][0], "__dict__")  # still slotted
+
+
+def test_a_copy_keeps_derived_fields_without_deriving_them_again(monkeypatch, tmp_path):
+    """Storing a record's related coverage copies the record: its words are not found again."""
+    text = record(title="Bridge news", excerpt="The harbour bridge reopens", extra=(
+        "related:\n  - title: Elsewhere\n    webUrl: https://other.example/a\n"))
+    original = parse_file("a.md", text.encode()).record
+    assert original is not None and original.related_keys == ("other.example/a",)
+    monkeypatch.setattr(model, "words", lambda text: pytest.fail("derived again"))
+    copy = model.copied(original, related=(), related_stored="abc")
+    assert (copy.related, copy.related_stored) == ((), "abc")
+    assert (copy.probes, copy.url_key, copy.related_keys) == (
+        original.probes, original.url_key, original.related_keys)
+    monkeypatch.undo()  # replace() derives them again: from the items, which the copy lacks
+    assert replace(copy, related_stored="").related_keys == ()
+    with pytest.raises(TypeError):
+        model.copied(original, no_such_field=1)
+    monkeypatch.setattr(model, "words", lambda text: pytest.fail("derived again"))
+    stored = stow_related(original, tmp_path)
+    assert stored.related_keys == original.related_keys and stored.related_stored

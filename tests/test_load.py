@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, date, datetime
 
 from conftest import SEEDS, record
@@ -100,3 +101,20 @@ def test_safe_url_accepts_only_absolute_http():
     assert safe_url("https://example.com/a?b=1&#038;c=2") == "https://example.com/a?b=1&c=2"
     for bad in ("javascript:alert(1)", "data:text/html,x", "/relative", "//host/x", None, 3):
         assert safe_url(bad) is None
+
+
+def test_values_many_records_repeat_are_one_object_and_pickle_as_one():
+    """A provider, topic, category, type or unknown field's name met in many records is held
+    once: the parse cache of 100,000 records would otherwise hold 100,000 copies of each."""
+    extra = "category: news\ntype: article\nampWebUrl: https://amp.example.com/{n}\n"
+    records = [parse_file(f"s{n}.md", record(
+        title=f"Story {n}", provider="Example " + "News", topics=("AI", "Chips"),
+        extra=extra.format(n=n)).encode()).record for n in range(2)]
+    assert records[0] is not None and records[1] is not None
+    assert records[0].provider == records[1].provider
+    again = pickle.loads(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+    for first, second in (records, again):
+        assert first.provider is second.provider
+        assert first.topics[1] is second.topics[1]
+        assert first.category is second.category and first.kind is second.kind
+        assert next(iter(first.extra)) is next(iter(second.extra))

@@ -75,3 +75,13 @@ def test_an_unchanged_key_means_an_unchanged_context(make_site):
             assert made(page) == made(old), f"{path} kept its key but its context changed"
         before = after
     assert same > 100 and differ > 30, (same, differ)
+
+
+def test_keys_are_digests_whatever_the_page_shows(make_site):
+    """A build holds every page's key: a long list page or a sitemap keeps a short one."""
+    rng = random.Random(5)
+    files = {f"s{n}.yaml": story(rng, n, 60) for n in range(60)}
+    pages = planned(make_site(files, page_size=50)).values()
+    keyed = [p for p in pages if p.key]
+    assert {p.template for p in keyed} >= {"article.html", "home.html", "feed.xml", "sitemap.xml"}
+    assert {len(p.key) for p in keyed} == {32}

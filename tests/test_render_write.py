@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import record
 
-from digest import write
+from digest import parallel, write
+from digest import render as render_module
 from digest.build import Timings, build, check
 from digest.errors import OutputError, TemplateProblem
 from digest.plan import plan
@@ -255,3 +256,22 @@ def test_where_hard_links_fail_a_build_says_so_and_without_cache_writes_everythi
     assert files_of(config.output) == before
     build(config, cached=False)
     assert files_of(config.output) == clean_build(config, tmp_path)
+
+
+def test_render_workers_are_sent_small_spans_and_the_pages_come_back_in_order(
+        seed_site, monkeypatch):
+    """Pages wait in the build process a few spans per core: spans stay small on a big site."""
+    pages = plan(check(seed_site, Timings()).site, seed_site)
+    sent: list[int] = []
+    real = render_module.fork_map
+
+    def spy(work, items):
+        sent.extend(len(span) for span in items)
+        return real(work, items)
+
+    monkeypatch.setattr(parallel, "cores", lambda: 1)  # spans of a sixteenth of the site
+    monkeypatch.setattr(render_module, "SPAN", 1)
+    monkeypatch.setattr(render_module, "fork_map", spy)
+    rendered = list(render_module.render_in_parallel(pages, seed_site))
+    assert len(pages) > 16 and max(sent) == 1 and sum(sent) == len(pages)
+    assert rendered == list(render(pages, seed_site))
