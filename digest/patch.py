@@ -76,7 +76,9 @@ def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> 
 
     ``stored`` is the last build's cache, without its shards (``load_main``).
     """
-    if (not stored.listed or stored.tally is None or not inputs.key
+    # A content file changed just before the build is read and kept as UNTRUSTED below; a
+    # template or static file so changed is no body edit (``frame`` is then empty).
+    if (not stored.listed or stored.tally is None or not inputs.frame
             or inputs.frame != stored.frame or stored.max_file_size != config.max_file_size):
         return None
     listed = listed_digests(inputs.content.items())

@@ -61,7 +61,8 @@ class Inputs:
     shortly before the build to be trusted."""
     frame: str
     """Hash of digest's version, the config, and the templates' and static files' signatures:
-    everything but the content."""
+    everything but the content; empty when a template or static file changed too shortly
+    before the build to be trusted."""
     content: dict[str, Signature]
     """Each file under the content folder, by path relative to it, and its signature."""
 
@@ -79,11 +80,12 @@ def read_inputs(config: Config, started: int) -> Inputs:
             racy = racy or sig[0] >= started - RACY_NS
             frame.update(f"{rel}\0{sig}\n".encode())
     content = dict(_signatures(config.content, hidden=False))
+    framed = "" if racy else frame.hexdigest()
     whole = hashlib.blake2b(frame.digest(), digest_size=16)
     for rel, sig in content.items():
         racy = racy or sig[0] >= started - RACY_NS
         whole.update(f"{rel}\0{sig}\n".encode())
-    return Inputs("" if racy else whole.hexdigest(), frame.hexdigest(), content)
+    return Inputs("" if racy else whole.hexdigest(), framed, content)
 
 
 def _signatures(folder: Path, *, hidden: bool = True) -> Iterator[tuple[str, Signature]]:

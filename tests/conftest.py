@@ -72,6 +72,15 @@ def story(rng: random.Random, n: int, how: int | None = None) -> dict[str, str]:
     return {f"r{n}.yaml": head.strip("-\n") + "\n", f"b{n}.txt": body}  # by content
 
 
+
+def stories(seed: int, count: int = 12) -> dict[str, str]:
+    """Return the files of ``count`` articles, paired in each of the join's ways in turn."""
+    rng = random.Random(seed)
+    files: dict[str, str] = {}
+    for n in range(count):
+        files.update(story(rng, n))
+    return files
+
 def site_bytes(output: Path) -> dict[str, bytes]:
     """Return every file of a built site, by path, with its bytes."""
     return {p.relative_to(output).as_posix(): p.read_bytes()

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from conftest import age, site_bytes, story
+from conftest import age, site_bytes, stories, story
 
 from digest import cache
 from digest.build import build
@@ -18,11 +18,7 @@ from digest.load import file_digest
 @pytest.fixture
 def site(make_site):
     """Twelve articles: in one file, a record and a body of the same stem, or joined by content."""
-    rng = random.Random(21)
-    files: dict[str, str] = {}
-    for n in range(12):
-        files.update(story(rng, n))
-    config = make_site(files)
+    config = make_site(stories(21))
     age(config.content.iterdir())
     build(config)
     return config
@@ -108,14 +104,23 @@ def test_a_body_saved_just_before_the_build_is_read_again_next_time(site, tmp_pa
     path = site.content / "s4.txt"
     path.write_text(path.read_text() + "Just now.\n", encoding="utf-8")  # not aged: racy
     built = build(site)
-    assert site_bytes(site.output) == clean(site, tmp_path)
+    assert built.checked is None and site_bytes(site.output) == clean(site, tmp_path)
     # It may change again within its time stamp's tick: kept, but under a signature no file has.
     assert load_state(site.cache_dir).files["s4.txt"][0] == UNTRUSTED
     age([path])
     again = build(site)
     assert again.checked is None and again.stats.written == 0  # read again: the same body
     assert load_state(site.cache_dir).files["s4.txt"][0] != UNTRUSTED
-    assert built.checked is not None
+
+
+def test_a_template_saved_just_before_the_build_is_never_patched_around(site, tmp_path):
+    template = site.templates / "article.html"
+    template.write_text(template.read_text() + "\n<!-- v2 -->\n")  # not aged: racy
+    assert build(site).checked is not None
+    edit(site, "s1.txt", lambda text: text + "Later.\n")
+    # The last build could not trust the template's signature: nor can this one.
+    assert build(site).checked is not None
+    assert site_bytes(site.output) == clean(site, tmp_path)
 
 
 def test_strict_builds_see_the_same_errors_after_a_patch(make_site, tmp_path):

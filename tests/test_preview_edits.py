@@ -12,7 +12,7 @@ from digest.model import JoinMethod
 from digest.patch import body_edit
 from digest.preview import Preview
 from digest.watch import ChangeKind
-from tests.conftest import record, story
+from tests.conftest import record, stories, story
 
 
 def fresh(preview: Preview) -> Preview:
@@ -24,11 +24,7 @@ def fresh(preview: Preview) -> Preview:
 
 @pytest.fixture
 def site(make_site):
-    rng = random.Random(11)
-    files: dict[str, str] = {}
-    for n in range(12):
-        files.update(story(rng, n))
-    config = make_site(files)
+    config = make_site(stories(11))
     preview = Preview(config, lambda: config, drafts=True)
     assert preview.start().problems == ()
     return preview
