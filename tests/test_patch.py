@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from dataclasses import replace
@@ -12,6 +13,7 @@ from conftest import age, site_bytes, stories, story
 from digest import cache
 from digest.build import build
 from digest.cache import UNTRUSTED, load_state
+from digest.cli import main
 from digest.load import file_digest
 
 
@@ -194,3 +196,18 @@ def test_a_site_with_search_is_swapped_in_with_its_new_index(site):
     assert index and again and again != index
     assert any(b"zanzibar" in data for path, data in site_bytes(site.output).items()
                if path.startswith("articles/"))
+
+
+def test_a_join_report_is_written_whole_after_an_edit_of_bodies_alone(site, monkeypatch, capsys):
+    """--report needs every article read: the build does not patch then."""
+    monkeypatch.chdir(site.root)
+    edit(site, "s1.txt", lambda text: text + "Reported.\n")
+    report = site.root / "report.json"
+    assert main(["build", "--report", str(report)]) == 0
+    assert "parse" in capsys.readouterr().out  # a whole build's stages
+    articles = json.loads(report.read_text(encoding="utf-8"))["articles"]
+    assert len(articles) == 12 and {a["record"] for a in articles} >= {"s1.yaml", "r2.yaml"}
+    edit(site, "s1.txt", lambda text: text + "Not reported.\n")
+    assert main(["build"]) == 0
+    out = capsys.readouterr().out
+    assert "Files written            1" in out and "parse" not in out  # patched
