@@ -73,6 +73,7 @@ class Setting:
     """The page's key but for the article's own version: the keys of its card, its neighbours'
     cards and its related articles' paths; empty if one is unknown."""
 
+
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
            *, noindex: bool = False) -> dict[str, object]:
     """Return what every HTML page's context holds: feeds, image hosts, date, indexing."""

@@ -145,6 +145,7 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     started = time.time_ns()
     if cached and inputs is None:
         inputs = timings.run("stat", lambda: read_inputs(config, started))
+    main = None
     if cached and not whole:
         main = timings.run("cache", lambda: load_main(config.cache_dir))
         patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
@@ -152,13 +153,17 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
             built = patched(config, main, patch, inputs, timings)  # type: ignore[arg-type]
             if built is not None:
                 return built
-    return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs)
+    return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs, main=main)
 
 
 def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
-                inputs: Inputs | None) -> Built:
-    """Read every file (parsing the changed ones), plan every page, and write what changed."""
-    stored = timings.run("shards", lambda: load_state(config.cache_dir)) if cached else Stored()
+                inputs: Inputs | None, main: Stored | None = None) -> Built:
+    """Read every file (parsing the changed ones), plan every page, and write what changed.
+
+    ``main`` is the cache's main file, if read already.
+    """
+    stored = (timings.run("shards", lambda: load_state(config.cache_dir, main)) if cached
+              else Stored())
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
     reads = FileCache(stored.files, store_of(config) if cached else None)

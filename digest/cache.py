@@ -195,11 +195,13 @@ def load_main(folder: Path) -> Stored:
     return state
 
 
-def load_state(folder: Path) -> Stored:
+def load_state(folder: Path, main: Stored | None = None) -> Stored:
     """Read the cache in ``folder``, but the body pages; a missing, damaged or outdated one
     counts as empty. So does a damaged or stale shard: only its files are read again.
+
+    ``main`` is its main file when the caller has read it already (``load_main``).
     """
-    state = load_main(folder)
+    state = load_main(folder) if main is None else main
     if not state.shards:
         return state
     files: Entries = {}

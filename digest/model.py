@@ -54,12 +54,11 @@ def copied(made: T, **changes: object) -> T:
     """Return a copy of a quick-pickled dataclass with ``changes``; unlike ``replace``, the
     derived fields are copied, not derived again (a record's words took half of storing it)."""
     cls = type(made)
-    copy = object.__new__(cls)
-    for name, setter in zip(_NAMES[cls], _SETTERS[cls], strict=True):
-        setter(copy, changes.pop(name) if name in changes else getattr(made, name))
-    if changes:
-        raise TypeError(f"{cls.__name__} has no fields {', '.join(changes)}")
-    return copy
+    unknown = changes.keys() - _NAMES[cls]
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no fields {', '.join(sorted(unknown))}")
+    return _rebuild(cls, tuple(changes[name] if name in changes else getattr(made, name)
+                               for name in _NAMES[cls]))
 
 
 @quick_pickled

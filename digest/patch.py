@@ -4,7 +4,7 @@ Editors mostly fix text. When the only files changed since the last build are bo
 join as they did (same record, same pairing, same problems), nothing but those articles' own
 pages can change. Then the build reads the few cache shards that hold the edited files and
 their records, not the whole cache, and skips the join, index and plan of every article: the
-last build kept each body's page setting (``plan.Setting``) and the content's tally.
+last build kept each body's page setting (``article.Setting``) and the content's tally.
 """
 
 from __future__ import annotations
@@ -89,9 +89,11 @@ def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> 
     changed = _changed(inputs, stale, shards)
     if changed is None:
         return None
+    bodies = {shard: load_body_pages(config.cache_dir, stored, shard) or {}
+              for shard in {shard_of(rel) for rel in changed}}
     pages = []
     for rel in changed:
-        entries, page = shards[shard_of(rel)], _body_page(config, stored, rel)
+        entries, page = shards[shard_of(rel)], bodies[shard_of(rel)].get(rel)
         if page is None or entries is None:
             return None
         new = stowed(read_file(rel, config.content / rel, config.max_file_size), store_of(config))
@@ -107,11 +109,6 @@ def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> 
         sig = inputs.content[rel]
         entries[rel] = (sig if sig[0] < started - RACY_NS else UNTRUSTED, new)
     return Patch(pages, {shard_of(rel): shards[shard_of(rel)] for rel in changed})  # type: ignore[misc]
-
-
-def _body_page(config: Config, stored: Stored, rel: str) -> BodyPage | None:
-    pages = load_body_pages(config.cache_dir, stored, shard_of(rel))
-    return pages.get(rel) if pages is not None else None
 
 
 def _changed(inputs: Inputs, stale: list[int], shards: dict[int, Entries | None]

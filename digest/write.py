@@ -116,7 +116,8 @@ def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> Writ
     ``previous``. Returns None, having written nothing, when more must change (see
     ``replace_site``).
     """
-    changed = {rel: data for rel, data in files.items() if not _holds(output, previous, rel, data)}
+    changed = {rel: data for rel, data in files.items()
+               if not _holds(output / rel, previous.files.get(rel), data)}
     if len(changed) > 1 or not all(rel in previous.files for rel in changed):
         return None
     tree = dict(previous.files)
@@ -136,11 +137,10 @@ def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> Writ
     return WriteStats(len(changed), len(tree) - len(changed), Tree(tree, previous.folders).stamp)
 
 
-def _holds(output: Path, previous: Tree, rel: str, data: bytes) -> bool:
-    """Whether the file ``rel`` of ``output`` already holds ``data``."""
-    stat = previous.files.get(rel)
+def _holds(path: Path, stat: FileStat | None, data: bytes) -> bool:
+    """Whether the file at ``path``, surveyed as ``stat`` (None if absent), holds ``data``."""
     try:
-        return stat is not None and stat[1] == len(data) and (output / rel).read_bytes() == data
+        return stat is not None and stat[1] == len(data) and path.read_bytes() == data
     except OSError:
         return False
 
@@ -178,7 +178,7 @@ class Staging:
         if rel in self._there:  # the new site has a file where the kept one had a folder
             self._remove_folder(rel)
         live = self._live.get(rel)
-        if live is not None and (data is None or self._same(rel, live, data)):
+        if live is not None and (data is None or _holds(self._live_root / rel, live, data)):
             if there is not None and there[2] == live[2]:  # the same inode: the very same file
                 self._claim(rel, live)
                 return
@@ -213,13 +213,6 @@ class Staging:
     def _claim(self, rel: str, stat: FileStat) -> None:
         self.files[rel] = stat
         self.unchanged += 1
-
-    def _same(self, rel: str, live: FileStat | None, data: bytes) -> bool:
-        try:
-            return live is not None and live[1] == len(data) and (
-                self._live_root / rel).read_bytes() == data
-        except OSError:
-            return False
 
     def _link(self, rel: str, data: bytes | None) -> bool:
         """Link the live site's file at ``rel``; False if that fails and ``data`` can be written."""
