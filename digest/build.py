@@ -42,7 +42,7 @@ from digest.write import Finisher, WriteStats, check_output, replace_files, repl
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Reader = Callable[[str, Path, int], FileResult]
+Reader = Callable[[str, str, int], FileResult]
 """Reads one content file: ``load.read_file``, or a caching stand-in for it."""
 Renderer = Callable[[Iterable[Page], Config], Iterable[tuple[str, bytes]]]
 """Renders pages: ``render.render``, or a caching stand-in for it."""
@@ -183,7 +183,8 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         kept = stored if stored.stamp.output == previous.stamp else Stored()
         prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
         todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-        files = timings.each("render", track(stream(planned, todo, config), "Rendering",
+        compiled = compiled_templates(config) if cached else None
+        files = timings.each("render", track(stream(planned, todo, config, compiled), "Rendering",
                                              len(todo), weight=lambda file: file[1] is not None))
         search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
         stats = timings.run("write", lambda: replace_site(
@@ -213,7 +214,8 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
         prints = dict(stored.pages)
         prints.update(timings.run("fingerprint", lambda: fingerprints(patch.pages, config)))
         todo = [page for page in patch.pages if stored.pages.get(page.path) != prints[page.path]]
-        fresh = dict(timings.run("render", lambda: list(render(todo, config))))
+        fresh = dict(timings.run("render", lambda: list(render(
+            todo, config, compiled_templates(config)))))
         search, finish = search_of(prints, stored, timings) if config.search else (("", ()), None)
 
         def write() -> WriteStats:
@@ -239,14 +241,23 @@ def tally(checked: Checked) -> Tally:
                  checked.loaded.skipped, checked.diagnostics)
 
 
-def stream(planned: list[Page], todo: list[Page], config: Config
+def stream(planned: list[Page], todo: list[Page], config: Config, compiled: Path | None
            ) -> Iterator[tuple[str, bytes | None]]:
-    """Yield every page in order: bytes for those in ``todo``, rendered as asked; None for the rest."""
+    """Yield every page in order: bytes for those in ``todo``, rendered as asked; None for the rest.
+
+    ``compiled`` is where compiled templates are kept (``render.environment``), if anywhere.
+    """
     many = len(todo) >= parallel.PARALLEL_MIN
-    fresh = render_in_parallel(todo, config) if many else render(todo, config)
+    fresh = (render_in_parallel(todo, config, compiled) if many
+             else render(todo, config, compiled))
     wanted = {page.path for page in todo}
     for page in planned:
         yield (page.path, next(fresh)[1]) if page.path in wanted else (page.path, None)
+
+
+def compiled_templates(config: Config) -> Path:
+    """Return the cache's folder of compiled templates."""
+    return config.cache_dir / "templates"
 
 
 def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:

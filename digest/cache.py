@@ -34,9 +34,9 @@ SHARDS = 64
 build rewrites only the shards whose files changed."""
 
 
-def signature(path: Path) -> Signature:
+def signature(path: str | Path) -> Signature:
     """Return the stat signature of ``path``; raises OSError."""
-    stat = path.stat()
+    stat = os.stat(path)
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
@@ -59,7 +59,7 @@ class FileCache:
         """Files whose entry ``prefetch`` found current a moment ago: not worth a second stat."""
         self._started = time.time_ns()
 
-    def read(self, rel: str, path: Path, max_file_size: int) -> FileResult:
+    def read(self, rel: str, path: str, max_file_size: int) -> FileResult:
         """Return the file's parse result, parsing it only when it is new or changed."""
         if rel in self._checked:
             self._checked.discard(rel)
@@ -84,7 +84,7 @@ class FileCache:
         ``known`` holds signatures already read this build (``stamp.read_inputs``): a file is
         not stat'ed twice. Returns how many files were parsed.
         """
-        todo: list[tuple[str, Path, Signature]] = []
+        todo: list[tuple[str, str, Signature]] = []
         for rel, path, problem in listing.files:
             try:
                 sig = known[rel] if known and rel in known else signature(path)
@@ -258,7 +258,7 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> N
         data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
         if data and _checksum(data) != body_shards[shard]:
             folder.mkdir(parents=True, exist_ok=True)
-            _replace_file(body_shard_path(folder, shard), data)
+            replace_file(body_shard_path(folder, shard), data)
         elif not data:  # none: no file ("" names none)
             body_shard_path(folder, shard).unlink(missing_ok=True)
         body_shards[shard] = _checksum(data) if data else ""
@@ -278,11 +278,11 @@ def save_shards(folder: Path, state: Stored, changed: dict[int, Entries]) -> Non
     checksums, listed = list(state.shards), list(state.listed)
     for shard, entries in changed.items():
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-        _replace_file(shard_path(folder, shard), data)
+        replace_file(shard_path(folder, shard), data)
         checksums[shard] = _checksum(data)
         listed[shard] = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
     main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
-    _replace_file(folder / CACHE_FILE, b"".join(
+    replace_file(folder / CACHE_FILE, b"".join(
         pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
 
 
@@ -303,7 +303,7 @@ def _checksum(data: bytes) -> str:
     return f"{zlib.crc32(data):08x}-{len(data)}"
 
 
-def _replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
     fd, temp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=path.parent)
     try:
@@ -315,13 +315,13 @@ def _replace_file(path: Path, data: bytes) -> None:
         raise
 
 
-def parse_in_parallel(files: list[tuple[str, Path]], max_file_size: int,
+def parse_in_parallel(files: list[tuple[str, str]], max_file_size: int,
                       store: Path | None = None) -> list[FileResult]:
     """Read and parse ``files`` in worker processes, one per core; results in the same order.
 
     With a ``store``, the workers keep the bodies' texts there rather than send them back.
     """
-    def parse(chunk: Sequence[tuple[str, Path]]) -> list[FileResult]:
+    def parse(chunk: Sequence[tuple[str, str]]) -> list[FileResult]:
         return [stowed(read_file(rel, path, max_file_size), store) for rel, path in chunk]
 
     done = fork_map(parse, chunks(files))

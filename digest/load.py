@@ -48,7 +48,7 @@ class FileResult:
 
 
 def load(content: Path, max_file_size: int,
-         read: Callable[[str, Path, int], FileResult] | None = None,
+         read: Callable[[str, str, int], FileResult] | None = None,
          listing: Listing | None = None) -> Loaded:
     """Read, decode, clean and classify every file under ``content`` (each with ``read``).
 
@@ -78,8 +78,10 @@ def load(content: Path, max_file_size: int,
     return Loaded(tuple(records), tuple(bodies), tuple(diagnostics), tuple(skipped), versions)
 
 
-Listed = tuple[str, Path, Diagnostic | None]
-"""A content file: its path relative to the folder, its path, and the problem that keeps it unread."""
+Listed = tuple[str, str, Diagnostic | None]
+"""A content file: its path relative to the folder, its path, and the problem that keeps it unread.
+
+Paths are strings: a ``Path`` for each of 20,000 files cost a tenth of a second."""
 
 
 @dataclass(frozen=True)
@@ -97,17 +99,17 @@ def walk(content: Path) -> Listing:
     root = content.resolve()
     found: list[Listed] = []
     links: set[str] = set()
-    _walk_into(root, "", root, found, links)
+    _walk_into(str(root), "", root, found, links)
     return Listing(tuple(found), frozenset(links))
 
 
-def _walk_into(folder: Path, prefix: str, root: Path, found: list[Listed], links: set[str]) -> None:
+def _walk_into(folder: str, prefix: str, root: Path, found: list[Listed], links: set[str]) -> None:
     # scandir tells files, folders and links apart without a stat call per file.
     with os.scandir(folder) as scan:
         entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
     folders = []
     for entry in entries:
-        rel, path = prefix + entry.name, folder / entry.name
+        rel, path = prefix + entry.name, entry.path
         if entry.is_dir(follow_symlinks=False):
             folders.append((path, rel))
             continue
@@ -133,9 +135,9 @@ def _leads_to_folder(link: os.DirEntry[str]) -> bool:
         return False
 
 
-def _link_problem(rel: str, path: Path, root: Path) -> Diagnostic | None:
+def _link_problem(rel: str, path: str, root: Path) -> Diagnostic | None:
     try:
-        target = path.resolve(strict=True)
+        target = Path(path).resolve(strict=True)
     except (OSError, RuntimeError):
         return Diagnostic(rel, 0, "error", "D104", "the link is broken or loops; skipped",
                           "remove the link or point it at a file inside content/")
@@ -145,16 +147,17 @@ def _link_problem(rel: str, path: Path, root: Path) -> Diagnostic | None:
     return None
 
 
-def read_file(rel: str, path: Path, max_file_size: int) -> FileResult:
+def read_file(rel: str, path: str | Path, max_file_size: int) -> FileResult:
     """Read one file from disk and parse it."""
     try:
-        size = path.stat().st_size
+        size = os.stat(path).st_size
         if size > max_file_size:
             return FileResult(diagnostics=(Diagnostic(
                 rel, 0, "error", "D102", f"the file is {size:,} bytes, over the limit of "
                 f"{max_file_size:,}; skipped", "split it, or raise max_file_size in digest.toml"),),
                 skipped=True)
-        raw = path.read_bytes()
+        with open(path, "rb") as stream:
+            raw = stream.read()
     except OSError as exc:
         return FileResult(diagnostics=(Diagnostic(
             rel, 0, "error", "D101", f"cannot read the file: {exc.strerror}",
@@ -171,7 +174,7 @@ def file_digest(rel: str, raw: bytes) -> str:
 
 def parse_file(rel: str, raw: bytes) -> FileResult:
     """Decode and classify one file's bytes; a pure function of its name and content."""
-    suffix = Path(rel).suffix.lower()
+    suffix = suffix_of(rel)
     if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES | RECORD_SUFFIXES:
         return FileResult(skipped=True, diagnostics=(Diagnostic(
             rel, 0, "info", "D103", f"not a content file ({suffix}); skipped",
@@ -203,6 +206,13 @@ def parse_file(rel: str, raw: bytes) -> FileResult:
         body_line = text.count("\n", 0, len(text) - len(rest.lstrip())) + 1
         body = make_body(rel, body_line, rest, ".txt" if suffix in RECORD_SUFFIXES else suffix)
     return FileResult(record=record, body=body, diagnostics=(*notes, *found))
+
+
+def suffix_of(rel: str) -> str:
+    """Return the file name's suffix in lower case, as ``Path(rel).suffix`` finds it, cheaper."""
+    name = rel.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def split_front_matter(text: str) -> tuple[str, str] | None:

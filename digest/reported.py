@@ -35,7 +35,7 @@ class ReportedFiles:
         """Whether the last listing is still the folder's: no report made it stale."""
         return self._listing is not None
 
-    def read(self, rel: str, path: Path, max_file_size: int) -> FileResult:
+    def read(self, rel: str, path: str, max_file_size: int) -> FileResult:
         """Return the file's parse result, reading it only if it was not read since last reported."""
         result = self._results.get(rel)
         if result is None:

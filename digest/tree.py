@@ -33,8 +33,14 @@ class Tree:
         return digest.hexdigest()
 
 
-def survey(root: Path) -> Tree:
-    """Return what ``root`` holds: nothing if it does not exist."""
+def survey(root: Path, known: dict[str, FileStat] | None = None) -> Tree:
+    """Return what ``root`` holds: nothing if it does not exist.
+
+    ``known`` is another folder's files, surveyed just now, that may share inodes with these
+    (hard links): a file found by its folder's listing to be one of them is that very file, and
+    is not asked for its signature again.
+    """
+    known = known or {}
     files: dict[str, FileStat] = {}
     folders: set[str] = set()
     todo = [("", str(root))] if root.is_dir() else []
@@ -46,6 +52,8 @@ def survey(root: Path) -> Tree:
                 if entry.is_dir(follow_symlinks=False):
                     folders.add(rel)
                     todo.append((rel + "/", entry.path))
+                elif (same := known.get(rel)) is not None and same[2] == entry.inode():
+                    files[rel] = same
                 else:
                     stat = entry.stat(follow_symlinks=False)
                     files[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)

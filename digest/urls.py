@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from digest.config import Config
-from digest.model import Article, Site
+from digest.model import Article, Site, quick_pickled
 
 SLUG_LENGTH = 80
 SLUG_BYTES = 160
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@quick_pickled  # kept for each article page (its neighbours) by every build
 @dataclass(frozen=True, slots=True)  # several per article card
 class Link:
     """Text and a site path (relative to the site root) or an absolute external URL."""

@@ -10,7 +10,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -87,7 +87,7 @@ def replace_site(output: Path, previous: Tree, files: Iterable[tuple[str, bytes 
     is kept beside ``output``, and the next build stages its site by patching it up.
     """
     staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
-    held = _take_kept(output, staging)
+    held = _take_kept(output, staging, previous)
     if held is None:
         staging.mkdir()
     try:
@@ -137,10 +137,13 @@ def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> Writ
     return WriteStats(len(changed), len(tree) - len(changed), Tree(tree, previous.folders).stamp)
 
 
-def _holds(path: Path, stat: FileStat | None, data: bytes) -> bool:
+def _holds(path: str | Path, stat: FileStat | None, data: bytes) -> bool:
     """Whether the file at ``path``, surveyed as ``stat`` (None if absent), holds ``data``."""
+    if stat is None or stat[1] != len(data):
+        return False
     try:
-        return stat is not None and stat[1] == len(data) and path.read_bytes() == data
+        with open(path, "rb") as stream:
+            return stream.read() == data
     except OSError:
         return False
 
@@ -150,11 +153,13 @@ class Staging:
 
     The kept site shares most of its files' inodes with the site in place, through hard links:
     a file already in the folder is only ever unlinked and replaced, never written into.
+    Paths are plain strings: a site has a folder per page, and making ``Path`` objects for
+    each file and folder cost more than the system calls themselves.
     """
 
     def __init__(self, root: Path, live_root: Path, live: Tree, held: Tree) -> None:
-        self.root = root
-        self._live_root = live_root
+        self._root = f"{root}/"
+        self._live_root = f"{live_root}/"
         self._live = live.files
         self._held = dict(held.files)
         """Files in the folder that the new site has not (yet) claimed."""
@@ -177,23 +182,24 @@ class Staging:
         there = self._held.pop(rel, None) or self.files.pop(rel, None)
         if rel in self._there:  # the new site has a file where the kept one had a folder
             self._remove_folder(rel)
+        path = self._root + rel
         live = self._live.get(rel)
-        if live is not None and (data is None or _holds(self._live_root / rel, live, data)):
+        if live is not None and (data is None or _holds(self._live_root + rel, live, data)):
             if there is not None and there[2] == live[2]:  # the same inode: the very same file
                 self._claim(rel, live)
                 return
             if there is not None:
-                (self.root / rel).unlink()
+                os.unlink(path)
                 there = None
             if self._link(rel, data):
                 self._claim(rel, live)
                 return
         if data is None:
-            raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
+            raise OutputError(f"cannot keep {self._live_root}{rel} from the previous build "
                               "(it is not there); build again with --no-cache")
         if there is not None:
-            (self.root / rel).unlink()
-        with (self.root / rel).open("xb") as stream:  # "x": fail rather than write into a file
+            os.unlink(path)
+        with open(path, "xb") as stream:  # "x": fail rather than write into a file
             stream.write(data)
             stream.flush()
             stat = os.fstat(stream.fileno())
@@ -203,11 +209,12 @@ class Staging:
     def prune(self) -> None:
         """Delete what the new site does not hold: old files, then the folders they leave empty."""
         for rel in self._held:
-            (self.root / rel).unlink(missing_ok=True)
+            with suppress(FileNotFoundError):
+                os.unlink(self._root + rel)
         self._held.clear()
         # Reverse order reaches a folder's subfolders before the folder itself.
         for rel in sorted(self._there - self.folders, reverse=True):
-            (self.root / rel).rmdir()
+            os.rmdir(self._root + rel)
         self._there = set(self.folders)
 
     def _claim(self, rel: str, stat: FileStat) -> None:
@@ -217,12 +224,12 @@ class Staging:
     def _link(self, rel: str, data: bytes | None) -> bool:
         """Link the live site's file at ``rel``; False if that fails and ``data`` can be written."""
         try:
-            os.link(self._live_root / rel, self.root / rel)
+            os.link(self._live_root + rel, self._root + rel)
             return True
         except OSError as exc:
             if data is not None:
                 return False
-            raise OutputError(f"cannot keep {self._live_root / rel} from the previous build "
+            raise OutputError(f"cannot keep {self._live_root}{rel} from the previous build "
                               f"({exc.strerror}); build again with --no-cache") from None
 
     def _folder(self, rel: str) -> None:
@@ -232,15 +239,15 @@ class Staging:
         self._folder(rel.rpartition("/")[0])
         if rel not in self._there:
             if self._held.pop(rel, None) is not None:  # a kept file stands where it goes
-                (self.root / rel).unlink()
-            (self.root / rel).mkdir()
+                os.unlink(self._root + rel)
+            os.mkdir(self._root + rel)
             self._there.add(rel)
         self.folders.add(rel)
 
     def _remove_folder(self, rel: str) -> None:
         if rel in self.folders:
             raise OutputError(f"the site has both a file and a folder at {rel!r}")
-        shutil.rmtree(self.root / rel)
+        shutil.rmtree(self._root + rel)
         inside = rel + "/"
         self._held = {path: stat for path, stat in self._held.items()
                       if not path.startswith(inside)}
@@ -269,8 +276,10 @@ def _safe(rel: str) -> str:
     return path.as_posix()
 
 
-def _take_kept(output: Path, staging: Path) -> Tree | None:
+def _take_kept(output: Path, staging: Path, live: Tree) -> Tree | None:
     """Move the kept site before last to ``staging``; return what it holds.
+
+    ``live`` is the site in place, just surveyed: most kept files are links to its files.
 
     It is taken only if it is exactly as the last build left it: its stamp is in its name.
     Anything else found there is deleted, and the whole site is staged afresh.
@@ -278,7 +287,7 @@ def _take_kept(output: Path, staging: Path) -> Tree | None:
     taken = None
     for kept in sorted(_kept_folders(output)):
         try:
-            held = survey(kept) if taken is None else None
+            held = survey(kept, live.files) if taken is None else None
         except OSError:  # unreadable, or changing as it is read: not to be trusted
             held = None
         if held is not None and kept.name == _kept_name(output, held.stamp):

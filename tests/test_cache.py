@@ -39,6 +39,19 @@ def test_corrupt_cache_is_detected_and_rebuilt(seed_site, caplog):
     assert len(load_state(seed_site.cache_dir).files) == len(list(seed_site.content.iterdir()))
 
 
+def test_damaged_compiled_templates_are_compiled_again(seed_site, tmp_path):
+    build(seed_site)
+    compiled = sorted((seed_site.cache_dir / "templates").iterdir())
+    assert compiled  # the build kept its templates compiled
+    for n, path in enumerate(compiled):  # cut short, garbage, or empty
+        path.write_bytes((path.read_bytes()[:40], b"\x00garbage" * 9, b"")[n % 3])
+    shutil.rmtree(seed_site.output)  # so that every page is rendered again
+    build(seed_site)
+    reference = replace(seed_site, output=tmp_path / "reference")
+    build(reference, cached=False)
+    assert site_bytes(seed_site.output) == site_bytes(reference.output)
+
+
 def test_cache_from_another_version_is_not_trusted(seed_site, caplog):
     age(seed_site.content.iterdir())
     build(seed_site)
