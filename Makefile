@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q digest  # as pip does for a package it installs
 	touch $@
 
 $(TEST_STAMP): $(STAMP) pyproject.toml $(wildcard package.json)
