@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,14 +32,23 @@ from digest.index import index
 from digest.join import join
 from digest.load import FileResult, Listing, load, read_file, walk
 from digest.model import Diagnostic, Joined, Loaded, Page, Site, Tally
+from digest.parallel import in_background
 from digest.patch import Patch, body_pages, plan_patch
 from digest.plan import Planner
 from digest.progress import Timings, track
 from digest.render import render, render_in_parallel
 from digest.search import search_index
 from digest.stamp import Inputs, Stamp, read_inputs
-from digest.tree import survey
-from digest.write import Finisher, WriteStats, check_output, replace_files, replace_site, site_lock
+from digest.write import (
+    Finisher,
+    Surveyed,
+    WriteStats,
+    check_output,
+    replace_files,
+    replace_site,
+    site_lock,
+    survey_site,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -145,22 +155,29 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     started = time.time_ns()
     if cached and inputs is None:
         inputs = timings.run("stat", lambda: read_inputs(config, started))
-    main = None
-    if cached and not whole:
-        main = timings.run("cache", lambda: load_main(config.cache_dir))
-        patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
-        if patch is not None and not (strict and main.tally and main.tally.errors):
-            built = patched(config, main, patch, inputs, timings)  # type: ignore[arg-type]
-            if built is not None:
-                return built
-    return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs, main=main)
+    # Held until the cache describes the site written. The output folder is surveyed meanwhile
+    # in another process: some 25,000 files and folders at 10,000 articles.
+    with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
+        main = None
+        if cached and not whole:
+            main = timings.run("cache", lambda: load_main(config.cache_dir))
+            patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
+            if patch is not None and not (strict and main.tally and main.tally.errors):
+                built = patched(config, main, patch, inputs, timings,  # type: ignore[arg-type]
+                                surveyed)
+                if built is not None:
+                    return built
+        return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
+                           main=main, surveyed=surveyed)
 
 
 def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
-                inputs: Inputs | None, main: Stored | None = None) -> Built:
+                inputs: Inputs | None, main: Stored | None, surveyed: Callable[[], Surveyed]
+                ) -> Built:
     """Read every file (parsing the changed ones), plan every page, and write what changed.
 
-    ``main`` is the cache's main file, if read already.
+    ``main`` is the cache's main file, if read already. The caller holds ``site_lock`` on the
+    output folder, and ``surveyed`` gives what the folder holds.
     """
     stored = (timings.run("shards", lambda: load_state(config.cache_dir, main)) if cached
               else Stored())
@@ -177,57 +194,58 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
     planner = Planner(checked.site, config)
     planned: list[Page] = timings.run("plan", planner.pages)
     tallied = tally(checked)
-    with site_lock(config.output):  # held until the cache describes the site written
-        # The previous build's pages are reused only from the very output folder it wrote.
-        previous = timings.run("stamp", lambda: survey(config.output))
-        kept = stored if stored.stamp.output == previous.stamp else Stored()
-        prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-        todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-        compiled = compiled_templates(config) if cached else None
-        files = timings.each("render", track(stream(planned, todo, config, compiled), "Rendering",
-                                             len(todo), weight=lambda file: file[1] is not None))
-        search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
-        stats = timings.run("write", lambda: replace_site(
-            config.output, previous, files, config.static, finish))
-        # Pages are rendered, and the index made, as the site is written: that time was theirs.
-        timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
-        if cached:
-            stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
-                          stats.written + stats.unchanged)
-            bodies = body_pages(list(checked.joined.articles), planner.settings)
-            timings.run("save", lambda: save_state(config.cache_dir, Stored(
-                config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])), stamp,
-                bodies=bodies, frame=inputs.frame if inputs else "", tally=tallied), stored))
+    previous = timings.run("stamp", surveyed)
+    # The previous build's pages are reused only from the very output folder it wrote.
+    kept = stored if stored.stamp.output == previous.live.stamp else Stored()
+    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
+    todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
+    compiled = compiled_templates(config) if cached else None
+    files = timings.each("render", track(stream(planned, todo, config, compiled), "Rendering",
+                                         len(todo), weight=lambda file: file[1] is not None))
+    search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
+    stats = timings.run("write", lambda: replace_site(
+        config.output, previous, files, config.static, finish))
+    # Pages are rendered, and the index made, as the site is written: that time was theirs.
+    timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
+    if cached:
+        stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
+                      stats.written + stats.unchanged)
+        bodies = body_pages(list(checked.joined.articles), planner.settings)
+        timings.run("save", lambda: save_state(config.cache_dir, Stored(
+            config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])), stamp,
+            bodies=bodies, frame=inputs.frame if inputs else "", tally=tallied), stored))
     return Built(checked, len(planned), stats, timings, tallied, search=config.search,
                  rendered=len(todo))
 
 
-def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timings: Timings
-            ) -> Built | None:
+def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timings: Timings,
+            surveyed: Callable[[], Surveyed]) -> Built | None:
     """Write an edit of bodies alone: render its pages, keep every other; None, having written
-    nothing, if the output folder is not the one the last build wrote."""
+    nothing, if the output folder is not the one the last build wrote.
+
+    The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds.
+    """
     assert stored.tally is not None
-    with site_lock(config.output):
-        previous = timings.run("stamp", lambda: survey(config.output))
-        if stored.stamp.output != previous.stamp:
-            return None
-        prints = dict(stored.pages)
-        prints.update(timings.run("fingerprint", lambda: fingerprints(patch.pages, config)))
-        todo = [page for page in patch.pages if stored.pages.get(page.path) != prints[page.path]]
-        fresh = dict(timings.run("render", lambda: list(render(
-            todo, config, compiled_templates(config)))))
-        search, finish = search_of(prints, stored, timings) if config.search else (("", ()), None)
+    previous = timings.run("stamp", surveyed)
+    if stored.stamp.output != previous.live.stamp:
+        return None
+    prints = dict(stored.pages)
+    prints.update(timings.run("fingerprint", lambda: fingerprints(patch.pages, config)))
+    todo = [page for page in patch.pages if stored.pages.get(page.path) != prints[page.path]]
+    fresh = dict(timings.run("render", lambda: list(render(
+        todo, config, compiled_templates(config)))))
+    search, finish = search_of(prints, stored, timings) if config.search else (("", ()), None)
 
-        def write() -> WriteStats:
-            # Without a search index to make anew, one changed page is renamed into place.
-            renamed = replace_files(config.output, previous, fresh) if finish is None else None
-            return renamed or replace_site(config.output, previous, (
-                (path, fresh.get(path)) for path in prints), config.static, finish)
+    def write() -> WriteStats:
+        # Without a search index to make anew, one changed page is renamed into place.
+        renamed = replace_files(config.output, previous.live, fresh) if finish is None else None
+        return renamed or replace_site(config.output, previous, (
+            (path, fresh.get(path)) for path in prints), config.static, finish)
 
-        stats = timings.run("write", write)
-        stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
-        timings.run("save", lambda: save_shards(config.cache_dir, replace(
-            stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp), patch.shards))
+    stats = timings.run("write", write)
+    stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
+    timings.run("save", lambda: save_shards(config.cache_dir, replace(
+        stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp), patch.shards))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=len(todo))
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -54,6 +56,68 @@ def fork_map(work: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
                 yield pending.popleft().result()  # type: ignore[misc]
     finally:
         _work = None
+
+
+@contextmanager
+def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
+    """Start ``work`` in a forked process; give a function that waits for its result.
+
+    For work that is mostly system calls with a small result (surveying the output folder),
+    done while this process goes on. Where fork is missing, or there is one core, or the process
+    fails, the work is done here when its result is asked for. The process is gone when the
+    block ends, its result asked for or not.
+    """
+    if cores() < 2 or sys.platform != "linux":
+        yield _once(work)
+        return
+    parent = os.getpid()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover  (the child's coverage is not collected)
+        _background(work, parent, reading, writing)
+    os.close(writing)
+    got: list[R] = []
+
+    def result() -> R:
+        if not got:
+            with os.fdopen(os.dup(reading), "rb") as stream:
+                data = stream.read()
+            _, status = os.waitpid(child, 0)
+            got.append(pickle.loads(data) if status == 0 and data else work())
+        return got[0]
+
+    try:
+        yield result
+    finally:
+        os.close(reading)  # a child still writing gets EPIPE, and leaves
+        if not got:
+            os.waitpid(child, 0)
+
+
+def _background(work: Callable[[], object], parent: int, reading: int, writing: int) -> None:
+    """Do ``work`` in the forked child and write its result, pickled, to ``writing``; exit."""
+    status = 1
+    try:
+        os.close(reading)
+        _die_with_parent(parent)
+        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writing, "wb") as stream:
+            stream.write(data)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _once(work: Callable[[], R]) -> Callable[[], R]:
+    """Return a function that does ``work`` when first called, and gives its result again after."""
+    got: list[R] = []
+
+    def result() -> R:
+        if not got:
+            got.append(work())
+        return got[0]
+
+    return result
 
 
 def chunks(items: Sequence[T], per_core: int = 4, most: int | None = None) -> list[Sequence[T]]:

@@ -70,14 +70,36 @@ def site_lock(output: Path) -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class Surveyed:
+    """The site in place and the kept site before last beside it, as a build found them."""
+
+    live: Tree
+    kept: dict[str, Tree | None]
+    """Each folder named as the kept site, by name, and what it holds (None if unreadable)."""
+
+
+def survey_site(output: Path) -> Surveyed:
+    """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``."""
+    live = survey(output)
+    kept: dict[str, Tree | None] = {}
+    for folder in sorted(_kept_folders(output)):
+        try:
+            # There is one, unless a build was killed: only the first can be taken.
+            kept[folder.name] = None if kept else survey(folder, live.files)
+        except OSError:  # unreadable, or changing as it is read: not to be trusted
+            kept[folder.name] = None
+    return Surveyed(live, kept)
+
+
 def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None,
                finish: Finisher | None = None) -> WriteStats:
     """Lock ``output`` and replace it with ``files`` and the static folder: see ``replace_site``."""
     with site_lock(output):
-        return replace_site(output, survey(output), files, static, finish)
+        return replace_site(output, survey_site(output), files, static, finish)
 
 
-def replace_site(output: Path, previous: Tree, files: Iterable[tuple[str, bytes | None]],
+def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, bytes | None]],
                  static: Path | None, finish: Finisher | None = None) -> WriteStats:
     """Write ``files`` and the static folder as the new ``output``, atomically for the whole site.
 
@@ -87,11 +109,11 @@ def replace_site(output: Path, previous: Tree, files: Iterable[tuple[str, bytes 
     is kept beside ``output``, and the next build stages its site by patching it up.
     """
     staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
-    held = _take_kept(output, staging, previous)
+    held = _take_kept(output, staging, previous.kept)
     if held is None:
         staging.mkdir()
     try:
-        stage = Staging(staging, output, previous, held or Tree())
+        stage = Staging(staging, output, previous.live, held or Tree())
         stage.fill(with_static(files, static))
         if finish is not None:
             stage.prune()  # the finisher reads the staged site: none of an older one may be left
@@ -102,7 +124,7 @@ def replace_site(output: Path, previous: Tree, files: Iterable[tuple[str, bytes 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if old is not None:
-        _keep(old, output, previous.stamp)
+        _keep(old, output, previous.live.stamp)
     new = Tree(stage.files, frozenset(stage.folders))
     return WriteStats(stage.written, stage.unchanged, new.stamp)
 
@@ -276,20 +298,15 @@ def _safe(rel: str) -> str:
     return path.as_posix()
 
 
-def _take_kept(output: Path, staging: Path, live: Tree) -> Tree | None:
-    """Move the kept site before last to ``staging``; return what it holds.
-
-    ``live`` is the site in place, just surveyed: most kept files are links to its files.
+def _take_kept(output: Path, staging: Path, surveyed: dict[str, Tree | None]) -> Tree | None:
+    """Move the kept site before last to ``staging``; return what it holds (as ``surveyed``).
 
     It is taken only if it is exactly as the last build left it: its stamp is in its name.
     Anything else found there is deleted, and the whole site is staged afresh.
     """
     taken = None
     for kept in sorted(_kept_folders(output)):
-        try:
-            held = survey(kept, live.files) if taken is None else None
-        except OSError:  # unreadable, or changing as it is read: not to be trusted
-            held = None
+        held = surveyed.get(kept.name) if taken is None else None
         if held is not None and kept.name == _kept_name(output, held.stamp):
             kept.rename(staging)
             taken = held

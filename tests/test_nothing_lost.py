@@ -233,3 +233,46 @@ def test_a_worker_whose_build_died_before_it_started_leaves_at_once():
         os._exit(0)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_work_in_background_gives_its_result_or_is_done_here(monkeypatch):
+    parent = os.getpid()
+    with parallel.in_background(lambda: (os.getpid(), [1, 2, 3])) as result:
+        pid, value = result()
+        assert result()[0] == pid  # asked again: the same result, not the work again
+    assert value == [1, 2, 3] and pid != parent  # made in another process
+
+    def fails_elsewhere() -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # the background process dies without a result
+        return 42
+
+    with parallel.in_background(fails_elsewhere) as result:
+        assert result() == 42  # so it is done here
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    with parallel.in_background(os.getpid) as result:
+        assert result() == parent  # one core: nothing to gain from another process
+
+
+def test_work_in_background_never_asked_for_leaves_no_process():
+    with parallel.in_background(lambda: b"x" * (1 << 20)) as result:  # more than a pipe holds
+        child_pids = {child for child in _children()}
+    del result
+    assert child_pids  # it ran in a process of its own
+    assert not _children() & child_pids  # and that process is gone, waited for
+
+
+def _children() -> set[int]:
+    """Return the ids of this process's child processes, from /proc."""
+    me = os.getpid()
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stream:
+                    fields = stream.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                found.add(int(entry))
+    return found
