@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
-from digest.bodies import prune, stored_names, stow_result
+from digest.bodies import prune, stored_names, stow_result, stow_results
 from digest.load import FileResult, Listing, read_file
 from digest.model import Deferred, Page, Tally
 from digest.parallel import chunks, fork_map
@@ -322,7 +322,8 @@ def parse_in_parallel(files: list[tuple[str, str]], max_file_size: int,
     With a ``store``, the workers keep the bodies' texts there rather than send them back.
     """
     def parse(chunk: Sequence[tuple[str, str]]) -> list[FileResult]:
-        return [stowed(read_file(rel, path, max_file_size), store) for rel, path in chunk]
+        results = (read_file(rel, path, max_file_size) for rel, path in chunk)
+        return list(results if store is None else stow_results(results, store))
 
     done = fork_map(parse, chunks(files))
     return [result for chunk in track(done, "Parsing", len(files), weight=len) for result in chunk]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from conftest import age, record, site_bytes
 
 from digest import parallel
-from digest.bodies import FOLDER, RELATED_SUFFIX, SUFFIX
+from digest.bodies import FOLDER, PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.build import build
 from digest.cache import SHARDS, load_state, shard_path
 
@@ -40,21 +40,52 @@ def test_the_cache_holds_no_body_text_and_the_store_holds_each_once(make_site):
     assert "Second paragraph of the story." in page
 
 
-def test_bodies_parsed_in_workers_are_stored_and_rendered(make_site, monkeypatch):
-    monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)  # real worker processes on a small site
+def worker_site(make_site, monkeypatch, count=30):
+    """A site parsed by real worker processes, which store what they parse in packs."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)
     files = {f"s{n}.yaml": record(title=f"Story {n}", url=f"https://example.com/{n}")
-             .strip("-\n") + "\n" for n in range(6)}
+             .strip("-\n") + "\n" for n in range(count)}
     files |= {f"s{n}.txt": f"Body number {n} opens here {'and goes on ' * 40}\n"
-              f"Its second paragraph {n}.\n" for n in range(6)}
-    config = aged(make_site(files))
+              f"Its second paragraph {n}.\n" for n in range(count)}
+    return aged(make_site(files))
+
+
+def test_bodies_parsed_in_workers_are_stored_in_packs_and_rendered(make_site, monkeypatch):
+    config = worker_site(make_site, monkeypatch)
     build(config)
-    assert len(stored_texts(config)) == 6
+    store = list((config.cache_dir / FOLDER).iterdir())
+    # A few files, each holding several bodies: not a file for each.
+    assert store and all(p.name.endswith(PACK_SUFFIX) for p in store) and len(store) < 30
+    packed = b"".join(p.read_bytes() for p in store)
+    assert all(packed.count(f"Its second paragraph {n}.".encode()) == 1 for n in range(30))
     shards = b"".join(shard_path(config.cache_dir, n).read_bytes() for n in range(SHARDS)
                       if shard_path(config.cache_dir, n).exists())
     assert b"Its second paragraph" not in shards
     pages = site_bytes(config.output)
     assert all(f"Its second paragraph {n}.".encode() in pages[f"articles/2020/06/story-{n}/index.html"]
-               for n in range(6))
+               for n in range(30))
+
+
+def test_a_damaged_item_of_a_pack_is_read_again_from_its_file_once(make_site, monkeypatch,
+                                                                    caplog):
+    config = worker_site(make_site, monkeypatch)
+    build(config)
+    expected = site_bytes(config.output)
+    pack = next((config.cache_dir / FOLDER).iterdir())
+    pack.write_bytes(pack.read_bytes().replace(b"Its second paragraph", b"Its tampered paragraph"))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)  # rendered here, where logs are caught
+    template = config.templates / "article.html"
+    for build_number in range(2):
+        template.write_text(template.read_text() + "\n")  # every article page renders again
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            build(config)
+        pages = site_bytes(config.output)
+        assert not any(b"tampered" in page for page in pages.values())
+        assert all(page.rstrip(b"\n") == expected[path].rstrip(b"\n")
+                   for path, page in pages.items() if path.startswith("articles/"))
+        # Read again from its file, and stored again on its own: the next build finds it there.
+        assert ("missing or damaged" in caplog.text) == (build_number == 0)
 
 
 def test_a_damaged_stored_text_is_read_again_from_its_file(make_site, caplog):

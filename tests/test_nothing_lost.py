@@ -16,7 +16,7 @@ from conftest import REPO, record
 
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
-from digest.bodies import SUFFIX
+from digest.bodies import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.build import build
 from digest.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.cli import main
@@ -177,7 +177,7 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
         path(Path(".digest-cache"), shard).as_posix()
         for shard in range(SHARDS) for path in (shard_path, body_shard_path)]
     stored = {path for path in new if path.startswith(f".digest-cache/{BODIES}/")
-              and path.count("/") == 2 and path.endswith(SUFFIX)}
+              and path.count("/") == 2 and path.endswith((SUFFIX, RELATED_SUFFIX, PACK_SUFFIX))}
     compiled = {path for path in new if re.fullmatch(
         r"\.digest-cache/templates/[0-9a-f]+\.cache", path)}
     assert compiled  # the templates, compiled, are kept there too
