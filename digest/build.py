@@ -31,7 +31,7 @@ from digest.errors import DigestError
 from digest.index import index
 from digest.join import join
 from digest.load import FileResult, Listing, load, read_file, walk
-from digest.model import Diagnostic, Joined, Loaded, Page, Site, Tally
+from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
 from digest.parallel import in_background
 from digest.patch import Patch, body_pages, plan_patch
 from digest.plan import Planner
@@ -100,11 +100,14 @@ class Built:
 
 
 def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reader = read_file,
-          lister: Lister = walk) -> Checked:
-    """Read and join the content and index the site; write nothing."""
+          lister: Lister = walk, matches: Matches | None = None) -> Checked:
+    """Read and join the content and index the site; write nothing.
+
+    ``matches`` is what the last build's join found (``join.join``).
+    """
     loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read,
                                               lister(config.content)))
-    joined = timings.run("join", lambda: join(loaded))
+    joined = timings.run("join", lambda: join(loaded, matches))
     site = timings.run("index", lambda: index(
         joined, drafts=drafts, hide_unpublished=config.hide_unpublished))
     return Checked(loaded, joined, site)
@@ -188,7 +191,8 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
     listing = timings.run("list", lambda: walk(config.content))
     timings.run("parse", lambda: reads.prefetch(
         listing, config.max_file_size, inputs.content if inputs else None))
-    checked = check(config, timings, read=reads.read, lister=lambda _: listing)
+    checked = check(config, timings, read=reads.read, lister=lambda _: listing,
+                    matches=stored.matches)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
     planner = Planner(checked.site, config)
@@ -213,7 +217,8 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         bodies = body_pages(list(checked.joined.articles), planner.settings)
         timings.run("save", lambda: save_state(config.cache_dir, Stored(
             config.max_file_size, reads.used(), prints, (search[0], tuple(search[1])), stamp,
-            bodies=bodies, frame=inputs.frame if inputs else "", tally=tallied), stored))
+            bodies=bodies, frame=inputs.frame if inputs else "", tally=tallied,
+            matches=checked.joined.matches), stored))
     return Built(checked, len(planned), stats, timings, tallied, search=config.search,
                  rendered=len(todo))
 

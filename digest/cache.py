@@ -11,6 +11,7 @@ import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -18,7 +19,7 @@ from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import prune, stored_names, stow_result, stow_results
 from digest.load import FileResult, Listing, read_file
-from digest.model import Deferred, Page, Tally
+from digest.model import Deferred, Matches, Page, Tally
 from digest.parallel import chunks, fork_map
 from digest.progress import track
 from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp
@@ -148,8 +149,11 @@ class Stored:
     frame: str = ""
     """``Inputs.frame`` of the build: digest's version, the config, templates and static files."""
     tally: Tally | None = None
+    matches: Matches = field(default_factory=Matches)
+    """What the join's content matching found (``join.join``)."""
 
 
+@cache  # asked for every file several times a build
 def shard_of(rel: str) -> int:
     """Return the shard that holds file ``rel``'s entry: the same in every process."""
     return zlib.crc32(rel.encode()) % SHARDS

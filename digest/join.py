@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
 import re
 from collections import defaultdict
@@ -11,7 +12,7 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import NamedTuple, TypeVar
 
-from digest.model import Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Record
+from digest.model import Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Matches, Record
 
 KEY_WORDS = 8
 """Words of normalised opening text that make the content-match key."""
@@ -45,13 +46,16 @@ Pairs = tuple[tuple[str, str, JoinMethod], ...]
 """(record source, body source, how) for every record that found its body."""
 
 
-def join(loaded: Loaded) -> Joined:
-    """Pair records with bodies in the decided order; report what stays unpaired."""
+def join(loaded: Loaded, known: Matches | None = None) -> Joined:
+    """Pair records with bodies in the decided order; report what stays unpaired.
+
+    ``known`` is what the last join's content matching found (``Joined.matches``).
+    """
     # Plain tuples, made as RecordKey and BodyKey only if they must be paired anew: cheaper.
-    pairs, diagnostics = pair(
+    pairs, diagnostics, matches = pair(
         tuple((r.source, r.line, r.body_path, r.probes,
                r.published.date() if r.published else None) for r in loaded.records),
-        tuple(map(body_key, loaded.bodies)))
+        tuple(map(body_key, loaded.bodies)), known or Matches())
     bodies = {body.source: body for body in loaded.bodies}
     chosen = {record: (bodies[source], method) for record, source, method in pairs}
     articles = tuple(_article(record, chosen.get(record.source), loaded.versions)
@@ -61,7 +65,8 @@ def join(loaded: Loaded) -> Joined:
     return Joined(articles, free, diagnostics + tuple(Diagnostic(
         body.source, body.line, "warning", "D301",
         f"a body with no record is not published: “{_first_words(body)}”",
-        "add a record for it, or name it from a record with body: <path>") for body in free))
+        "add a record for it, or name it from a record with body: <path>") for body in free),
+        matches)
 
 
 def body_key(body: Body) -> tuple[str, str, date | None]:
@@ -113,12 +118,13 @@ def _reuse_last(function: Callable[..., T]) -> Callable[..., T]:
 
 
 @_reuse_last
-def pair(record_keys: tuple[tuple, ...], body_keys: tuple[tuple, ...]  # type: ignore[type-arg]
-         ) -> tuple[Pairs, tuple[Diagnostic, ...]]:
+def pair(record_keys: tuple[tuple, ...], body_keys: tuple[tuple, ...],  # type: ignore[type-arg]
+         known: Matches) -> tuple[Pairs, tuple[Diagnostic, ...], Matches]:
     """Pair records with bodies: same file, explicit ``body:``, same stem, then content.
 
     A pure function of the records' and bodies' keys (the fields of RecordKey and BodyKey);
-    returns the pairs and the problems found on the way.
+    returns the pairs, the problems found on the way, and what content matching found, for
+    the next join (``known`` is the last one's).
     """
     records = [RecordKey._make(key) for key in record_keys]
     by_source = {body.source: body for body in map(BodyKey._make, body_keys)}
@@ -144,9 +150,11 @@ def pair(record_keys: tuple[tuple, ...], body_keys: tuple[tuple, ...]  # type: i
             if body is not None and body.source in free:
                 chosen[record.source] = (free.pop(body.source).source, JoinMethod.SAME_STEM)
     waiting = [record for record in implicit if record.source not in chosen]
-    for record, body in _match_content(waiting, free, diagnostics):
+    found, matches = _match_content(waiting, free, diagnostics, known)
+    for record, body in found:
         chosen[record.source] = (free.pop(body.source).source, JoinMethod.CONTENT)
-    return tuple((record, *joined) for record, joined in chosen.items()), tuple(diagnostics)
+    return (tuple((record, *joined) for record, joined in chosen.items()), tuple(diagnostics),
+            matches)
 
 
 def _article(record: Record, joined: tuple[Body, JoinMethod] | None,
@@ -195,18 +203,26 @@ def _by_stem(bodies: Iterable[BodyKey]) -> dict[str, BodyKey]:
     return found
 
 
-def _match_content(records: list[RecordKey], free: dict[str, BodyKey], diagnostics: list[Diagnostic]
-                   ) -> list[tuple[RecordKey, BodyKey]]:
-    """Match records to bodies by their opening words, via an index: linear, not all pairs."""
-    index: dict[str, list[BodyKey]] = defaultdict(list)
-    for body in free.values():
-        head = _HEAD.match(body.opening_key)
-        if head:
-            index[head[0]].append(body)
+def _match_content(records: list[RecordKey], free: dict[str, BodyKey], diagnostics: list[Diagnostic],
+                   known: Matches) -> tuple[list[tuple[RecordKey, BodyKey]], Matches]:
+    """Match records to bodies by their opening words, via an index: linear, not all pairs.
+
+    A record is scored again only if what its candidates depend on changed since ``known``.
+    """
+    among = _bodies_digest(free.values())
+    last = known.found if known.among == among else {}
+    found: dict[str, tuple[str, tuple[tuple[int, str], ...]]] = {}
+    index = functools.cache(lambda: _index(free.values()))  # only if some record is scored
 
     claims: dict[str, list[tuple[int, RecordKey]]] = defaultdict(list)
     for record in records:
-        scored = _candidates(record, index)
+        key = _record_digest(record)
+        kept = last.get(record.source)
+        if kept is not None and kept[0] == key:
+            scored = [(score, free[source]) for score, source in kept[1]]
+        else:
+            scored = _candidates(record, index())
+        found[record.source] = (key, tuple((score, body.source) for score, body in scored))
         if not scored:
             continue
         best = max(score for score, _ in scored)
@@ -232,7 +248,29 @@ def _match_content(records: list[RecordKey], free: dict[str, BodyKey], diagnosti
                 "name the body from one record with body: <path>"))
             continue
         matches.append((winners[0], free[source]))
-    return matches
+    return matches, Matches(among, found)
+
+
+def _index(bodies: Iterable[BodyKey]) -> dict[str, list[BodyKey]]:
+    """Index bodies by the first words of their opening."""
+    index: dict[str, list[BodyKey]] = defaultdict(list)
+    for body in bodies:
+        head = _HEAD.match(body.opening_key)
+        if head:
+            index[head[0]].append(body)
+    return index
+
+
+def _bodies_digest(bodies: Iterable[BodyKey]) -> str:
+    """Digest all that records' candidates are found among: the unclaimed bodies' keys."""
+    text = "".join(f"{b.source}\0{b.opening_key}\0{b.dateline}\n" for b in bodies)
+    return hashlib.blake2b(text.encode(errors="surrogatepass"), digest_size=16).hexdigest()
+
+
+def _record_digest(record: RecordKey) -> str:
+    """Digest what a record's candidates depend on: its probes and its date."""
+    text = f"{record.probes[0]}\0{record.probes[1]}\0{record.day}"
+    return hashlib.blake2b(text.encode(errors="surrogatepass"), digest_size=8).hexdigest()
 
 
 def _candidates(record: RecordKey, index: dict[str, list[BodyKey]]) -> list[tuple[int, BodyKey]]:

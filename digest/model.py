@@ -270,12 +270,26 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Matches:
+    """What matching records to bodies by content found for each record, kept from one build to
+    the next: a record whose key is unchanged, among the same unclaimed bodies, finds the same
+    candidates, so a build after an edit of one record scores that record's alone."""
+
+    among: str = ""
+    """A digest of the unclaimed bodies the candidates were found among."""
+    found: Mapping[str, tuple[str, tuple[tuple[int, str], ...]]] = field(default_factory=dict)
+    """Record file to a digest of what its candidates depend on, and its candidates: the score
+    and file of each."""
+
+
+@dataclass(frozen=True)
 class Joined:
     """The result of the join stage."""
 
     articles: tuple[Article, ...]
     orphan_bodies: tuple[Body, ...]
     diagnostics: tuple[Diagnostic, ...]
+    matches: Matches = field(default_factory=Matches)
 
 
 @dataclass(frozen=True)
