@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -46,8 +45,6 @@ SPAN = 64
 """The most pages a render worker is sent at once. A few spans per core wait, rendered, in the
 build process to be written: spans of a 32nd of the site (123,000 pages at 100,000 articles)
 held some 300 MB there; at 10,000 articles this cut the build's peak by 37 MB."""
-_PLAIN_PATH = re.compile(r"[^/.][^/]*(?:/[^/.][^/]*)*")
-"""A site path with no empty, ``.`` or ``..`` part, nor a leading or trailing slash."""
 
 
 @cache  # made on first use: most sites have no Markdown, and importing it costs a start 30 ms
@@ -184,19 +181,35 @@ def rel_url(context: jinja2.runtime.Context, target: str | None) -> str:
     page = context["page_path"]
     if page == "404.html":  # served at any depth, so its links start from the site root
         return quote(context["base_path"] + target, safe="/")
-    first, up = _climb(page)
-    if target.partition("/")[0] != first and _PLAIN_PATH.fullmatch(target):
-        # Most links lead out of the page's top folder: up to the root, then down, as
-        # relative_path would make them, without its general work (a fifth of rendering).
-        return quote(up + target, safe="/")
-    return quote(relative_path(target, posixpath.dirname(page)), safe="/")
+    # relative_path's result, quoted, from parts worked out once a target and once a page:
+    # a page links to dozens of paths, which most other pages link to as well.
+    parts, quoted, whole = _target_parts(target)
+    base = _folder_parts(page)
+    common = 0
+    for a, b in zip(parts, base, strict=False):
+        if a != b:
+            break
+        common += 1
+    if common < len(parts):  # most links: up to the root (common is 0), then down
+        return "../" * (len(base) - common) + (whole if not common else "/".join(quoted[common:]))
+    return "/".join([".."] * (len(base) - common)) or "."
+
+
+@lru_cache(maxsize=1 << 16)
+def _target_parts(target: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """Return a target's parts as relative_path takes them, the same parts quoted, and those
+    joined: quoting keeps ``/`` and works a character at a time, so it splits as the target does.
+    """
+    raw, escaped = target.split("/"), quote(target, safe="/").split("/")
+    kept = [n for n, part in enumerate(raw) if part and part != "."]
+    quoted = tuple(escaped[n] for n in kept)
+    return tuple(raw[n] for n in kept), quoted, "/".join(quoted)
 
 
 @lru_cache(maxsize=8)  # asked a few dozen times in a row for the page being rendered
-def _climb(page: str) -> tuple[str, str]:
-    """Return the top folder of ``page``'s folder and the way up from it to the site root."""
-    base = [part for part in posixpath.dirname(page).split("/") if part and part != "."]
-    return (base[0] if base else ""), "../" * len(base)
+def _folder_parts(page: str) -> tuple[str, ...]:
+    """Return the parts of ``page``'s folder, as relative_path takes them."""
+    return tuple(part for part in posixpath.dirname(page).split("/") if part and part != ".")
 
 
 def relative_path(target: str, start: str) -> str:
