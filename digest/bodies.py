@@ -19,7 +19,9 @@ import logging
 import os
 import pickle
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,7 +47,12 @@ FOLDER = "bodies"
 
 def store_of(config: Config) -> Path:
     """Return the folder where the build keeps bodies' texts and records' related coverage."""
-    return config.cache_dir / FOLDER
+    return _store(config.cache_dir)
+
+
+@cache  # one Path a cache folder: an article's page asks twice, and a new Path costs a join
+def _store(cache_dir: Path) -> Path:
+    return cache_dir / FOLDER
 
 
 def name_of(data: str | bytes) -> str:
@@ -185,22 +192,25 @@ def _read(store: Path, stored: str, suffix: str, what: str) -> bytes | None:
     """
     pack, _, place = stored.rpartition("/")
     name, _, span = place.partition(":")
-    data = _from_pack(store / (pack + PACK_SUFFIX), span) if pack else None
+    # Paths as strings: an article's page reads two items, and pathlib's objects cost more.
+    data = _from_pack(f"{store}/{pack}{PACK_SUFFIX}", span) if pack else None
     if data is not None and name_of(data) == name:
         return data
-    path = store / (name + suffix)
+    path = f"{store}/{name}{suffix}"
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read()
     except OSError:
         data = None
     if data is None or name_of(data) != name:
         log.warning("the stored %s is missing or damaged; reading the file again", what)
-        path.unlink(missing_ok=True)  # so that the next parse of the file stores it afresh
+        with suppress(FileNotFoundError):
+            os.unlink(path)  # so that the next parse of the file stores it afresh
         return None
     return data
 
 
-def _from_pack(path: Path, span: str) -> bytes | None:
+def _from_pack(path: str, span: str) -> bytes | None:
     """Return the bytes at ``offset:length`` in the pack at ``path``; None if unreadable."""
     offset, _, length = span.partition(":")
     try:
@@ -217,7 +227,8 @@ def fetch(body: Body, store: Path) -> Body | None:
         return body
     data = _read(store, body.stored, SUFFIX, f"text of {body.source}")
     try:
-        return None if data is None else replace(body, text=data.decode())
+        # copied(), not replace(): a text read back derives nothing again (Body.__post_init__).
+        return None if data is None else copied(body, text=data.decode())
     except UnicodeDecodeError:  # cannot happen to bytes of the right digest; never trusted
         return None
 
