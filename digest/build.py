@@ -195,8 +195,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
                     matches=stored.matches)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
-    planner = Planner(checked.site, config)
-    planned: list[Page] = timings.run("plan", planner.pages)
+    planner, planned = timings.run("plan", lambda: plan_site(checked.site, config))
     tallied = tally(checked)
     previous = timings.run("stamp", surveyed)
     # The previous build's pages are reused only from the very output folder it wrote.
@@ -253,6 +252,12 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
         stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp), patch.shards))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=len(todo))
+
+
+def plan_site(site: Site, config: Config) -> tuple[Planner, list[Page]]:
+    """Plan every page of the site; return them, and the planner that knows where each stands."""
+    planner = Planner(site, config)
+    return planner, planner.pages()
 
 
 def tally(checked: Checked) -> Tally:
@@ -320,11 +325,6 @@ def produce(config: Config, timings: Timings, *, drafts: bool = False, read: Rea
             lister: Lister = walk, render_pages: Renderer = render) -> Rendered:
     """Read, join, index, plan and render the site into memory; write nothing."""
     checked = check(config, timings, drafts=drafts, read=read, lister=lister)
-
-    def planned() -> tuple[Planner, list[Page]]:
-        planner = Planner(checked.site, config)
-        return planner, planner.pages()
-
-    planner, pages = timings.run("plan", planned)
+    planner, pages = timings.run("plan", lambda: plan_site(checked.site, config))
     files = timings.run("render", lambda: list(render_pages(pages, config)))
     return Rendered(checked, files, planner)

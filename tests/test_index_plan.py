@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from conftest import record
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.build import Timings, check
 from digest.plan import plan
-from digest.urls import assign_urls, slugify
+from digest.urls import _NOT_WORD, SLUG_LENGTH, assign_urls, slugify
 
 
 def site_for(make_site, files, **settings):
@@ -47,6 +49,16 @@ def test_slugify_keeps_scripts_and_drops_punctuation():
     assert slugify("Café au lait") == "cafe-au-lait"
     assert slugify("人工智能新闻") == "人工智能新闻"
     assert slugify("🎉🎉") == ""
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.characters(max_codepoint=127)))
+def test_ascii_titles_slug_as_the_word_pattern_makes_them(title):
+    """The plain-string path ASCII titles take gives what the pattern gives every title."""
+    slug = _NOT_WORD.sub("-", title.casefold()).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0]
+    assert slugify(title) == slug
 
 
 def test_same_title_gets_two_stable_urls(make_site):
