@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 
 import yaml
 import yaml_rs
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 MAX_INDENT = 64
 """Lines indented deeper than this are left to PyYAML: deep block nesting crashes yaml-rs."""
@@ -60,7 +61,7 @@ _TYPED_TEXT = re.compile("|".join(dict.fromkeys(
 """Any of them, in one regex: a text it matches could be typed by PyYAML were it plain. (It
 may match a text whose first character its type does not list: then the slow path is taken.)"""
 _TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
-Fast = tuple[object, dict[str, int]]
+Fast = tuple[object, Mapping[str, int]]
 """A document's data and the 0-based line of each top-level key."""
 _NUMBERS = {int, float, date, datetime}
 _SCALARS = {str, int, float, bool, date, datetime, type(None)}
@@ -78,8 +79,7 @@ def parse_plain(text: str, max_depth: int) -> Fast | None:
     typed = _typed_values(data, max_depth)
     if typed is None or typed != _typed_literals(text):
         return None
-    key_lines = _key_lines(text, data)
-    return None if key_lines is None else (data, key_lines)
+    return data, KeyLines(text, data)
 
 
 def _doubtful(text: str) -> bool:
@@ -158,6 +158,44 @@ def _key(value: object) -> tuple[object, ...]:
     """Tell values apart as PyYAML would: by type, value and, for times, offset."""
     offset = value.utcoffset() if isinstance(value, datetime) else None
     return (type(value).__name__, value, offset)
+
+
+class KeyLines(Mapping[str, int]):
+    """The 0-based line of each top-level key of a document, found when first asked for.
+
+    Only diagnostics ask, and most records have none: finding the lines had been a fifth of
+    reading a record.
+    """
+
+    __slots__ = ("_data", "_lines", "_text")
+
+    def __init__(self, text: str, data: object) -> None:
+        self._text, self._data = text, data
+        self._lines: dict[str, int] | None = None
+
+    def _found(self) -> dict[str, int]:
+        if self._lines is None:
+            lines = _key_lines(self._text, self._data)
+            # A line of a multi-line text looks like a key: PyYAML's nodes know where keys are.
+            self._lines = lines if lines is not None else key_lines_of(
+                yaml.compose(self._text, Loader=yaml.CSafeLoader))
+        return self._lines
+
+    def __getitem__(self, key: str) -> int:
+        return self._found()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
+
+
+def key_lines_of(root: Node | None) -> dict[str, int]:
+    """Return the 0-based line of each top-level key of a document composed by PyYAML."""
+    if not isinstance(root, MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line for k, _ in root.value if isinstance(k, ScalarNode)}
 
 
 def _key_lines(text: str, data: object) -> dict[str, int] | None:

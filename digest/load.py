@@ -291,8 +291,7 @@ def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, li
     found = [Diagnostic(rel, first_line + line, "warning", "D110",
                         f"nested more than {MAX_DEPTH} levels deep; the part below is ignored",
                         "flatten the data") for line in parsed.too_deep]
-    key_lines = {key: first_line + line for key, line in parsed.key_lines.items()}
-    record, more = parse_record(parsed.data, rel, first_line, key_lines)
+    record, more = parse_record(parsed.data, rel, first_line, parsed.key_lines)
     return record, found + more
 
 

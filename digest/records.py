@@ -28,11 +28,13 @@ class FieldReader:
 
     source: str
     line: int
+    """The line the record starts on."""
     key_lines: Mapping[str, int]
+    """Each field's line, counted from ``line``."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def warn(self, key: str, code: str, message: str, hint: str, severity: str = "warning") -> None:
-        line = self.key_lines.get(key, self.line)
+        line = self.line + self.key_lines.get(key, 0)
         self.diagnostics.append(
             Diagnostic(self.source, line, severity, code, message, hint)  # type: ignore[arg-type]
         )
@@ -93,7 +95,10 @@ class FieldReader:
 
 def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, int]
                  ) -> tuple[Record | None, list[Diagnostic]]:
-    """Build a Record from YAML data; return None (with an error) when it cannot be one."""
+    """Build a Record from YAML data; return None (with an error) when it cannot be one.
+
+    The record starts on ``line``; ``key_lines`` tells each field's line counted from there.
+    """
     reader = FieldReader(source, line, key_lines)
     if not isinstance(data, Mapping):
         reader.warn("", "D200", f"the record is {_kind(data)}, not a mapping of fields",

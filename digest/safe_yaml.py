@@ -10,6 +10,7 @@ recursion: collections nested too deep are cut off, and aliases may not expand p
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -23,7 +24,7 @@ from yaml.events import (
 )
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from digest.fast_yaml import parse_plain
+from digest.fast_yaml import key_lines_of, parse_plain
 
 MAX_DEPTH = 32
 """Collections nested deeper than this are replaced by null; real records nest about 5 deep."""
@@ -58,7 +59,7 @@ class Parsed:
     """A YAML document's data, the 0-based line of each top-level key, and cut-off places."""
 
     data: object
-    key_lines: dict[str, int] = field(default_factory=dict)
+    key_lines: Mapping[str, int] = field(default_factory=dict)
     too_deep: list[int] = field(default_factory=list)
     """0-based lines where a collection nested past MAX_DEPTH was replaced by null."""
 
@@ -93,9 +94,7 @@ def parse_with_pyyaml(text: str) -> Parsed:
         if not loader.check_event(StreamEndEvent):
             raise YamlLimit("a second document starts here; a record is one document",
                             loader.peek_event().start_mark)
-        if isinstance(root, MappingNode):
-            parsed.key_lines = {str(k.value): k.start_mark.line for k, _ in root.value
-                                if isinstance(k, ScalarNode)}
+        parsed.key_lines = key_lines_of(root)
         try:
             parsed.data = loader.construct_document(root)
         except yaml.YAMLError:

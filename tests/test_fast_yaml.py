@@ -10,7 +10,7 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.fast_yaml import parse_plain
+from digest.fast_yaml import KeyLines, parse_plain
 from digest.load import split_front_matter
 from digest.safe_yaml import MAX_DEPTH, parse_with_pyyaml
 
@@ -124,3 +124,12 @@ def test_a_plain_record_takes_the_fast_path() -> None:
     assert same_as_pyyaml(text)
     data = parse_plain(text, MAX_DEPTH)[0]  # type: ignore[index]
     assert isinstance(data, dict) and isinstance(data["publishedDateTime"], datetime)
+
+
+def test_key_lines_are_found_when_asked_for_and_by_pyyaml_when_the_text_misleads() -> None:
+    text = "title: T\nexcerpt: |\n  x\nquality: q\n"
+    _, lines = parse_plain(text, MAX_DEPTH)
+    assert lines.get("quality") == 3 and dict(lines) == {"title": 0, "excerpt": 1, "quality": 3}
+    # Lines that name keys the data has not (as a line of a text could): PyYAML's nodes decide.
+    misled = KeyLines("a: 1\nb: 2\n", {"a": 1, "c": 2})
+    assert dict(misled) == {"a": 0, "b": 1} and len(misled) == 2
