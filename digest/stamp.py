@@ -101,7 +101,7 @@ def _signatures(folder: Path, *, hidden: bool = True) -> Iterator[tuple[str, Sig
             if not hidden and name.startswith("."):
                 continue
             try:
-                stat = os.stat(os.path.join(root, name))
+                stat = os.stat(f"{root}/{name}")  # os.path.join took a third of this stage
             except OSError:
                 yield prefix + name, (-1, -1, -1)
                 continue
