@@ -18,16 +18,29 @@ OPENING = 400
 """Characters of a body's text kept as its opening: enough to match it to its record."""
 
 
-_SETTERS: dict[type, tuple[Callable[[object, object], None], ...]] = {}
+_REBUILDERS: dict[type, Callable[[tuple[object, ...]], object]] = {}
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _rebuild(cls: type[T], values: tuple[object, ...]) -> T:
     """Make an instance of a slotted dataclass from its fields' values, as they were pickled."""
-    made = object.__new__(cls)
-    for setter, value in zip(_SETTERS[cls], values, strict=True):
-        setter(made, value)
-    return made
+    return _REBUILDERS[cls](values)  # type: ignore[return-value]
+
+
+def _rebuilder(cls: type, names: tuple[str, ...]) -> Callable[[tuple[object, ...]], object]:
+    """Write out a function that makes an instance of ``cls`` from its fields' values, one
+    slot's setter a line (the frozen class's __setattr__ refuses): a loop over the setters
+    was most of the time of unpickling the parse cache."""
+    setters = {f"set_{n}": cls.__dict__[name].__set__ for n, name in enumerate(names)}
+    lines = [f"    set_{n}(made, values[{n}])" for n in range(len(names))]
+    defaults = ", ".join(f"{name}={name}" for name in setters)  # locals: faster than globals
+    source = (f"def rebuild(values, new=object.__new__, cls=cls, {defaults}):\n"
+              f"    if len(values) != {len(names)}:\n"
+              f"        raise TypeError('{cls.__name__} takes {len(names)} values')\n"
+              "    made = new(cls)\n" + "\n".join(lines) + "\n    return made\n")
+    scope: dict[str, object] = {}
+    exec(source, {"cls": cls, **setters}, scope)  # our own source, made above
+    return scope["rebuild"]  # type: ignore[return-value]
 
 
 def quick_pickled(cls: type[T]) -> type[T]:
@@ -38,8 +51,7 @@ def quick_pickled(cls: type[T]) -> type[T]:
     the rest, so nothing is computed again.
     """
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass
-    # Each slot's own setter: the frozen class's __setattr__ refuses.
-    _SETTERS[cls] = tuple(cls.__dict__[name].__set__ for name in names)
+    _REBUILDERS[cls] = _rebuilder(cls, names)
     _NAMES[cls] = names
     values = attrgetter(*names)
 
