@@ -35,30 +35,37 @@ class Views:
     def __init__(self, site: Site, urls: Urls) -> None:
         self.site, self.urls = site, urls
         self._cards: dict[str, Card] = {}
-        self.keys = card_keys(site, urls)
+        self.paths = {aid: card_paths(site.articles[aid], urls) for aid in site.order}
+        """Article id to the paths its card links to: its page, its provider's, its topics'."""
+        self.keys = {aid: card_key(site.articles[aid], self.paths[aid]) for aid in site.order}
         """Article id to what its card is made from: every page showing the card needs it."""
 
     def card(self, aid: str) -> Card:
         if aid not in self._cards:
-            self._cards[aid] = card(self.site.articles[aid], self.urls)
+            self._cards[aid] = card_of(self.site.articles[aid], *self.paths[aid])
         return self._cards[aid]
 
 
-def card_keys(site: Site, urls: Urls) -> dict[str, str]:
-    """Return each published article's card key: a digest of its record's version and of the
-    paths its card links to (empty if the version is unknown). A card shows nothing of the
-    body, so editing a body changes no card, and no page that only lists the article.
+CardPaths = tuple[str, str | None, tuple[str, ...]]
+"""The paths of an article's page, of its provider's page (if it names one) and of its topics'."""
+
+
+def card_paths(article: Article, urls: Urls) -> CardPaths:
+    """Return the paths an article's card links to."""
+    provider = provider_key(article)
+    return (urls.articles[article.id], urls.providers[provider] if provider else None,
+            tuple(urls.topics[term_key(t)] for t in article.record.topics))
+
+
+def card_key(article: Article, paths: CardPaths) -> str:
+    """Return an article's card key: a digest of its record's version and of the paths its card
+    links to (empty if the version is unknown). A card shows nothing of the body, so editing a
+    body changes no card, and no page that only lists the article.
 
     A digest (``page_key``), not the parts themselves: a list page's key holds twenty.
     """
-    keys = {}
-    for aid in site.order:
-        article = site.articles[aid]
-        provider = provider_key(article)
-        keys[aid] = page_key(article.record_version, urls.articles[aid],
-                             urls.providers[provider] if provider else "-",
-                             *[urls.topics[term_key(t)] for t in article.record.topics])
-    return keys
+    path, provider, topics = paths
+    return page_key(article.record_version, path, provider or "-", *topics)
 
 
 def plan(site: Site, config: Config) -> list[Page]:
@@ -81,6 +88,7 @@ class Planner:
         self.feeds = FeedLinks(site, self.urls, config)
         self.settings: dict[str, Setting] = {}
         """Each published article's setting, as its page was planned."""
+        self._links: dict[str, Link] = {}
 
     def pages(self) -> list[Page]:
         """Return every page of the site."""
@@ -125,19 +133,22 @@ class Planner:
         order, urls, keys = self.site.order, self.urls, self.views.keys
         newer = order[n - 1] if n > 0 else None
         older = order[n + 1] if n + 1 < len(order) else None
-        provider = provider_key(article)
         related = tuple(_related_target(key, self.site, urls)
                         for key in article.record.related_keys)
         # The page shows the article's card, the titles and paths of its neighbours and of its
         # related articles: their keys stand for them.
         key = page_key(keys[article.id], keys[newer] if newer else "-",
                        keys[older] if older else "-", *[target or "-" for target in related])
-        return Setting(urls.articles[article.id], urls.providers[provider] if provider else None,
-                       tuple(urls.topics[term_key(t)] for t in article.record.topics), related,
-                       self._link(newer), self._link(older), key)
+        return Setting(*self.views.paths[article.id], related, self._link(newer),
+                       self._link(older), key)
 
     def _link(self, aid: str | None) -> Link | None:
-        return Link(self.site.articles[aid].record.title, self.urls.articles[aid]) if aid else None
+        """Return the link to an article, as its neighbours show it: made once an article."""
+        if aid is None:
+            return None
+        if aid not in self._links:
+            self._links[aid] = Link(self.site.articles[aid].record.title, self.urls.articles[aid])
+        return self._links[aid]
 
 
 def deferred_article_page(article: Article, setting: Setting, config: Config) -> Page:
@@ -153,13 +164,6 @@ def deferred_article_page(article: Article, setting: Setting, config: Config) ->
 def article_context(article: Article, setting: Setting, config: Config) -> dict[str, object]:
     """Make an article page's context, when the page is rendered."""
     return dict(article_page(article, setting, config).context)
-
-
-def card(article: Article, urls: Urls) -> Card:
-    """Build the view of an article shown in lists."""
-    provider = provider_key(article)
-    return card_of(article, urls.articles[article.id], urls.providers[provider] if provider else None,
-                   tuple(urls.topics[term_key(t)] for t in article.record.topics))
 
 
 def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
