@@ -161,17 +161,20 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     # Held until the cache describes the site written. The output folder is surveyed meanwhile
     # in another process: some 25,000 files and folders at 10,000 articles.
     with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
-        main = None
-        if cached and not whole:
-            main = timings.run("cache", lambda: load_main(config.cache_dir))
-            patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
-            if patch is not None and not (strict and main.tally and main.tally.errors):
-                built = patched(config, main, patch, inputs, timings,  # type: ignore[arg-type]
-                                surveyed)
-                if built is not None:
-                    return built
-        return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
-                           main=main, surveyed=surveyed)
+        try:
+            main = None
+            if cached and not whole:
+                main = timings.run("cache", lambda: load_main(config.cache_dir))
+                patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
+                if patch is not None and not (strict and main.tally and main.tally.errors):
+                    built = patched(config, main, patch, inputs, timings,  # type: ignore[arg-type]
+                                    surveyed)
+                    if built is not None:
+                        return built
+            return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
+                               main=main, surveyed=surveyed)
+        finally:
+            timings.end()
 
 
 def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,

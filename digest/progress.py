@@ -44,9 +44,15 @@ def track(items: Iterable[T], label: str, total: int, *, weight=None,  # type: i
 
 @dataclass
 class Timings:
-    """Seconds spent in each stage, in pipeline order."""
+    """Seconds spent in each stage, in pipeline order, and in all since they began."""
 
     stages: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    ended: float | None = None
+    """When the work timed ended (``end``); None while it goes on."""
+
+    def end(self) -> None:
+        self.ended = time.perf_counter()
 
     def run(self, name: str, stage: Callable[[], T]) -> T:
         start = time.perf_counter()
@@ -71,4 +77,5 @@ class Timings:
 
     @property
     def total(self) -> float:
-        return sum(self.stages.values())
+        """Seconds from the start to the end: the stages, and the work between them."""
+        return (self.ended or time.perf_counter()) - self.started

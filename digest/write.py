@@ -80,7 +80,10 @@ class Surveyed:
 
 
 def survey_site(output: Path) -> Surveyed:
-    """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``."""
+    """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``.
+
+    The trees' stamps are worked out here too: this runs in a process of its own.
+    """
     live = survey(output)
     kept: dict[str, Tree | None] = {}
     for folder in sorted(_kept_folders(output)):
@@ -89,6 +92,9 @@ def survey_site(output: Path) -> Surveyed:
             kept[folder.name] = None if kept else survey(folder, live.files)
         except OSError:  # unreadable, or changing as it is read: not to be trusted
             kept[folder.name] = None
+    for tree in (live, *kept.values()):
+        if tree is not None:
+            tree.stamp  # noqa: B018  # a cached property, pickled with its tree
     return Surveyed(live, kept)
 
 
