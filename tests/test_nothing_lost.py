@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -276,3 +277,17 @@ def _children() -> set[int]:
             if int(fields[1]) == me:
                 found.add(int(entry))
     return found
+
+
+def test_workers_collect_their_own_cyclic_garbage_while_the_build_pauses_the_collector(
+        monkeypatch):
+    def in_worker(_: int) -> tuple[bool, bool]:
+        return gc.isenabled(), gc.get_freeze_count() > 0  # what it inherited is left alone
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    gc.disable()  # as a build does
+    try:
+        states = list(parallel.fork_map(in_worker, range(4)))
+    finally:
+        gc.enable()
+    assert states == [(True, True)] * 4
