@@ -79,8 +79,8 @@ def stow_results(results: Iterable[FileResult], store: Path) -> Iterator[FileRes
     pack = _Pack()
     waiting: list[tuple[FileResult, str | None, str | None]] = []
     for result in results:
-        text = _text_of(result.body)
-        related = _related_of(result.record)
+        text = _text_to_store(result.body)
+        related = _related_to_store(result.record)
         waiting.append((result, None if text is None else pack.add(text.encode()),
                         None if related is None else pack.add(related)))
         if pack.size >= PACK_BYTES:
@@ -120,12 +120,12 @@ class _Pack:
         return name
 
 
-def _text_of(body: Body | None) -> str | None:
+def _text_to_store(body: Body | None) -> str | None:
     """Return the text to store of a body, if it has one not stored yet."""
     return body.text if body is not None and not body.stored else None
 
 
-def _related_of(record: Record | None) -> bytes | None:
+def _related_to_store(record: Record | None) -> bytes | None:
     """Return the related coverage to store of a record, pickled, if it has some not stored yet."""
     if record is None or not record.related:
         return None
