@@ -256,11 +256,12 @@ def test_work_in_background_gives_its_result_or_is_done_here(monkeypatch):
 
 
 def test_work_in_background_never_asked_for_leaves_no_process():
+    before = _children()  # other tests' processes may still be about
     with parallel.in_background(lambda: b"x" * (1 << 20)) as result:  # more than a pipe holds
-        child_pids = {child for child in _children()}
+        ours = _children() - before
     del result
-    assert child_pids  # it ran in a process of its own
-    assert not _children() & child_pids  # and that process is gone, waited for
+    assert ours  # it ran in a process of its own
+    assert not _children() & ours  # and that process is gone, waited for
 
 
 def _children() -> set[int]:
