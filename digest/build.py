@@ -171,8 +171,11 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                                     surveyed)
                     if built is not None:
                         return built
-            return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
-                               main=main, surveyed=surveyed)
+            # Surveyed again, and a kept site made if there is none to patch up (after a cold
+            # build, or edits of bodies alone): 12,400 folders at 10,000 articles, made meanwhile.
+            with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
+                return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
+                                   main=main, surveyed=prepared)
         finally:
             timings.end()
 

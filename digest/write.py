@@ -79,10 +79,12 @@ class Surveyed:
     """Each folder named as the kept site, by name, and what it holds (None if unreadable)."""
 
 
-def survey_site(output: Path) -> Surveyed:
+def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
     """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``.
 
-    The trees' stamps are worked out here too: this runs in a process of its own.
+    With ``prepare``, when no kept site can be taken, one is made: a copy of the site in place,
+    of hard links (``_link_copy``), for the build to patch up. The trees' stamps are worked
+    out here too: this runs in a process of its own, while the build reads and plans.
     """
     live = survey(output)
     kept: dict[str, Tree | None] = {}
@@ -92,10 +94,40 @@ def survey_site(output: Path) -> Surveyed:
             kept[folder.name] = None if kept else survey(folder, live.files)
         except OSError:  # unreadable, or changing as it is read: not to be trusted
             kept[folder.name] = None
+    usable = any(tree is not None and name == _kept_name(output, tree.stamp)
+                 for name, tree in kept.items())
+    if prepare and not usable and live.files:
+        name = _link_copy(output, live)
+        if name is not None:
+            kept[name] = live
     for tree in (live, *kept.values()):
         if tree is not None:
             tree.stamp  # noqa: B018  # a cached property, pickled with its tree
     return Surveyed(live, kept)
+
+
+def _link_copy(output: Path, live: Tree) -> str | None:
+    """Make a copy of the site in place, surveyed as ``live``, of hard links to its files, and
+    name it as the kept site; return that name, or None if it cannot be made.
+
+    Its files are the very files in place, so it surveys as ``live`` does and has its stamp. It
+    is made under a leftover's name, and renamed once whole.
+    """
+    copy = output.parent / f"{TEMP_PREFIX}{output.name}-copy-{os.getpid()}"
+    name = _kept_name(output, live.stamp)
+    root, at = f"{copy}/", f"{output}/"
+    try:
+        os.mkdir(copy)
+        for folder in sorted(live.folders):  # a folder before those inside it
+            os.mkdir(root + folder)
+        for rel in live.files:
+            os.link(at + rel, root + rel)
+        shutil.rmtree(output.parent / name, ignore_errors=True)  # not as its name says
+        copy.rename(output.parent / name)
+    except OSError:  # the site changed meanwhile, or links are refused: staged afresh
+        shutil.rmtree(copy, ignore_errors=True)
+        return None
+    return name
 
 
 def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None,

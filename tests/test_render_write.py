@@ -18,7 +18,7 @@ from digest.errors import OutputError, TemplateProblem
 from digest.plan import plan
 from digest.render import render
 from digest.tree import survey
-from digest.write import KEPT, TEMP_PREFIX, check_output, write_site
+from digest.write import KEPT, TEMP_PREFIX, check_output, survey_site, write_site
 
 
 def test_autoescape_keeps_markup_in_content_as_text(make_site):
@@ -151,6 +151,43 @@ def test_the_site_before_last_is_kept_and_patched_into_the_next(make_site, tmp_p
     assert files_of(config.output) == clean_build(config, tmp_path)
     assert files_of(kept_site(config)) == second
     assert 0 < built.stats.written < built.stats.written + built.stats.unchanged
+
+
+def test_with_no_site_before_last_a_copy_of_links_is_made_to_patch_up(make_site, tmp_path):
+    config = make_site(dict([story("a"), story("b")]))
+    build(config)
+    assert kept_site(config) is None  # a cold build has none
+    surveyed = survey_site(config.output, prepare=True)
+    copy = kept_site(config)
+    # A copy of the site in place, each file the very file (a link), named by its stamp as the
+    # kept site is: the next build takes it and patches it up.
+    assert copy is not None and surveyed.kept == {copy.name: surveyed.live}
+    assert survey(copy).stamp == surveyed.live.stamp and copy.name.endswith(surveyed.live.stamp)
+    assert inodes(copy) == inodes(config.output)
+    folder = copy.stat().st_ino
+    config = make_site(dict([story("a"), story("c")]))
+    build(config)
+    assert config.output.stat().st_ino == folder  # the copy, patched up, swapped in
+    assert files_of(config.output) == clean_build(config, tmp_path)
+
+
+def test_a_copy_that_cannot_be_made_leaves_nothing_behind(make_site, monkeypatch):
+    config = make_site(dict([story("a")]))
+    build(config)
+
+    def refuse(*_: object) -> None:
+        raise PermissionError("links refused")
+
+    monkeypatch.setattr(write.os, "link", refuse)
+    surveyed = survey_site(config.output, prepare=True)
+    assert surveyed.kept == {} and kept_site(config) is None
+    assert sorted(p.name for p in config.output.parent.iterdir()
+                  if p.name.startswith(TEMP_PREFIX) and p.is_dir()) == []
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*")
+            if p.is_file()}
 
 
 @pytest.mark.parametrize("tamper", ["add a file", "replace a page", "add a folder"])
