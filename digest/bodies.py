@@ -127,9 +127,11 @@ def _text_to_store(body: Body | None) -> str | None:
 
 def _related_to_store(record: Record | None) -> bytes | None:
     """Return the related coverage to store of a record, pickled, if it has some not stored yet."""
-    if record is None or not record.related:
-        return None
-    return pickle.dumps(record.related, protocol=pickle.HIGHEST_PROTOCOL)
+    return _pickled(record.related) if record is not None and record.related else None
+
+
+def _pickled(related: tuple[Related, ...]) -> bytes:
+    return pickle.dumps(related, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _packed(waiting: list[tuple[FileResult, str | None, str | None]], pack: str
@@ -159,7 +161,7 @@ def stow_related(record: Record, store: Path) -> Record:
 
     The record keeps each item's ``url_key`` (``related_keys``): planning links by them.
     """
-    data = pickle.dumps(record.related, protocol=pickle.HIGHEST_PROTOCOL)
+    data = _pickled(record.related)
     name = name_of(data)
     _write_once(store / (name + RELATED_SUFFIX), data)
     return copied(record, related=(), related_stored=name)  # its related_keys stay

@@ -150,11 +150,11 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         # rebuild; the process ends without freeing them (run).
         gc.disable()
 
-    start, timings = time.perf_counter(), Timings()
+    timings = Timings()
     # Read once: they tell whether anything changed, and the build reuses them.
     inputs = timings.run("stat", lambda: read_inputs(config, time.time_ns())) if args.cache else None
     if inputs and args.report is None and (stamp := up_to_date(config, inputs, strict=args.strict)):
-        took = (time.perf_counter() - start) * 1000
+        took = timings.total * 1000
         print("Nothing changed since the last build")
         print(f"Files written       {0:>6}   ({stamp.files} unchanged)")
         print(f"Built in {took:.0f} ms (check {took:.0f} ms)")

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -79,21 +79,18 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
     if child == 0:  # pragma: no cover  (the child's coverage is not collected)
         _background(work, parent, reading, writing)
     os.close(writing)
-    got: list[R] = []
 
-    def result() -> R:
-        if not got:
-            with os.fdopen(os.dup(reading), "rb") as stream:
-                data = stream.read()
-            _, status = os.waitpid(child, 0)
-            got.append(pickle.loads(data) if status == 0 and data else work())
-        return got[0]
+    def collect() -> R:
+        with os.fdopen(os.dup(reading), "rb") as stream:
+            data = stream.read()
+        _, status = os.waitpid(child, 0)
+        return pickle.loads(data) if status == 0 and data else work()  # type: ignore[no-any-return]
 
     try:
-        yield result
+        yield _once(collect)
     finally:
         os.close(reading)  # a child still writing gets EPIPE, and leaves
-        if not got:
+        with suppress(ChildProcessError):  # waited for already, if its result was collected
             os.waitpid(child, 0)
 
 

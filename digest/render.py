@@ -94,7 +94,8 @@ def render(pages: Iterable[Page], config: Config, compiled: Path | None = None
 def render_in_parallel(pages: Sequence[Page], config: Config, compiled: Path | None = None
                        ) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) for each page, in order, rendered on every core."""
-    draw = Renderer(config, compiled)  # forked into each worker, which then compiles its own templates
+    # Forked into each worker, which then loads its own templates (compiled, from ``compiled``).
+    draw = Renderer(config, compiled)
 
     # Workers get spans of positions, not pages: a page's deferred context does not pickle.
     def work(span: Sequence[int]) -> list[tuple[str, bytes]]:

@@ -94,9 +94,7 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
             kept[folder.name] = None if kept else survey(folder, live.files)
         except OSError:  # unreadable, or changing as it is read: not to be trusted
             kept[folder.name] = None
-    usable = any(tree is not None and name == _kept_name(output, tree.stamp)
-                 for name, tree in kept.items())
-    if prepare and not usable and live.files:
+    if prepare and live.files and not any(_as_left(output, *kept_one) for kept_one in kept.items()):
         name = _link_copy(output, live)
         if name is not None:
             kept[name] = live
@@ -345,13 +343,18 @@ def _take_kept(output: Path, staging: Path, surveyed: dict[str, Tree | None]) ->
     taken = None
     for kept in sorted(_kept_folders(output)):
         held = surveyed.get(kept.name) if taken is None else None
-        if held is not None and kept.name == _kept_name(output, held.stamp):
+        if held is not None and _as_left(output, kept.name, held):
             kept.rename(staging)
             taken = held
         else:
             log.info("%s is not as the last build left it; staging the whole site", kept)
             shutil.rmtree(kept, ignore_errors=True)
     return taken
+
+
+def _as_left(output: Path, name: str, tree: Tree | None) -> bool:
+    """Whether the folder ``name``, surveyed as ``tree``, is the kept site as a build left it."""
+    return tree is not None and name == _kept_name(output, tree.stamp)
 
 
 def _kept_name(output: Path, stamp: str) -> str:
