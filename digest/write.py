@@ -337,8 +337,8 @@ def _safe(rel: str) -> str:
 def _take_kept(output: Path, staging: Path, surveyed: dict[str, Tree | None]) -> Tree | None:
     """Move the kept site before last to ``staging``; return what it holds (as ``surveyed``).
 
-    It is taken only if it is exactly as the last build left it: its stamp is in its name.
-    Anything else found there is deleted, and the whole site is staged afresh.
+    It is taken only if it is exactly as the last build left it, or made by ``_link_copy``: its
+    stamp is in its name. Anything else found there is deleted.
     """
     taken = None
     for kept in sorted(_kept_folders(output)):
