@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from datetime import date, datetime
 
 import yaml
@@ -54,6 +55,9 @@ _AFTER_KEY, _AFTER_DASH, _AT_LINE = (re.compile(p + _VALUE) for p in (":[ \t]+",
 _IN_FLOW = re.compile(r"[\[{,][ \t]*" + _VALUE)  # run only on text with brackets: no literal
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 """A whole number written plainly: both libraries read it alike."""
+_UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+"""A time in UTC as records write their dates: read by ``datetime.fromisoformat`` as by PyYAML's
+constructor, which took a quarter of the check's time."""
 _RESOLVERS = {c: r for c, r in yaml.resolver.Resolver.yaml_implicit_resolvers.items() if c}
 """PyYAML's implicit types by first character: a plain text matching one is not text."""
 _TYPED_TEXT = re.compile("|".join(dict.fromkeys(
@@ -142,6 +146,10 @@ def _typed_literals(text: str) -> Counter[tuple[object, ...]]:
         if _DECIMAL.fullmatch(literal):  # most of them: a whole number, read alike by both
             found[("int", int(literal), None)] += 1
             continue
+        if _UTC_TIME.fullmatch(literal):
+            with suppress(ValueError):  # 2020-13-45T...: PyYAML's path says what is wrong
+                found[_key(datetime.fromisoformat(literal))] += 1
+                continue
         tag = resolver.resolve(ScalarNode, literal, (True, False))
         if tag not in _TYPED:
             continue  # text to PyYAML: if yaml-rs made a number of it, the counts differ

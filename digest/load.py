@@ -32,6 +32,8 @@ _YAML_ADVICE = {
 }
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 """Characters that text files seldom hold: control characters and undecodable bytes."""
+_TEXT_ASCII = bytes(set(range(0x80)) - {*range(0x09), 0x0B, *range(0x0E, 0x20)})
+"""The ASCII characters _NOT_TEXT does not match: deleted, they leave those it does."""
 _DATELINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|\Z)")
 
 
@@ -220,9 +222,12 @@ def split_front_matter(text: str) -> tuple[str, str] | None:
     opening = _OPEN.match(text)
     if not opening:
         return None
-    closing = _CLOSE.search(text, opening.end())
-    if not closing:
-        return None
+    # The closing line is found by str.find, then matched: _CLOSE.search tried every position.
+    at = opening.end()
+    while not (closing := _CLOSE.match(text, at)):
+        at = text.find("\n---", at) + 1
+        if not at:
+            return None
     return text[opening.end():closing.start()], text[closing.end():]
 
 
@@ -242,7 +247,7 @@ def decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
     if _looks_binary(text):
         return None, (Diagnostic(rel, 0, "warning", "D103", "a binary file, not text; skipped",
                                  "keep only text content in content/"),)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), notes
+    return (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text), notes
 
 
 def _decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
@@ -272,7 +277,11 @@ def _decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
 def _looks_binary(text: str) -> bool:
     """Tell text from binary that got past the NUL test: many control or undecodable characters."""
     sample = text[:8192]
-    return len(_NOT_TEXT.findall(sample)) > max(8, len(sample) // 20)
+    if sample.isascii():  # most text: the characters are counted in C, not by a regex
+        found = len(sample.encode("ascii").translate(None, _TEXT_ASCII))
+    else:
+        found = len(_NOT_TEXT.findall(sample))
+    return found > max(8, len(sample) // 20)
 
 
 def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, list[Diagnostic]]:
