@@ -246,17 +246,21 @@ def _load_shard(path: Path, checksum: str) -> dict | None:  # type: ignore[type-
         return None
 
 
-def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> None:
+Written = dict[int, tuple[str, str]]
+"""File shards written: for each, its checksum and its files' ``listed_digests``."""
+
+
+def save_state(folder: Path, state: Stored, previous: Stored | None = None,
+               written: Written | None = None) -> None:
     """Write the cache, rewriting only the shards that differ from ``previous``'s.
 
     ``previous`` is the state as ``load_state`` read it: a file shard is kept if its entries are
-    the very objects read from it, a body pages shard if its bytes are the same.
+    the very objects read from it, a body pages shard if its bytes are the same. ``written`` is
+    what ``save_files`` returned, if the file shards were saved already.
     """
-    old = previous if previous is not None and len(previous.shards) == SHARDS else Stored()
-    old_files = _split(old.files)
-    changed = {shard: entries for shard, entries in enumerate(_split(state.files))
-               if not (old.shards and old.shards[shard]
-                       and _same_entries(entries, old_files[shard]))}
+    old = _comparable(previous)
+    if written is None:
+        written = save_files(folder, state.files, previous)
     body_shards = list(old.body_shards or ("",) * SHARDS)
     for shard, pages in enumerate(_split(state.bodies)):
         data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
@@ -266,10 +270,28 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None) -> N
         elif not data:  # none: no file ("" names none)
             body_shard_path(folder, shard).unlink(missing_ok=True)
         body_shards[shard] = _checksum(data) if data else ""
-    save_shards(folder, replace(state, shards=old.shards or ("",) * SHARDS,
-                                listed=old.listed or ("",) * SHARDS,
-                                body_shards=tuple(body_shards)), changed)
+    _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
+                               listed=old.listed or ("",) * SHARDS,
+                               body_shards=tuple(body_shards)), written)
     prune(folder / BODIES, stored_names(result for _, result in state.files.values()))
+
+
+def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> Written:
+    """Write the file shards whose entries differ from ``previous``'s (as for ``save_state``).
+
+    They name no cache until ``save_state`` writes the main file: a build may save them early,
+    in the background, and a build that fails after leaves shards that no main file names.
+    """
+    old = _comparable(previous)
+    old_files = _split(old.files)
+    return _write_shards(folder, {
+        shard: entries for shard, entries in enumerate(_split(files))
+        if not (old.shards and old.shards[shard] and _same_entries(entries, old_files[shard]))})
+
+
+def _comparable(previous: Stored | None) -> Stored:
+    """Return ``previous`` if its shards can be compared with a new state's, else an empty one."""
+    return previous if previous is not None and len(previous.shards) == SHARDS else Stored()
 
 
 def save_shards(folder: Path, state: Stored, changed: dict[int, Entries]) -> None:
@@ -278,13 +300,26 @@ def save_shards(folder: Path, state: Stored, changed: dict[int, Entries]) -> Non
     Each file is replaced atomically and the main file last, so a reader sees the old cache or
     the new one, and a shard whose cache never came to be is found stale.
     """
+    _save_main(folder, state, _write_shards(folder, changed))
+
+
+def _write_shards(folder: Path, changed: dict[int, Entries]) -> Written:
     folder.mkdir(parents=True, exist_ok=True)
-    checksums, listed = list(state.shards), list(state.listed)
+    written = {}
     for shard, entries in changed.items():
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         replace_file(shard_path(folder, shard), data)
-        checksums[shard] = _checksum(data)
-        listed[shard] = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
+        listed = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
+        written[shard] = (_checksum(data), listed)
+    return written
+
+
+def _save_main(folder: Path, state: Stored, written: Written) -> None:
+    """Write the main file: ``state``, its shards' checksums updated with those ``written``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    checksums, listed = list(state.shards), list(state.listed)
+    for shard, (checksum, names) in written.items():
+        checksums[shard], listed[shard] = checksum, names
     main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
     replace_file(folder / CACHE_FILE, b"".join(
         pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))

@@ -16,6 +16,7 @@ from digest.bodies import stow_related
 from digest.build import build
 from digest.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.cli import main
+from digest.errors import TemplateProblem
 from digest.load import parse_file
 from digest.write import KEPT, TEMP_PREFIX
 
@@ -113,6 +114,32 @@ def test_one_edit_rewrites_one_shard(make_site):
     build(config)
     rewritten = {path for path in files if path.stat().st_ino != before[path]}
     assert rewritten == {config.cache_dir / CACHE_FILE, shard_path(config.cache_dir, shard_of("a7.md"))}
+    assert len(load_state(config.cache_dir).files) == 40
+
+
+def test_a_build_that_fails_after_saving_file_shards_leaves_a_cache_to_trust(make_site, tmp_path):
+    """File shards are saved in the background while pages are rendered: when rendering fails,
+    they are named by no main file, and the next build trusts only what the last one saved."""
+    rng = random.Random(7)
+    config = make_site({f"a{n}.md": article(rng, n) for n in range(40)})
+    age(config.content.iterdir())
+    build(config)
+    shard = shard_path(config.cache_dir, shard_of("a7.md"))
+    before = shard.read_bytes()
+    edited = config.content / "a7.md"
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    age([edited])
+    template = config.templates / "article.html"
+    good = template.read_text()
+    template.write_text(good.replace("<h1>{{ article.title }}", "<h1>{{ no_such_name }}", 1))
+    with pytest.raises(TemplateProblem):
+        build(config)
+    assert shard.read_bytes() != before  # saved by the build that failed
+    template.write_text(good)
+    build(config)
+    reference = replace(config, output=tmp_path / "reference", cache_dir=tmp_path / "no-cache")
+    build(reference, cached=False)
+    assert site_bytes(config.output) == site_bytes(reference.output)
     assert len(load_state(config.cache_dir).files) == 40
 
 
