@@ -22,6 +22,9 @@ _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-%'-~]*)?")
 """An http(s) URL that cleaning leaves as it is: printable ASCII, no spaces, no entities (&)."""
+_WORD = re.compile(r"\w+")
+_ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not _WORD.match(chr(c))})
+"""Each ASCII character that ``_WORD`` does not match, to a space."""
 
 
 def fix_encoding(text: str) -> str:
@@ -104,4 +107,6 @@ def normalise_url(url: str) -> str:
 
 def words(text: str) -> list[str]:
     """Split text into case-folded words of letters and digits, for matching."""
-    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+    if text.isascii():  # most text: the regex's work, done faster by string methods
+        return text.lower().translate(_ASCII_NOT_WORD).split()
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())

@@ -167,8 +167,21 @@ def _provider(reader: FieldReader, value: object) -> Provider | None:
         reader.warn("provider", "D213", f"provider should be a mapping, not {_kind(value)}; "
                     "ignored", "write provider: {name: BBC, domain: bbc.co.uk}")
         return None
+    name, domain = value.get("name"), value.get("domain")
+    if type(name) is str and type(domain) is str:  # nearly all: cleaned once for every record
+        return _plain_provider(name, domain)
     name = reader.text(value, "name")
     domain = reader.text(value, "domain")
+    return shared_provider(name or domain, domain) if name or domain else None
+
+
+@lru_cache(maxsize=1 << 12)
+def _plain_provider(name: str, domain: str) -> Provider | None:
+    """Return the provider named in plain text by ``name`` and ``domain``, as they read clean.
+
+    Records name the same few hundred outlets, two texts each, in their related coverage too:
+    cleaning them was a fifth of reading a record."""
+    name, domain = clean_line(name), clean_line(domain)
     return shared_provider(name or domain, domain) if name or domain else None
 
 

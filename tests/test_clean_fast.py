@@ -10,7 +10,14 @@ from urllib.parse import urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.clean import _MOJIBAKE_HINT, clean_line, clean_paragraphs, fix_encoding, safe_url
+from digest.clean import (
+    _MOJIBAKE_HINT,
+    clean_line,
+    clean_paragraphs,
+    fix_encoding,
+    safe_url,
+    words,
+)
 
 _NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
 _CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
@@ -83,3 +90,8 @@ _URLISH = st.builds(
 @given(_URLISH)
 def test_safe_url_fast_path_matches_its_definition(value):
     assert safe_url(value) == reference_url(value)
+
+
+@given(st.one_of(texts, st.text(st.characters(max_codepoint=127))))
+def test_words_fast_path_matches_the_word_pattern(text: str) -> None:
+    assert words(text) == re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
