@@ -107,10 +107,16 @@ def _unusual(text: str) -> bool:
     return _UNUSUAL.search(text) is not None
 
 
-def _typed_values(data: object, max_depth: int) -> Counter[tuple[object, ...]] | None:
-    """Count the numbers and dates in ``data``; None if a text would be typed by PyYAML were it
-    plain, or the data nests deeper than ``max_depth`` (PyYAML's path cuts that off)."""
-    found: Counter[tuple[object, ...]] = Counter()
+Typed = tuple[list[int], Counter[tuple[object, ...]]]
+"""The whole numbers of a document, sorted, and a count of its other numbers and dates (by
+``_key``): most typed values are whole numbers, compared more cheaply as a sorted list."""
+
+
+def _typed_values(data: object, max_depth: int) -> Typed | None:
+    """Gather the numbers and dates in ``data``; None if a text would be typed by PyYAML were
+    it plain, or the data nests deeper than ``max_depth`` (PyYAML's path cuts that off)."""
+    ints: list[int] = []
+    others: Counter[tuple[object, ...]] = Counter()
     level, depth = [data], 1
     while level:
         deeper: list[object] = []
@@ -119,36 +125,40 @@ def _typed_values(data: object, max_depth: int) -> Counter[tuple[object, ...]] |
             if kind is str:
                 if value[:1] in _RESOLVERS and _TYPED_TEXT.match(value):
                     return None
+            elif kind is int:
+                ints.append(value)
             elif kind is dict:
                 if depth > max_depth or not _SCALARS.issuperset(map(type, value)):
                     return None  # PyYAML refuses list keys
-                deeper.extend(value)
-                deeper.extend(value.values())
+                deeper += value
+                deeper += value.values()
             elif kind is list:
                 if depth > max_depth:
                     return None
-                deeper.extend(value)
+                deeper += value
             elif kind in _NUMBERS:
-                found[_key(value)] += 1
+                others[_key(value)] += 1
         level, depth = deeper, depth + 1
-    return found
+    ints.sort()
+    return ints, others
 
 
-def _typed_literals(text: str) -> Counter[tuple[object, ...]]:
-    """Count the numbers and dates PyYAML makes of the plain values in ``text``."""
+def _typed_literals(text: str) -> Typed:
+    """Gather the numbers and dates PyYAML makes of the plain values in ``text``."""
     literals = _AFTER_KEY.findall(text) + _AFTER_DASH.findall(text) + _AT_LINE.findall("\n" + text)
     if "[" in text or "{" in text:
         literals += _IN_FLOW.findall(text)
-    found: Counter[tuple[object, ...]] = Counter()
+    ints: list[int] = []
+    others: Counter[tuple[object, ...]] = Counter()
     resolver, constructor = yaml.resolver.Resolver(), yaml.constructor.SafeConstructor()
     for literal in literals:
         literal = literal.rstrip(" \t")
         if _DECIMAL.fullmatch(literal):  # most of them: a whole number, read alike by both
-            found[("int", int(literal), None)] += 1
+            ints.append(int(literal))
             continue
         if _UTC_TIME.fullmatch(literal):
             with suppress(ValueError):  # 2020-13-45T...: PyYAML's path says what is wrong
-                found[_key(datetime.fromisoformat(literal))] += 1
+                others[_key(datetime.fromisoformat(literal))] += 1
                 continue
         tag = resolver.resolve(ScalarNode, literal, (True, False))
         if tag not in _TYPED:
@@ -156,10 +166,14 @@ def _typed_literals(text: str) -> Counter[tuple[object, ...]]:
         try:
             value = constructor.yaml_constructors[tag](constructor, ScalarNode(tag, literal))
         except Exception:  # 2020-13-45: PyYAML refuses it, and says so on its own path
-            found[("refused", literal, None)] += 1
+            others[("refused", literal, None)] += 1
             continue
-        found[_key(value)] += 1
-    return found
+        if type(value) is int:
+            ints.append(value)
+        else:
+            others[_key(value)] += 1
+    ints.sort()
+    return ints, others
 
 
 def _key(value: object) -> tuple[object, ...]:
