@@ -4,7 +4,8 @@ Usage: python bench/run.py [--sizes 1000,10000] [--large] [--runs 3] [--profile]
 
 For each size it generates (once, deterministically) a corpus in the seed format,
 then in each round builds it with Hugo (when installed) and with digest, side by
-side so that both see the same load on the machine:
+side so that both see the same load on the machine (Hugo at the start and at the end of
+each round; each ratio is the median of the rounds' ratios to the mean of the two):
 
 - cold: no cache, empty output folder;
 - no-op: the same build again, nothing changed;
@@ -80,7 +81,18 @@ class Result:
     record_edit: list[Run] = field(default_factory=list)
     """The record retitled again, as an editor goes on."""
     hugo: list[Run] = field(default_factory=list)
+    """Hugo's builds: one at the start of each round and one at its end."""
     hugo_files: int = 0
+
+    def hugo_round(self, n: int) -> float:
+        """Hugo's time in round ``n``: the mean of the builds that bracket it."""
+        return statistics.mean(run.seconds for run in self.hugo[2 * n: 2 * n + 2])
+
+    def ratio(self, runs: list[Run]) -> float:
+        """The median over rounds of each round's time against Hugo's in that round."""
+        if not self.hugo:
+            return float("nan")
+        return statistics.median(run.seconds / self.hugo_round(n) for n, run in enumerate(runs))
 
 
 def apart(work: Callable[..., T], *args: object) -> T:
@@ -182,12 +194,18 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool) -> Result:
         print(f"  converted for Hugo in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     target, record = edit_targets(content)
     original, original_record = (path.read_text(encoding="utf-8") for path in (target, record))
+
+    def build_with_hugo() -> None:
+        command = hugo.build(folder / "hugo-site", folder / "hugo-out")
+        result.hugo.append(timed(command, folder / "hugo.log")[0])
+        result.hugo_files = sum(len(f) for _, _, f in os.walk(folder / "hugo-out"))
+
     try:
         for n in range(runs):
+            # Hugo builds at the start and at the end of each round, and each of digest's
+            # builds is set against their mean: this machine's speed drifts within a round.
             if with_hugo:
-                command = hugo.build(folder / "hugo-site", folder / "hugo-out")
-                result.hugo.append(timed(command, folder / "hugo.log")[0])
-                result.hugo_files = sum(len(f) for _, _, f in os.walk(folder / "hugo-out"))
+                build_with_hugo()
             # Cold means nothing left by an earlier build: no cache, no output, no kept site.
             for leftover in (site, folder / ".digest-cache", *folder.glob(".digest-tmp-site*")):
                 if leftover.is_dir():
@@ -204,6 +222,8 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool) -> Result:
                 record.write_text(original_record.replace(
                     'title: "', f'title: "Round {n + 1}, {name}: ', 1), encoding="utf-8")
                 edits.append(digest_build(config, folder / "record-edit.log"))
+            if with_hugo:
+                build_with_hugo()
             # Every round's cold build reads the corpus as generated.
             target.write_text(original, encoding="utf-8")
             record.write_text(original_record, encoding="utf-8")
@@ -212,7 +232,8 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool) -> Result:
                   f"{result.first_edit[-1].seconds:.2f} s, edit {result.edit[-1].seconds:.2f} s, "
                   f"first record edit {result.first_record_edit[-1].seconds:.2f} s, "
                   f"record edit {result.record_edit[-1].seconds:.2f} s"
-                  + (f", hugo {result.hugo[-1].seconds:.2f} s" if with_hugo else ""),
+                  + (f", hugo {result.hugo[-2].seconds:.2f} s and {result.hugo[-1].seconds:.2f} s"
+                     if with_hugo else ""),
                   file=sys.stderr)
     finally:
         target.write_text(original, encoding="utf-8")
@@ -245,9 +266,9 @@ def table(results: list[Result], hugo_version: str | None) -> str:
             f"{written:>23} | {rss:>6.0f} | "
             + (f"{h:>7.2f} {max(x.rss_mb for x in r.hugo):>7.0f} | " if r.hugo else
                f"{'-':>7} {'-':>7} | ")
-            + f"{_ratio(median(r.cold), h):>9} {_ratio(median(r.noop), h):>10} "
-            f"{_ratio(median(r.edit), h):>9} {_ratio(median(r.first_record_edit), h):>9} "
-            f"{_ratio(median(r.record_edit), h):>8}")
+            + f"{_ratio(r.ratio(r.cold)):>9} {_ratio(r.ratio(r.noop)):>10} "
+            f"{_ratio(r.ratio(r.edit)):>9} {_ratio(r.ratio(r.first_record_edit)):>9} "
+            f"{_ratio(r.ratio(r.record_edit)):>8}")
     lines.append("")
     for name, pick in (("cold", lambda r: r.cold), ("later one-edit", lambda r: r.edit),
                        ("first record-edit", lambda r: r.first_record_edit),
@@ -266,13 +287,14 @@ def table(results: list[Result], hugo_version: str | None) -> str:
                  "rec edit: a record retitled, which plans the whole site again (1st: the "
                  "first such, after the edits; then a later one)")
     lines.append(f"hugo: {hugo_version or 'not installed, no comparison'}; page size {PAGE_SIZE}; "
-                 f"median of runs; cores {os.cpu_count()}; "
+                 f"median of runs; ratios: the median of each round's, against the mean of "
+                 f"Hugo's builds at the round's start and end; cores {os.cpu_count()}; "
                  f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return "\n".join(lines)
 
 
-def _ratio(value: float, hugo_seconds: float) -> str:
-    return "-" if hugo_seconds != hugo_seconds else f"{value / hugo_seconds:.2f}"
+def _ratio(value: float) -> str:
+    return "-" if value != value else f"{value:.2f}"
 
 
 def profile(size: int, out: Path) -> None:
