@@ -24,6 +24,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,11 +133,12 @@ def _iso(value: object) -> str | None:
     return str(value) if value else None
 
 
-def build(site: Path, out: Path) -> list[str]:
-    """Return the command that builds ``site`` into an emptied ``out``, as a cold build."""
+def build(site: Path, out: Path, discard: Callable[[Path], None] = shutil.rmtree) -> list[str]:
+    """Return the command that builds ``site`` into an emptied ``out``, as a cold build;
+    ``discard`` takes away what is there."""
     for folder in (out, site / "resources"):
         if folder.exists():
-            shutil.rmtree(folder)
+            discard(folder)
     return ["hugo", "--quiet", "--source", str(site), "--destination", str(out.resolve())]
 
 
