@@ -265,16 +265,21 @@ def _files_of(stored: str, suffix: str) -> tuple[str, ...]:
     return (pack + PACK_SUFFIX, name) if pack else (name,)
 
 
-def prune(store: Path, keep: Iterable[str]) -> None:
-    """Delete the stored files, named by ``stored_names``, that nothing names any more."""
+def unnamed(store: Path, keep: Iterable[str]) -> list[str]:
+    """Return the files in ``store`` that are not among ``keep`` (named as ``stored_names``
+    names them): nothing names them any more."""
     wanted = set(keep)
     try:
-        entries = list(os.scandir(store))
+        with os.scandir(store) as entries:
+            return [entry.name for entry in entries if entry.name not in wanted]
     except FileNotFoundError:
-        return
-    for entry in entries:
-        if entry.name not in wanted:
-            Path(entry.path).unlink(missing_ok=True)
+        return []
+
+
+def remove(store: Path, names: Iterable[str]) -> None:
+    """Delete these files from ``store`` (found ``unnamed``)."""
+    for name in names:
+        (store / name).unlink(missing_ok=True)
 
 
 def restore(body: Body, config: Config) -> Body:

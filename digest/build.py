@@ -202,8 +202,9 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
                     matches=stored.matches)
     if strict and any(d.severity == "error" for d in checked.diagnostics):
         raise StrictRefusal(checked)
-    # The parse cache's shards are saved by another process while this one plans and renders:
-    # at the end of a cold build of 10,000 articles, that was a third of a second on one core.
+    # The parse cache's shards are saved, and what the body store no longer needs found, by
+    # another process while this one plans and renders: at the end of a cold build of 10,000
+    # articles, that was a third of a second on one core.
     used = reads.used()
     with (in_background(partial(save_files, config.cache_dir, used, stored)) if cached
           else nullcontext(dict)) as saved:

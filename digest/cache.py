@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
-from digest.bodies import prune, stored_names, stow_result, stow_results
+from digest.bodies import remove, stored_names, stow_result, stow_results, unnamed
 from digest.load import FileResult, Listing, read_file
 from digest.model import Deferred, Matches, Page, Tally
 from digest.parallel import chunks, fork_map
@@ -250,17 +250,27 @@ Written = dict[int, tuple[str, str]]
 """File shards written: for each, its checksum and its files' ``listed_digests``."""
 
 
+@dataclass(frozen=True)
+class SavedFiles:
+    """What ``save_files`` did, and found."""
+
+    written: Written
+    unnamed: tuple[str, ...]
+    """The files of the body store that none of the entries names: deleted by ``save_state``,
+    once the main file no longer names the last build's entries, which may."""
+
+
 def save_state(folder: Path, state: Stored, previous: Stored | None = None,
-               written: Written | None = None) -> None:
+               saved: SavedFiles | None = None) -> None:
     """Write the cache, rewriting only the shards that differ from ``previous``'s.
 
     ``previous`` is the state as ``load_state`` read it: a file shard is kept if its entries are
-    the very objects read from it, a body pages shard if its bytes are the same. ``written`` is
-    what ``save_files`` returned, if the file shards were saved already.
+    the very objects read from it, a body pages shard if its bytes are the same. ``saved`` is
+    what ``save_files`` returned for ``state.files``, if the file shards were saved already.
     """
     old = _comparable(previous)
-    if written is None:
-        written = save_files(folder, state.files, previous)
+    if saved is None:
+        saved = save_files(folder, state.files, previous)
     body_shards = list(old.body_shards or ("",) * SHARDS)
     for shard, pages in enumerate(_split(state.bodies)):
         data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
@@ -272,21 +282,25 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None,
         body_shards[shard] = _checksum(data) if data else ""
     _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
                                listed=old.listed or ("",) * SHARDS,
-                               body_shards=tuple(body_shards)), written)
-    prune(folder / BODIES, stored_names(result for _, result in state.files.values()))
+                               body_shards=tuple(body_shards)), saved.written)
+    remove(folder / BODIES, saved.unnamed)
 
 
-def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> Written:
-    """Write the file shards whose entries differ from ``previous``'s (as for ``save_state``).
+def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> SavedFiles:
+    """Write the file shards whose entries differ from ``previous``'s (as for ``save_state``),
+    and find the stored texts and related coverage that ``files`` no longer name.
 
-    They name no cache until ``save_state`` writes the main file: a build may save them early,
-    in the background, and a build that fails after leaves shards that no main file names.
+    The shards name no cache until ``save_state`` writes the main file: a build may save them
+    early, in the background, and a build that fails after leaves shards that no main file
+    names. Nothing is deleted here.
     """
     old = _comparable(previous)
     old_files = _split(old.files)
-    return _write_shards(folder, {
+    written = _write_shards(folder, {
         shard: entries for shard, entries in enumerate(_split(files))
         if not (old.shards and old.shards[shard] and _same_entries(entries, old_files[shard]))})
+    keep = stored_names(result for _, result in files.values())
+    return SavedFiles(written, tuple(unnamed(folder / BODIES, keep)))
 
 
 def _comparable(previous: Stored | None) -> Stored:
