@@ -256,8 +256,9 @@ class SavedFiles:
 
     written: Written
     unnamed: tuple[str, ...]
-    """The files of the body store that none of the entries names: deleted by ``save_state``,
-    once the main file no longer names the last build's entries, which may."""
+    """The files of the body store that none of the entries names. ``save_state`` deletes them
+    only once it has written the main file: until then the last build's cache, which may name
+    them, is the one in place."""
 
 
 def save_state(folder: Path, state: Stored, previous: Stored | None = None,
