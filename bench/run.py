@@ -125,7 +125,7 @@ def apart(work: Callable[..., T], *args: object) -> T:
 
 
 class Trash:
-    """Where the outputs of earlier builds go until the size is measured, then deleted.
+    """Where the outputs of earlier builds go until every size is measured, then deleted.
 
     This machine's root file system (ext4 without a journal) will not reuse an inode freed in
     the last minute or more, and scans past every such inode to make a file: just after
