@@ -17,12 +17,15 @@ from typing import TypeVar
 from digest import __version__, parallel
 from digest.bodies import store_of
 from digest.cache import (
+    Entries,
     FileCache,
+    SavedFiles,
     Stored,
     fingerprint,
     folder_hash,
     load_main,
     load_state,
+    save_edits,
     save_files,
     save_shards,
     save_state,
@@ -34,10 +37,11 @@ from digest.join import join
 from digest.load import FileResult, Listing, load, read_file, walk
 from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
 from digest.parallel import in_background
-from digest.patch import Patch, body_pages, plan_patch
-from digest.plan import Planner
+from digest.patch import Edits, Patch, body_pages, edits_of, plan_patch
+from digest.plan import Planner, lean, lean_site
 from digest.progress import Timings, track
 from digest.render import render, render_in_parallel
+from digest.replan import Replan, plan_replan
 from digest.search import search_index
 from digest.stamp import Inputs, Stamp, read_inputs
 from digest.write import (
@@ -163,18 +167,29 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     # in another process: some 25,000 files and folders at 10,000 articles.
     with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
         try:
-            main = None
+            main, edits, replan = None, None, None
             if cached and not whole:
                 main = timings.run("cache", lambda: load_main(config.cache_dir))
-                patch = timings.run("patch", lambda: plan_patch(config, inputs, main, started))
-                if patch is not None and not (strict and main.tally and main.tally.errors):
-                    built = patched(config, main, patch, inputs, timings,  # type: ignore[arg-type]
-                                    surveyed)
+                edits = timings.run("patch", lambda: edits_of(config, inputs, main, started))
+                if strict and main.tally and main.tally.errors:
+                    edits = None
+            if edits is not None:
+                assert main is not None and inputs is not None
+                patch = timings.run("patch", lambda: plan_patch(config, main, edits))
+                if patch is not None:
+                    built = patched(config, main, patch, inputs, timings, surveyed)
                     if built is not None:
                         return built
+                else:
+                    replan = timings.run("patch", lambda: plan_replan(config, main, edits))
             # Surveyed again, and a kept site made if there is none to patch up (after a cold
             # build, or edits of bodies alone): 12,400 folders at 10,000 articles, made meanwhile.
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
+                if replan is not None:
+                    built = replanned(config, main, replan, edits, inputs,  # type: ignore[arg-type]
+                                      timings, prepared)
+                    if built is not None:
+                        return built
                 return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
                                    main=main, surveyed=prepared)
         finally:
@@ -206,33 +221,74 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
     # another process while this one plans and renders: at the end of a cold build of 10,000
     # articles, that was a third of a second on one core.
     used = reads.used()
-    with (in_background(partial(save_files, config.cache_dir, used, stored)) if cached
-          else nullcontext(dict)) as saved:
+    with (in_background(partial(_save_files, config.cache_dir, used, stored, checked.site))
+          if cached else nullcontext(dict)) as saved:
         planner, planned = timings.run("plan", lambda: plan_site(checked.site, config))
         tallied = tally(checked)
         previous = timings.run("stamp", surveyed)
         # The previous build's pages are reused only from the very output folder it wrote.
         kept = stored if stored.stamp.output == previous.live.stamp else Stored()
         prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-        todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-        compiled = compiled_templates(config) if cached else None
-        files = timings.each("render", track(stream(planned, todo, config, compiled), "Rendering",
-                                             len(todo), weight=lambda file: file[1] is not None))
-        search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
-        stats = timings.run("write", lambda: replace_site(
-            config.output, previous, files, config.static, finish))
-        # Pages are rendered, and the index made, as the site is written: that time was theirs.
-        timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
+        stats, search, rendered = write_changed(config, planned, prints, kept, previous, timings,
+                                                compiled_templates(config) if cached else None)
         if cached:
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
                           stats.written + stats.unchanged)
             bodies = body_pages(list(checked.joined.articles), planner.settings)
             timings.run("save", lambda: save_state(config.cache_dir, Stored(
-                config.max_file_size, used, prints, (search[0], tuple(search[1])), stamp,
-                bodies=bodies, frame=inputs.frame if inputs else "", tally=tallied,
+                config.max_file_size, used, prints, search, stamp, bodies=bodies,
+                frame=inputs.frame if inputs else "", tally=tallied,
                 matches=checked.joined.matches), stored, saved()))
         return Built(checked, len(planned), stats, timings, tallied, search=config.search,
-                     rendered=len(todo))
+                     rendered=rendered)
+
+
+def _save_files(folder: Path, files: Entries, previous: Stored, site: Site) -> SavedFiles:
+    """Save the parse cache's file shards and the site, its articles made lean here: in the
+    background, while the build goes on."""
+    return save_files(folder, files, previous, lean_site(site))
+
+
+def write_changed(config: Config, planned: list[Page], prints: dict[str, str], kept: Stored,
+                  previous: Surveyed, timings: Timings, compiled: Path | None
+                  ) -> tuple[WriteStats, tuple[str, tuple[str, ...]], int]:
+    """Render the pages whose fingerprints are not ``kept``'s, and write the site, keeping the
+    others' files; return what was written, the search index's fingerprint and files, and how
+    many pages were rendered."""
+    todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
+    files = timings.each("render", track(stream(planned, todo, config, compiled), "Rendering",
+                                         len(todo), weight=lambda file: file[1] is not None))
+    search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
+    stats = timings.run("write", lambda: replace_site(
+        config.output, previous, files, config.static, finish))
+    # Pages are rendered, and the index made, as the site is written: that time was theirs.
+    timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
+    return stats, (search[0], tuple(search[1])), len(todo)
+
+
+def replanned(config: Config, stored: Stored, replan: Replan, edits: Edits, inputs: Inputs,
+              timings: Timings, surveyed: Callable[[], Surveyed]) -> Built | None:
+    """Write an edit of records alone: plan the kept site again, and make the pages whose
+    fingerprints changed; None, having written nothing, if the output folder is not the one the
+    last build wrote.
+
+    The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds.
+    """
+    assert stored.tally is not None
+    planner, planned = timings.run("plan", lambda: plan_site(replan.site, config))
+    previous = timings.run("stamp", surveyed)
+    if stored.stamp.output != previous.live.stamp:
+        return None
+    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
+    stats, search, rendered = write_changed(config, planned, prints, stored, previous, timings,
+                                            compiled_templates(config))
+    stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
+    bodies = body_pages(list(replan.site.articles.values()), planner.settings)
+    timings.run("save", lambda: save_edits(config.cache_dir, replace(
+        stored, pages=prints, search=search, stamp=stamp, bodies=bodies, matches=replan.matches,
+        edited=replan.edited), stored, edits.changed_shards()))
+    return Built(None, len(planned), stats, timings, stored.tally, search=config.search,
+                 rendered=rendered)
 
 
 def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timings: Timings,
@@ -261,8 +317,10 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
 
     stats = timings.run("write", write)
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
+    edited = {**stored.edited, **{article.id: lean(article) for article in patch.articles}}
     timings.run("save", lambda: save_shards(config.cache_dir, replace(
-        stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp), patch.shards))
+        stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp, edited=edited),
+        patch.shards))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=len(todo))
 

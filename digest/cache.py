@@ -19,7 +19,7 @@ from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import remove, stored_names, stow_result, stow_results, unnamed
 from digest.load import FileResult, Listing, read_file
-from digest.model import Deferred, Matches, Page, Tally
+from digest.model import Article, Deferred, Matches, Page, Site, Tally
 from digest.parallel import chunks, fork_map
 from digest.progress import track
 from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SHARDS = 64
+SITE_FILE = "site.pickle"
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
 build rewrites only the shards whose files changed."""
 
@@ -151,6 +152,11 @@ class Stored:
     tally: Tally | None = None
     matches: Matches = field(default_factory=Matches)
     """What the join's content matching found (``join.join``)."""
+    site: str = ""
+    """The checksum of the site the last whole build planned, its articles ``plan.lean``, kept
+    in SITE_FILE for a build after an edit of records (``replan.py``); "" for none."""
+    edited: dict[str, Article] = field(default_factory=dict)
+    """Lean articles changed since that site was kept, by edits of bodies or records alone."""
 
 
 @cache  # asked for every file several times a build
@@ -259,6 +265,8 @@ class SavedFiles:
     """The files of the body store that none of the entries names. ``save_state`` deletes them
     only once it has written the main file: until then the last build's cache, which may name
     them, is the one in place."""
+    site: str = ""
+    """The checksum of the site saved in SITE_FILE, if one was."""
 
 
 def save_state(folder: Path, state: Stored, previous: Stored | None = None,
@@ -283,13 +291,22 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None,
         body_shards[shard] = _checksum(data) if data else ""
     _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
                                listed=old.listed or ("",) * SHARDS,
-                               body_shards=tuple(body_shards)), saved.written)
+                               body_shards=tuple(body_shards), site=saved.site), saved.written)
     remove(folder / BODIES, saved.unnamed)
 
 
-def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> SavedFiles:
+def save_edits(folder: Path, state: Stored, previous: Stored, changed: dict[int, Entries]
+               ) -> None:
+    """Write the ``changed`` file shards, then the rest as ``save_state`` does: for a build that
+    read only the files changed since ``previous``."""
+    save_state(folder, state, previous, SavedFiles(_write_shards(folder, changed), (), state.site))
+
+
+def save_files(folder: Path, files: Entries, previous: Stored | None = None,
+               site: Site | None = None) -> SavedFiles:
     """Write the file shards whose entries differ from ``previous``'s (as for ``save_state``),
-    and find the stored texts and related coverage that ``files`` no longer name.
+    and the ``site`` (of lean articles) if given, and find the stored texts and related
+    coverage that ``files`` no longer name.
 
     The shards name no cache until ``save_state`` writes the main file: a build may save them
     early, in the background, and a build that fails after leaves shards that no main file
@@ -301,7 +318,31 @@ def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> 
         shard: entries for shard, entries in enumerate(_split(files))
         if not (old.shards and old.shards[shard] and _same_entries(entries, old_files[shard]))})
     keep = stored_names(result for _, result in files.values())
-    return SavedFiles(written, tuple(unnamed(folder / BODIES, keep)))
+    kept = ""
+    if site is not None:
+        data = pickle.dumps(site, protocol=pickle.HIGHEST_PROTOCOL)
+        replace_file(folder / SITE_FILE, data)
+        kept = _checksum(data)
+    return SavedFiles(written, tuple(unnamed(folder / BODIES, keep)), kept)
+
+
+def load_site(folder: Path, state: Stored) -> Site | None:
+    """Read the site the last whole build kept, with the articles edited since; None, with a
+    warning, unless it is the very one the cache names."""
+    if not state.site:
+        return None
+    try:
+        data = (folder / SITE_FILE).read_bytes()
+        if _checksum(data) != state.site:
+            raise ValueError("not the site this cache was saved with")
+        site = pickle.loads(data)
+        if not isinstance(site, Site):
+            raise TypeError("not a site")
+    except Exception as exc:  # whatever is wrong, the whole build reads every file
+        log.warning("cache %s is damaged or stale (%s); building everything",
+                    folder / SITE_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)
+        return None
+    return replace(site, articles={**site.articles, **state.edited}) if state.edited else site
 
 
 def _comparable(previous: Stored | None) -> Stored:

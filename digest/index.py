@@ -41,7 +41,7 @@ def index(joined: Joined, *, drafts: bool = False, hide_unpublished: bool = Fals
                 continue
             by_url[key] = article.id
         chosen.append(article)
-    chosen.sort(key=_newest_first)
+    chosen.sort(key=newest_first)
     return Site(
         articles={a.id: a for a in chosen},
         order=tuple(a.id for a in chosen),
@@ -52,7 +52,8 @@ def index(joined: Joined, *, drafts: bool = False, hide_unpublished: bool = Fals
     )
 
 
-def _newest_first(article: Article) -> tuple[float, str, str]:
+def newest_first(article: Article) -> tuple[float, str, str]:
+    """Return an article's place in the order: newest first, then by title, then by file."""
     when = article.record.published or _OLDEST
     return (-when.timestamp(), article.record.title.casefold(), article.id)
 

@@ -8,6 +8,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import PurePosixPath
 from typing import NamedTuple, TypeVar
@@ -211,6 +212,7 @@ def _match_content(records: list[RecordKey], free: dict[str, BodyKey], diagnosti
     """
     among = _bodies_digest(free.values())
     last = known.found if known.among == among else {}
+    heads = known.heads if known.among == among else _heads(free.values())
     found: dict[str, tuple[str, tuple[tuple[int, str], ...]]] = {}
     index = functools.cache(lambda: _index(free.values()))  # only if some record is scored
 
@@ -248,7 +250,7 @@ def _match_content(records: list[RecordKey], free: dict[str, BodyKey], diagnosti
                 "name the body from one record with body: <path>"))
             continue
         matches.append((winners[0], free[source]))
-    return matches, Matches(among, found)
+    return matches, Matches(among, found, heads)
 
 
 def _index(bodies: Iterable[BodyKey]) -> dict[str, list[BodyKey]]:
@@ -259,6 +261,35 @@ def _index(bodies: Iterable[BodyKey]) -> dict[str, list[BodyKey]]:
         if head:
             index[head[0]].append(body)
     return index
+
+
+def _heads(bodies: Iterable[BodyKey]) -> frozenset[str]:
+    """Return the first words of the bodies' openings, as ``_index`` indexes them."""
+    return frozenset(head[0] for body in bodies if (head := _HEAD.match(body.opening_key)))
+
+
+def scored_alike(known: Matches, old: Record, new: Record) -> bool:
+    """Whether a record read again as ``new``, with its date and place unchanged, finds the very
+    candidates ``old`` found among the same unclaimed bodies (``known``): each of its probes is
+    unchanged, or neither spelling opens like any unclaimed body."""
+    return all(a == b or not ({_head(a), _head(b)} & known.heads)
+               for a, b in zip(old.probes, new.probes, strict=True))
+
+
+def rescored(known: Matches, record: Record) -> Matches:
+    """Return ``known`` with ``record``, read again and ``scored_alike``, keyed as it now is."""
+    if record.source not in known.found:  # joined by its path: never scored
+        return known
+    key = _record_digest(RecordKey(record.source, record.line, record.body_path, record.probes,
+                                   record.published.date() if record.published else None))
+    found = dict(known.found)
+    found[record.source] = (key, found[record.source][1])
+    return replace(known, found=found)
+
+
+def _head(probe: str) -> str | None:
+    head = _HEAD.match(probe)
+    return head[0] if head else None
 
 
 def _bodies_digest(bodies: Iterable[BodyKey]) -> str:

@@ -292,6 +292,9 @@ class Matches:
     found: Mapping[str, tuple[str, tuple[tuple[int, str], ...]]] = field(default_factory=dict)
     """Record file to a digest of what its candidates depend on, and its candidates: the score
     and file of each."""
+    heads: frozenset[str] = frozenset()
+    """The opening words every unclaimed body is indexed under: a record finds candidates only
+    among the bodies that open as it does."""
 
 
 @dataclass(frozen=True)

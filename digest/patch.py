@@ -52,6 +52,23 @@ class Patch:
     pages: list[Page]
     shards: dict[int, Entries]
     """The cache's file shards it changes, as they are to be saved."""
+    articles: list[Article]
+    """The articles whose bodies changed, as they now are."""
+
+
+@dataclass(frozen=True)
+class Edits:
+    """The content files changed since the last build, none new or gone: each as the cache
+    holds it and as read now, with the cache's file shards that hold them."""
+
+    files: list[tuple[str, FileResult, FileResult]]
+    """Each changed file, its old parse result and its new one."""
+    shards: dict[int, Entries]
+    """The shards read, the changed files' entries already as they are to be saved."""
+
+    def changed_shards(self) -> dict[int, Entries]:
+        """Return the shards that hold the changed files."""
+        return {shard_of(rel): self.shards[shard_of(rel)] for rel, _, _ in self.files}
 
 
 def body_pages(articles: list[Article], settings: dict[str, Setting]) -> dict[str, BodyPage]:
@@ -71,13 +88,13 @@ def body_edit(method: JoinMethod | None, old: FileResult | None, new: FileResult
             and old.diagnostics == new.diagnostics and old.skipped == new.skipped)
 
 
-def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> Patch | None:
-    """Plan the pages of the bodies edited since the last build; None unless bodies alone changed.
+def edits_of(config: Config, inputs: Inputs, stored: Stored, started: int) -> Edits | None:
+    """Read the files changed since the last build; None unless a few changed, none new or gone.
 
     ``stored`` is the last build's cache, without its shards (``load_main``).
     """
     # A content file changed just before the build is read and kept as UNTRUSTED below; a
-    # template or static file so changed is no body edit (``frame`` is then empty).
+    # template or static file so changed is no small edit (``frame`` is then empty).
     if (not stored.listed or stored.tally is None or not inputs.frame
             or inputs.frame != stored.frame or stored.max_file_size != config.max_file_size):
         return None
@@ -89,26 +106,38 @@ def plan_patch(config: Config, inputs: Inputs, stored: Stored, started: int) -> 
     changed = _changed(inputs, stale, shards)
     if changed is None:
         return None
-    bodies = {shard: load_body_pages(config.cache_dir, stored, shard) or {}
-              for shard in {shard_of(rel) for rel in changed}}
-    pages = []
+    files = []
     for rel in changed:
-        entries, page = shards[shard_of(rel)], bodies[shard_of(rel)].get(rel)
-        if page is None or entries is None:
-            return None
+        entries = shards[shard_of(rel)]
+        assert entries is not None  # _changed checked
         new = stowed(read_file(rel, config.content / rel, config.max_file_size), store_of(config))
-        if not body_edit(page.method, entries[rel][1], new):
+        files.append((rel, entries[rel][1], new))
+        # A file changed just before the build may change again unseen within its time stamp.
+        sig = inputs.content[rel]
+        entries[rel] = (sig if sig[0] < started - RACY_NS else UNTRUSTED, new)
+    return Edits(files, shards)  # type: ignore[arg-type]  # None shards returned above
+
+
+def plan_patch(config: Config, stored: Stored, edits: Edits) -> Patch | None:
+    """Plan the pages of the bodies edited since the last build; None unless bodies alone changed.
+
+    ``stored`` is the last build's cache, without its shards (``load_main``).
+    """
+    bodies = {shard: load_body_pages(config.cache_dir, stored, shard) or {}
+              for shard in {shard_of(rel) for rel, _, _ in edits.files}}
+    pages, articles = [], []
+    for rel, old, new in edits.files:
+        page = bodies[shard_of(rel)].get(rel)
+        if page is None or not body_edit(page.method, old, new):
             return None
-        record = _record(config, stored, shards, page.article)
+        record = _record(config, stored, edits.shards, page.article)
         if record is None or record.record is None:
             return None
         article = rejoined(record.record, record.digest, new.body, new.digest,  # type: ignore[arg-type]
                            page.method)
+        articles.append(article)
         pages.append(article_page(article, page.setting, config))
-        # A file changed just before the build may change again unseen within its time stamp.
-        sig = inputs.content[rel]
-        entries[rel] = (sig if sig[0] < started - RACY_NS else UNTRUSTED, new)
-    return Patch(pages, {shard_of(rel): shards[shard_of(rel)] for rel in changed})  # type: ignore[misc]
+    return Patch(pages, edits.changed_shards(), articles)
 
 
 def _changed(inputs: Inputs, stale: list[int], shards: dict[int, Entries | None]

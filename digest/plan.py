@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -13,7 +13,7 @@ from digest.config import Config
 from digest.errors import DigestError
 from digest.feeds import FeedLinks, feed_pages, site_pages
 from digest.index import provider_key, term_key
-from digest.model import Article, Deferred, Page, Site, Term, page_key
+from digest.model import Article, Deferred, Page, Site, Term, copied, page_key
 from digest.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"
@@ -66,6 +66,24 @@ def card_key(article: Article, paths: CardPaths) -> str:
     """
     path, provider, topics = paths
     return page_key(article.record_version, path, provider or "-", *topics)
+
+
+def lean(article: Article) -> Article:
+    """Return the article with what planning and its pages read, and no more: a site of lean
+    articles plans and renders as the site does (the cache keeps one, ``replan.py``).
+
+    Left out: the words the join matches by, fields no page shows, images past the first (the
+    only one pages show) and the body's opening.
+    """
+    record, body = article.record, article.body
+    return copied(article, record=copied(record, probes=("", ""), extra={},
+                                         images=record.images[:1]),
+                  body=body and copied(body, opening="", opening_key=""))
+
+
+def lean_site(site: Site) -> Site:
+    """Return the site with every article ``lean``."""
+    return replace(site, articles={aid: lean(article) for aid, article in site.articles.items()})
 
 
 def plan(site: Site, config: Config) -> list[Page]:

@@ -55,10 +55,12 @@ class Timings:
         self.ended = time.perf_counter()
 
     def run(self, name: str, stage: Callable[[], T]) -> T:
+        """Run ``stage``, adding the time it takes to stage ``name``'s."""
         start = time.perf_counter()
         result = stage()
-        self.stages[name] = time.perf_counter() - start
-        log.debug("%s took %.3f s", name, self.stages[name])
+        took = time.perf_counter() - start
+        self.stages[name] = self.stages.get(name, 0.0) + took
+        log.debug("%s took %.3f s", name, took)
         return result
 
     def each(self, name: str, items: Iterable[T]) -> Iterator[T]:

@@ -1,0 +1,144 @@
+"""A build after an edit of records that moves no article plans the site the last build kept,
+reads no other file, and writes what a whole build would."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from conftest import age, record, site_bytes, stories
+from test_patch import clean, edit
+
+from digest import cache
+from digest.build import build
+from digest.cache import SITE_FILE, load_main
+
+
+@pytest.fixture
+def site(make_site):
+    """Twenty-one articles, a third of them with their record in a file of its own, joined to
+    their body by its stem or by its content."""
+    config = make_site(stories(21))
+    age(config.content.iterdir())
+    build(config)
+    return config
+
+
+def retitle(text: str, new: str = "Tale") -> str:
+    return text.replace('title: "Story', f'title: "{new}', 1)
+
+
+def test_a_retitled_record_moves_its_page_and_every_link_to_it(site, tmp_path, monkeypatch):
+    read = []
+    original = cache._load_shard
+
+    def counting(path, checksum):
+        read.append(path)
+        return original(path, checksum)
+
+    monkeypatch.setattr(cache, "_load_shard", counting)
+    before = site_bytes(site.output)
+    edit(site, "r2.yaml", retitle)  # joined by content; its title names its page
+    built = build(site)
+    assert built.checked is None  # nothing read but the edited record
+    assert len(read) <= 2  # its shard of files, and of body pages to see it is none
+    after = site_bytes(site.output)
+    moved = {path for path in before.keys() - after.keys() if path.startswith("articles/")}
+    assert len(moved) == 1 and b"Tale 2" in after[next(iter(after.keys() - before.keys()))]
+    assert after["index.html"] != before["index.html"] and after["feed.xml"] != before["feed.xml"]
+    assert after == clean(site, tmp_path)
+    # The build left what a whole build would: its fingerprints too, so nothing is made again.
+    again = build(site, whole=True)
+    assert again.checked is not None and again.rendered == 0 and again.stats.written == 0
+
+
+def test_edits_of_what_cards_show_take_the_short_way(site, tmp_path):
+    edits = [
+        ("s1.yaml", lambda text: text.replace("domain: example.com", "domain: example.net")),
+        ("r5.yaml", lambda text: text.replace("topics:", "images:\n  - url: https://example.com/"
+                                              "5.jpg\n  - url: https://example.com/6.jpg\n"
+                                              "topics:", 1)),
+        ("s4.yaml", lambda text: text.replace("provider:", "related:\n  - title: Elsewhere\n"
+                                              "    webUrl: https://example.com/s7\n"
+                                              "provider:", 1)),  # links to article 7's page
+        ("r8.yaml", lambda text: retitle(text, "Story 8 now retold as a")),
+    ]
+    for name, change in edits:
+        edit(site, name, change)
+        built = build(site)
+        assert built.checked is None, name
+        assert site_bytes(site.output) == clean(site, tmp_path), name
+
+
+def test_edits_that_move_an_article_build_everything(make_site, tmp_path):
+    same_time = "2021-03-04T10:00:00Z"
+    config = make_site({
+        "a.yaml": record(title="Alpha", url="https://example.com/a", date=same_time).strip("-\n"),
+        "b.yaml": record(title="Beta", url="https://example.com/b", date=same_time).strip("-\n"),
+        "c.yaml": record(title="Gamma", url="https://example.com/c", topics=()).strip("-\n"),
+    })
+    age(config.content.iterdir())
+    build(config)
+    edits = [
+        ("a.yaml", lambda text: text.replace("Alpha", "Zeta")),  # now after Beta, at one time
+        ("b.yaml", lambda text: text.replace("  - AI", "  - Space")),  # another topic
+        ("c.yaml", lambda text: text.replace("example.com/c", "example.com/a")),  # a duplicate
+        ("a.yaml", lambda text: text.replace("title:", "draft: true\ntitle:")),
+    ]
+    for name, change in edits:
+        edit(config, name, change)
+        built = build(config)
+        assert built.checked is not None, name
+        assert site_bytes(config.output) == clean(config, tmp_path), name
+
+
+def test_a_kept_site_that_is_damaged_or_gone_is_never_trusted(site, tmp_path, caplog):
+    path = site.cache_dir / SITE_FILE
+    path.write_bytes(path.read_bytes()[:-10])
+    edit(site, "r2.yaml", retitle)
+    assert build(site).checked is not None and "damaged or stale" in caplog.text
+    assert site_bytes(site.output) == clean(site, tmp_path)
+    assert load_main(site.cache_dir).site  # the whole build kept the site again
+    path.unlink()
+    edit(site, "r5.yaml", retitle)
+    assert build(site).checked is not None
+    assert site_bytes(site.output) == clean(site, tmp_path)
+
+
+def test_any_sequence_of_record_and_body_edits_writes_what_a_clean_build_gives(site, tmp_path):
+    rng = random.Random(23)
+    records = sorted(p.name for p in site.content.iterdir() if p.suffix == ".yaml")
+    bodies = sorted(p.name for p in site.content.iterdir() if p.suffix == ".txt")
+    changes = [
+        lambda text, step: retitle(text, f"Step {step} story"),
+        lambda text, step: text.replace('excerpt: "', f'excerpt: "Step {step}: ', 1),
+        lambda text, step: text.replace("Wire", "Wire Service").replace("Planet", "Planet News"),
+        lambda text, step: text.replace("T10:00:00Z", f"T10:{step:02d}:00Z", 1),
+    ]
+    short = 0
+    for step in range(16):
+        names = rng.sample(records, rng.choice((1, 1, 2)))
+        for name in names:
+            change = rng.choice(changes)
+            edit(site, name, lambda text, change=change, step=step: change(text, step))
+        if rng.random() < 0.3:  # a body edit too: its page, and the kept site, change
+            edit(site, rng.choice(bodies), lambda text, step=step: text + f"Step {step}.\n")
+        built = build(site)
+        short += built.checked is None
+        assert site_bytes(site.output) == clean(site, tmp_path), f"step {step}: {names}"
+        if step % 5 == 4:  # a whole build finds every page as the short way left it
+            assert build(site, whole=True).rendered == 0, f"step {step}"
+    assert 4 <= short < 16
+
+
+def test_a_search_index_is_made_again_after_a_record_edit(site):
+    searching = replace(site, search=True)
+    build(searching)
+    edit(site, "r2.yaml", lambda text: retitle(text, "Zanzibar"))
+    built = build(searching)
+    assert built.checked is None
+    indexed = site_bytes(site.output)
+    assert any(path.startswith("pagefind/") for path in indexed)
+    assert any(b"Zanzibar" in data for path, data in indexed.items()
+               if path.startswith("articles/"))
