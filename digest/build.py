@@ -38,10 +38,10 @@ from digest.load import FileResult, Listing, load, read_file, walk
 from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
 from digest.parallel import in_background
 from digest.patch import Edits, Patch, body_pages, edits_of, plan_patch
-from digest.plan import Planner, lean, lean_site
+from digest.plan import Planner, lean
 from digest.progress import Timings, track
 from digest.render import render, render_in_parallel
-from digest.replan import Replan, plan_replan
+from digest.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
 from digest.search import search_index
 from digest.stamp import Inputs, Stamp, read_inputs
 from digest.write import (
@@ -181,11 +181,17 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                     if built is not None:
                         return built
                 else:
-                    replan = timings.run("patch", lambda: plan_replan(config, main, edits))
+                    replan = timings.run("patch", lambda: plan_replan(config.cache_dir, main, edits))
+            if replan is not None and timings.run("stamp", surveyed).patchable(config.output):
+                built = replanned(config, main, replan, edits, inputs,  # type: ignore[arg-type]
+                                  timings, surveyed)
+                if built is not None:
+                    return built
+                replan = None  # the output folder is not as the last build left it
             # Surveyed again, and a kept site made if there is none to patch up (after a cold
             # build, or edits of bodies alone): 12,400 folders at 10,000 articles, made meanwhile.
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
-                if replan is not None:
+                if replan is not None:  # with the kept site made meanwhile
                     built = replanned(config, main, replan, edits, inputs,  # type: ignore[arg-type]
                                       timings, prepared)
                     if built is not None:
@@ -238,25 +244,28 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
             timings.run("save", lambda: save_state(config.cache_dir, Stored(
                 config.max_file_size, used, prints, search, stamp, bodies=bodies,
                 frame=inputs.frame if inputs else "", tally=tallied,
-                matches=checked.joined.matches), stored, saved()))
+                matches=checked.joined.matches, listing=planner.listed), stored, saved()))
         return Built(checked, len(planned), stats, timings, tallied, search=config.search,
                      rendered=rendered)
 
 
 def _save_files(folder: Path, files: Entries, previous: Stored, site: Site) -> SavedFiles:
-    """Save the parse cache's file shards and the site, its articles made lean here: in the
-    background, while the build goes on."""
-    return save_files(folder, files, previous, lean_site(site))
+    """Save the parse cache's file shards, and keep the site for a build after an edit of
+    records: in the background, while the build goes on."""
+    return replace(save_files(folder, files, previous),
+                   site=save_kept(folder, keep(site), pickled(site.articles)))
 
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], kept: Stored,
                   previous: Surveyed, timings: Timings, compiled: Path | None
                   ) -> tuple[WriteStats, tuple[str, tuple[str, ...]], int]:
-    """Render the pages whose fingerprints are not ``kept``'s, and write the site, keeping the
-    others' files; return what was written, the search index's fingerprint and files, and how
-    many pages were rendered."""
-    todo = [page for page in planned if kept.pages.get(page.path) != prints[page.path]]
-    files = timings.each("render", track(stream(planned, todo, config, compiled), "Rendering",
+    """Render the ``planned`` pages whose fingerprints are not ``kept``'s, and write the site of
+    every page ``prints`` names, keeping the others' files; return what was written, the search
+    index's fingerprint and files, and how many pages were rendered."""
+    position = {path: n for n, path in enumerate(prints)}
+    todo = sorted((page for page in planned if kept.pages.get(page.path) != prints[page.path]),
+                  key=lambda page: position[page.path])
+    files = timings.each("render", track(stream(list(prints), todo, config, compiled), "Rendering",
                                          len(todo), weight=lambda file: file[1] is not None))
     search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
     stats = timings.run("write", lambda: replace_site(
@@ -268,26 +277,39 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], k
 
 def replanned(config: Config, stored: Stored, replan: Replan, edits: Edits, inputs: Inputs,
               timings: Timings, surveyed: Callable[[], Surveyed]) -> Built | None:
-    """Write an edit of records alone: plan the kept site again, and make the pages whose
-    fingerprints changed; None, having written nothing, if the output folder is not the one the
-    last build wrote.
+    """Write an edit of records alone: plan and make again the pages that show the edited
+    articles, keep every other; None, having written nothing, if the output folder is not the
+    one the last build wrote.
 
     The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds.
     """
     assert stored.tally is not None
-    planner, planned = timings.run("plan", lambda: plan_site(replan.site, config))
+    planner = Planner(replan.site, config, replan.urls)
+    listing = moved_listing(stored.listing, replan.moved)
+    pages = timings.run("plan", lambda: planner.pages_showing(
+        replan.dirty, replan.linking, listing if replan.moved else None))
+    # Every page where it was, but those that moved, in the order planned.
+    prints = {replan.moved.get(path, path): print_ for path, print_ in stored.pages.items()}
+    if not prints.keys() >= {page.path for page in pages}:
+        return None  # a page the last build had not: not a small edit after all
     previous = timings.run("stamp", surveyed)
     if stored.stamp.output != previous.live.stamp:
         return None
-    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-    stats, search, rendered = write_changed(config, planned, prints, stored, previous, timings,
+    prints.update(timings.run("fingerprint", lambda: fingerprints(pages, config)))
+    stats, search, rendered = write_changed(config, pages, prints, stored, previous, timings,
                                             compiled_templates(config))
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
-    bodies = body_pages(list(replan.site.articles.values()), planner.settings)
-    timings.run("save", lambda: save_edits(config.cache_dir, replace(
-        stored, pages=prints, search=search, stamp=stamp, bodies=bodies, matches=replan.matches,
-        edited=replan.edited), stored, edits.changed_shards()))
-    return Built(None, len(planned), stats, timings, stored.tally, search=config.search,
+    site = replan.site
+    bodies = body_pages([site.articles[aid] for aid in planner.settings], planner.settings)
+
+    def save() -> None:
+        kept = save_kept(config.cache_dir, replan.kept, replan.articles.items())
+        save_edits(config.cache_dir, replace(
+            stored, pages=prints, search=search, stamp=stamp, listing=listing,
+            matches=replan.matches, site=kept, edited={}), edits.changed_shards(), bodies)
+
+    timings.run("save", save)
+    return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=rendered)
 
 
@@ -340,9 +362,10 @@ def tally(checked: Checked) -> Tally:
                  checked.loaded.skipped, checked.diagnostics)
 
 
-def stream(planned: list[Page], todo: list[Page], config: Config, compiled: Path | None
+def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | None
            ) -> Iterator[tuple[str, bytes | None]]:
-    """Yield every page in order: bytes for those in ``todo``, rendered as asked; None for the rest.
+    """Yield every page's path in order, with bytes for the pages in ``todo`` (in the same order),
+    rendered as asked, and None for the rest.
 
     ``compiled`` is where compiled templates are kept (``render.environment``), if anywhere.
     """
@@ -350,8 +373,8 @@ def stream(planned: list[Page], todo: list[Page], config: Config, compiled: Path
     fresh = (render_in_parallel(todo, config, compiled) if many
              else render(todo, config, compiled))
     wanted = {page.path for page in todo}
-    for page in planned:
-        yield (page.path, next(fresh)[1]) if page.path in wanted else (page.path, None)
+    for path in paths:
+        yield (path, next(fresh)[1]) if path in wanted else (path, None)
 
 
 def compiled_templates(config: Config) -> Path:

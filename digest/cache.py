@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, TypeVar
 from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import remove, stored_names, stow_result, stow_results, unnamed
+from digest.feeds import Listed
 from digest.load import FileResult, Listing, read_file
-from digest.model import Article, Deferred, Matches, Page, Site, Tally
+from digest.model import Article, Deferred, Matches, Page, Tally
 from digest.parallel import chunks, fork_map
 from digest.progress import track
 from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SHARDS = 64
-SITE_FILE = "site.pickle"
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
 build rewrites only the shards whose files changed."""
 
@@ -152,11 +152,13 @@ class Stored:
     tally: Tally | None = None
     matches: Matches = field(default_factory=Matches)
     """What the join's content matching found (``join.join``)."""
+    listing: Listed = field(default_factory=list)
+    """The pages the sitemap lists (``feeds.sitemap_listing``)."""
     site: str = ""
-    """The checksum of the site the last whole build planned, its articles ``plan.lean``, kept
-    in SITE_FILE for a build after an edit of records (``replan.py``); "" for none."""
+    """The checksum of the site the last whole build planned, kept for a build after an edit of
+    records (``replan.Kept``); "" for none."""
     edited: dict[str, Article] = field(default_factory=dict)
-    """Lean articles changed since that site was kept, by edits of bodies or records alone."""
+    """Articles whose bodies were edited since that site was kept, as ``plan.lean`` makes them."""
 
 
 @cache  # asked for every file several times a build
@@ -234,13 +236,13 @@ def load_body_pages(folder: Path, state: Stored, shard: int) -> dict[str, BodyPa
     return _load_shard(body_shard_path(folder, shard), state.body_shards[shard])
 
 
-def _load_shard(path: Path, checksum: str) -> dict | None:  # type: ignore[type-arg]
+def _load_shard(path: Path, expected: str) -> dict | None:  # type: ignore[type-arg]
     """Read one shard; None, with a warning, unless it is the very file the cache names."""
-    if not checksum:
+    if not expected:
         return None
     try:
         data = path.read_bytes()
-        if _checksum(data) != checksum:
+        if checksum(data) != expected:
             raise ValueError("not the shard this cache was saved with")
         entries = pickle.loads(data)
         if not isinstance(entries, dict):
@@ -266,7 +268,8 @@ class SavedFiles:
     only once it has written the main file: until then the last build's cache, which may name
     them, is the one in place."""
     site: str = ""
-    """The checksum of the site saved in SITE_FILE, if one was."""
+    """The checksum of the site kept for a build after an edit of records (``replan.Kept``), if
+    one was saved."""
 
 
 def save_state(folder: Path, state: Stored, previous: Stored | None = None,
@@ -283,30 +286,37 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None,
     body_shards = list(old.body_shards or ("",) * SHARDS)
     for shard, pages in enumerate(_split(state.bodies)):
         data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
-        if data and _checksum(data) != body_shards[shard]:
+        if data and checksum(data) != body_shards[shard]:
             folder.mkdir(parents=True, exist_ok=True)
             replace_file(body_shard_path(folder, shard), data)
         elif not data:  # none: no file ("" names none)
             body_shard_path(folder, shard).unlink(missing_ok=True)
-        body_shards[shard] = _checksum(data) if data else ""
+        body_shards[shard] = checksum(data) if data else ""
     _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
                                listed=old.listed or ("",) * SHARDS,
                                body_shards=tuple(body_shards), site=saved.site), saved.written)
     remove(folder / BODIES, saved.unnamed)
 
 
-def save_edits(folder: Path, state: Stored, previous: Stored, changed: dict[int, Entries]
-               ) -> None:
-    """Write the ``changed`` file shards, then the rest as ``save_state`` does: for a build that
-    read only the files changed since ``previous``."""
-    save_state(folder, state, previous, SavedFiles(_write_shards(folder, changed), (), state.site))
+def save_edits(folder: Path, state: Stored, changed: dict[int, Entries],
+               pages: dict[str, BodyPage]) -> None:
+    """Write the ``changed`` file shards, the body ``pages`` into their shards, and the main
+    file: for a build that read only the files changed since the last one (``state`` is the
+    main file it read, as it is to be saved)."""
+    body_shards = list(state.body_shards)
+    for shard, updates in enumerate(_split(pages)):
+        if updates:
+            kept = load_body_pages(folder, state, shard) or {}
+            data = pickle.dumps({**kept, **updates}, protocol=pickle.HIGHEST_PROTOCOL)
+            replace_file(body_shard_path(folder, shard), data)
+            body_shards[shard] = checksum(data)
+    _save_main(folder, replace(state, body_shards=tuple(body_shards)),
+               _write_shards(folder, changed))
 
 
-def save_files(folder: Path, files: Entries, previous: Stored | None = None,
-               site: Site | None = None) -> SavedFiles:
+def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> SavedFiles:
     """Write the file shards whose entries differ from ``previous``'s (as for ``save_state``),
-    and the ``site`` (of lean articles) if given, and find the stored texts and related
-    coverage that ``files`` no longer name.
+    and find the stored texts and related coverage that ``files`` no longer name.
 
     The shards name no cache until ``save_state`` writes the main file: a build may save them
     early, in the background, and a build that fails after leaves shards that no main file
@@ -318,31 +328,7 @@ def save_files(folder: Path, files: Entries, previous: Stored | None = None,
         shard: entries for shard, entries in enumerate(_split(files))
         if not (old.shards and old.shards[shard] and _same_entries(entries, old_files[shard]))})
     keep = stored_names(result for _, result in files.values())
-    kept = ""
-    if site is not None:
-        data = pickle.dumps(site, protocol=pickle.HIGHEST_PROTOCOL)
-        replace_file(folder / SITE_FILE, data)
-        kept = _checksum(data)
-    return SavedFiles(written, tuple(unnamed(folder / BODIES, keep)), kept)
-
-
-def load_site(folder: Path, state: Stored) -> Site | None:
-    """Read the site the last whole build kept, with the articles edited since; None, with a
-    warning, unless it is the very one the cache names."""
-    if not state.site:
-        return None
-    try:
-        data = (folder / SITE_FILE).read_bytes()
-        if _checksum(data) != state.site:
-            raise ValueError("not the site this cache was saved with")
-        site = pickle.loads(data)
-        if not isinstance(site, Site):
-            raise TypeError("not a site")
-    except Exception as exc:  # whatever is wrong, the whole build reads every file
-        log.warning("cache %s is damaged or stale (%s); building everything",
-                    folder / SITE_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)
-        return None
-    return replace(site, articles={**site.articles, **state.edited}) if state.edited else site
+    return SavedFiles(written, tuple(unnamed(folder / BODIES, keep)))
 
 
 def _comparable(previous: Stored | None) -> Stored:
@@ -366,7 +352,7 @@ def _write_shards(folder: Path, changed: dict[int, Entries]) -> Written:
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         replace_file(shard_path(folder, shard), data)
         listed = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
-        written[shard] = (_checksum(data), listed)
+        written[shard] = (checksum(data), listed)
     return written
 
 
@@ -394,20 +380,31 @@ def _same_entries(new: dict[str, object], old: dict[str, object]) -> bool:
     return len(new) == len(old) and all(old.get(rel) is entry for rel, entry in new.items())
 
 
-def _checksum(data: bytes) -> str:
+def checksum(data: bytes) -> str:
+    """Return a cheap checksum of a cache file's bytes: a damaged or stale file is told apart."""
     return f"{zlib.crc32(data):08x}-{len(data)}"
 
 
 def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
+    replace_file_with(path, [data])
+
+
+def replace_file_with(path: Path, parts: Iterable[bytes]) -> str:
+    """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
+    the whole file's ``checksum``. A large file is so written without being held whole."""
+    crc = size = 0
     fd, temp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
+            for data in parts:
+                stream.write(data)
+                crc, size = zlib.crc32(data, crc), size + len(data)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return f"{crc:08x}-{size}"
 
 
 PARSE_SPAN = 500

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -80,8 +80,10 @@ def article_feeds(config: Config, record: Record, provider: str | None, topics: 
     return tuple(dict.fromkeys(links))
 
 
-def feed_pages(site: Site, urls: Urls, config: Config) -> Iterator[Page]:
-    """Plan the digest's feed and one feed per topic and per provider.
+def feed_pages(site: Site, urls: Urls, config: Config, showing: Collection[str] | None = None
+               ) -> Iterator[Page]:
+    """Plan the digest's feed and one feed per topic and per provider (only those with an
+    entry for one of the articles ``showing``, if given).
 
     Each comes with a key and a deferred context: a rebuild makes only the feeds it renders.
     """
@@ -100,17 +102,19 @@ def feed_pages(site: Site, urls: Urls, config: Config) -> Iterator[Page]:
             keys[aid] = page_key(site.articles[aid].record_version, urls.articles[aid])
         return keys[aid]
 
-    def feed(path: str, page_path: str, title: str, ids: tuple[str, ...]) -> Page:
-        chosen = ids[:config.feed_entries]
+    def feed(path: str, page_path: str, title: str, chosen: tuple[str, ...]) -> Page:
         return Page(path, "feed.xml", Deferred(
             lambda: feed_context(path, page_path, title, entries_of(chosen), config)),
             page_key(page_path, title, *(key_of(aid) for aid in chosen)))
 
-    yield feed(SITE_FEED, "index.html", config.title, site.order)
+    lists = [(SITE_FEED, "index.html", config.title, site.order)]
     for terms, paths in ((site.topics, urls.topics), (site.providers, urls.providers)):
-        for key, term in terms.items():
-            yield feed(feed_path(paths[key]), paths[key], f"{term.name} · {config.title}",
-                       term.article_ids)
+        lists += [(feed_path(paths[key]), paths[key], f"{term.name} · {config.title}",
+                   term.article_ids) for key, term in terms.items()]
+    for path, page_path, title, ids in lists:
+        chosen = ids[:config.feed_entries]
+        if showing is None or not showing.isdisjoint(chosen):  # type: ignore[attr-defined]
+            yield feed(path, page_path, title, chosen)
 
 
 def feed_context(path: str, page_path: str, title: str, entries: list[Entry], config: Config
@@ -146,10 +150,19 @@ def entry(article: Article, path: str, config: Config) -> Entry:
     )
 
 
-def site_pages(pages: list[Page], config: Config, limit: int = SITEMAP_LIMIT) -> list[Page]:
-    """Plan the sitemap (split when over ``limit`` URLs), robots.txt and, if asked, CNAME."""
-    listed = [(p.path, _updated(p.context)) for p in pages
-              if p.path.endswith(".html") and not p.context.get("noindex")]
+Listed = list[tuple[str, datetime | None]]
+"""The pages a sitemap lists, in order: each one's path and last change."""
+
+
+def sitemap_listing(pages: list[Page]) -> Listed:
+    """Return the pages the sitemap lists: every HTML page open to search engines."""
+    return [(p.path, _updated(p.context)) for p in pages
+            if p.path.endswith(".html") and not p.context.get("noindex")]
+
+
+def site_pages(listed: Listed, config: Config, limit: int = SITEMAP_LIMIT) -> list[Page]:
+    """Plan the sitemap of the pages ``listed`` (split when over ``limit`` URLs), robots.txt
+    and, if asked, CNAME."""
     chunks = [listed[i:i + limit] for i in range(0, len(listed), limit)] or [[]]
     planned: list[Page] = []
     if len(chunks) == 1:

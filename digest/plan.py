@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import TypeVar
 
 from digest.article import Card, Setting, article_page, card_of, common
 from digest.config import Config
 from digest.errors import DigestError
-from digest.feeds import FeedLinks, feed_pages, site_pages
+from digest.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.index import provider_key, term_key
 from digest.model import Article, Deferred, Page, Site, Term, copied, page_key
 from digest.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,32 @@ class Pager:
 
 
 class Views:
-    """Each article's card, made once on first use, and the key of everything its card shows."""
+    """What each article's card shows and is made from, each made on first use."""
 
     def __init__(self, site: Site, urls: Urls) -> None:
         self.site, self.urls = site, urls
         self._cards: dict[str, Card] = {}
-        self.paths = {aid: card_paths(site.articles[aid], urls) for aid in site.order}
+        self.paths = _Made(lambda aid: card_paths(site.articles[aid], urls))
         """Article id to the paths its card links to: its page, its provider's, its topics'."""
-        self.keys = {aid: card_key(site.articles[aid], self.paths[aid]) for aid in site.order}
+        self.keys = _Made(lambda aid: card_key(site.articles[aid], self.paths[aid]))
         """Article id to what its card is made from: every page showing the card needs it."""
 
     def card(self, aid: str) -> Card:
         if aid not in self._cards:
             self._cards[aid] = card_of(self.site.articles[aid], *self.paths[aid])
         return self._cards[aid]
+
+
+class _Made(dict[str, T]):
+    """A dict that makes a missing value when it is first asked for, and keeps it."""
+
+    def __init__(self, make: Callable[[str], T]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: str) -> T:
+        value = self[key] = self._make(key)
+        return value
 
 
 CardPaths = tuple[str, str | None, tuple[str, ...]]
@@ -81,11 +95,6 @@ def lean(article: Article) -> Article:
                   body=body and copied(body, opening="", opening_key=""))
 
 
-def lean_site(site: Site) -> Site:
-    """Return the site with every article ``lean``."""
-    return replace(site, articles={aid: lean(article) for aid, article in site.articles.items()})
-
-
 def plan(site: Site, config: Config) -> list[Page]:
     """Return every page of the site, with its path, template and context.
 
@@ -99,13 +108,16 @@ class Planner:
     """Plans a site's pages, keeping what they share (URLs, cards' keys, feed links) to plan an
     article's page again when only its body changed: all of it comes from the records alone."""
 
-    def __init__(self, site: Site, config: Config) -> None:
+    def __init__(self, site: Site, config: Config, urls: Urls | None = None) -> None:
+        """Plan ``site``; its pages' paths are ``urls`` if given (``assign_urls(site)``)."""
         self.site, self.config = site, config
-        self.urls = assign_urls(site)
+        self.urls = urls or assign_urls(site)
         self.views = Views(site, self.urls)
         self.feeds = FeedLinks(site, self.urls, config)
         self.settings: dict[str, Setting] = {}
-        """Each published article's setting, as its page was planned."""
+        """Each article's setting, as its page was planned."""
+        self.listed: Listed = []
+        """The pages the sitemap lists, as ``pages`` planned them."""
         self._links: dict[str, Link] = {}
 
     def pages(self) -> list[Page]:
@@ -115,9 +127,10 @@ class Planner:
         pages += listing_pages("index.html", "home.html", "Latest", site.order, views, config,
                                feeds=feeds.site)
         pages += [self._article_page(n, site.articles[aid]) for n, aid in enumerate(site.order)]
-        pages += term_pages(site.topics, urls.topics, "topic", views, config, feeds.topic)
-        pages += term_pages(site.providers, urls.providers, "provider", views, config,
-                            feeds.provider)
+        for key in site.topics:
+            pages += self._term_pages(key, "topic")
+        for key in site.providers:
+            pages += self._term_pages(key, "provider")
         pages.append(Page("topics/index.html", "terms.html", terms_context(
             "Topics", "topic", site.topics, urls.topics, feeds.site)))
         pages.append(Page("providers/index.html", "terms.html", terms_context(
@@ -128,9 +141,51 @@ class Planner:
         pages.append(Page("404.html", "404.html", {
             "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
         pages += feed_pages(site, urls, config)
-        pages += site_pages(pages, config)
+        self.listed = sitemap_listing(pages)
+        pages += site_pages(self.listed, config)
         check_collisions(pages)
         return pages
+
+    def pages_showing(self, dirty: Collection[str], linking: Iterable[str],
+                      listed: Listed | None) -> list[Page]:
+        """Plan the pages that may change when the ``dirty`` articles' cards did, the site
+        being otherwise as planned before: their own pages and their neighbours', the list pages
+        and feeds that show them, the pages of the ``linking`` articles (whose related coverage
+        links to one of them that moved) and, if a page moved, the sitemap of the pages
+        ``listed``. In plan order, as ``pages`` would give them."""
+        site, size = self.site, self.config.page_size
+        at = {aid: site.order.index(aid) for aid in dirty}
+        near = {n for aid in dirty for n in (at[aid] - 1, at[aid], at[aid] + 1)}
+        near |= {site.order.index(aid) for aid in linking}
+        pages = list(listing_pages("index.html", "home.html", "Latest", site.order, self.views,
+                                   self.config, feeds=self.feeds.site,
+                                   numbers={n // size + 1 for n in at.values()}))
+        pages += [self._article_page(n, site.articles[site.order[n]])
+                  for n in sorted(near) if 0 <= n < len(site.order)]
+        for kind, terms in (("topic", site.topics), ("provider", site.providers)):
+            numbers: dict[str, set[int]] = {}
+            for aid in dirty:
+                for key in _term_keys(site.articles[aid], kind):
+                    numbers.setdefault(key, set()).add(
+                        terms[key].article_ids.index(aid) // size + 1)
+            for key in terms:  # in plan order
+                if key in numbers:
+                    pages += self._term_pages(key, kind, numbers[key])
+        pages += feed_pages(site, self.urls, self.config, showing=dirty)
+        if listed is not None:
+            pages += site_pages(listed, self.config)
+        return pages
+
+    def _term_pages(self, key: str, kind: str, numbers: Collection[int] | None = None
+                    ) -> Iterator[Page]:
+        """Plan the paginated list of a topic or provider (only pages ``numbers``, if given)."""
+        terms, paths, feeds = ((self.site.topics, self.urls.topics, self.feeds.topic)
+                               if kind == "topic" else
+                               (self.site.providers, self.urls.providers, self.feeds.provider))
+        term = terms[key]
+        return listing_pages(paths[key], "term.html", term.name, term.article_ids, self.views,
+                             self.config, feeds=feeds(key), numbers=numbers, kind=kind,
+                             term=term.name)
 
     def article_page(self, article: Article) -> Page:
         """Plan the page of a published article again, with its body as it is now.
@@ -192,8 +247,12 @@ def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
 
 
 def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], views: Views,
-                  config: Config, *, feeds: tuple[Link, ...], **extra: str) -> Iterator[Page]:
-    """Split a list of articles, newest first, into pages: ``first``, then ``page/2/index.html``..."""
+                  config: Config, *, feeds: tuple[Link, ...],
+                  numbers: Collection[int] | None = None, **extra: str) -> Iterator[Page]:
+    """Split a list of articles, newest first, into pages: ``first``, then ``page/2/index.html``...
+
+    With ``numbers``, only those pages.
+    """
     folder = first.removesuffix("index.html")
     size = config.page_size
     count = max(1, -(-len(ids) // size))
@@ -210,7 +269,7 @@ def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], v
         return {"title": heading, "articles": cards, "pager": pager, **extra,
                 **common(feeds, [c.image for c in cards], _newest(views.site, chunk))}
 
-    for n in range(1, count + 1):
+    for n in range(1, count + 1) if numbers is None else sorted(numbers):
         chunk = ids[(n - 1) * size: n * size]
         key = page_key(shared, str(n), *[views.keys[aid] for aid in chunk])
         yield Page(path(n), template, Deferred(
@@ -227,12 +286,12 @@ def _newest(site: Site, ids: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def term_pages(terms: Mapping[str, Term], paths: Mapping[str, str], kind: str, views: Views,
-               config: Config, feeds_of: Callable[[str], tuple[Link, ...]]) -> Iterator[Page]:
-    """Plan the paginated list of each topic or provider."""
-    for key, term in terms.items():
-        yield from listing_pages(paths[key], "term.html", term.name, term.article_ids, views,
-                                 config, feeds=feeds_of(key), kind=kind, term=term.name)
+def _term_keys(article: Article, kind: str) -> set[str]:
+    """Return the keys of the topics, or of the provider, an article is listed under."""
+    if kind == "topic":
+        return {term_key(name) for name in article.record.topics}
+    provider = provider_key(article)
+    return {provider} if provider else set()
 
 
 def terms_context(title: str, kind: str, terms: Mapping[str, Term], paths: Mapping[str, str],

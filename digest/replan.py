@@ -1,68 +1,213 @@
-"""Rebuild after an edit of records that moves no article: plan the kept site again.
+"""Rebuild after an edit of records that moves no article: plan again the pages that show it.
 
-A record shows on many pages: its article's, its card on list pages, its neighbours' links, its
-feed entries, and its page's path (made from its title) on every page that links there. So the
-whole site is planned again, and every page whose fingerprint changed is made. But it is planned
-from the site the last whole build kept (``plan.lean`` articles, in the cache's ``site.pickle``)
-with the edited records put in, not from every content file read, joined and indexed anew:
-that was most of such a build.
+A record shows on many pages: its article's own, its card on list pages, its neighbours' links,
+its feed entries, and its page's path (made from its title) wherever the page is linked. A
+whole build reads, joins and indexes every file and plans every page for it. But while an edit
+moves no article, every other page stays as planned: so the build plans only the pages that
+show the edited articles (``Planner.pages_showing``), from the site the last whole build kept
+(``Kept``, in the cache's ``site.pickle``), and keeps every other page's fingerprint and file.
 
-That holds while an edit moves no article: each record keeps its date, original URL, provider,
-topics, draft state, body and place in its file, and so its article keeps its place in the
-order, the indexes and the join; the record's title may change only where the order between
-articles of the same time does not; and it has the same problems, so the kept tally holds.
+An edit moves no article when each record keeps its date, original URL, provider, topics,
+draft state, body and place in its file, and so its article its place in the order, the
+indexes and the join; when its title changes the order between articles of the same time
+nowhere; and when it has the same problems, so the kept tally holds. A new title may move the
+article's page, and, where two titles make one path, another's: those pages are planned again
+too, and every page that links to them, the sitemap with them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+import itertools
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from digest.cache import Stored, load_site
-from digest.config import Config
+from digest.cache import Stored, checksum, log, replace_file_with
+from digest.feeds import Listed
 from digest.index import newest_first
 from digest.join import rescored, scored_alike
 from digest.load import FileResult
 from digest.model import Article, Matches, Record, Site, copied
 from digest.patch import Edits
 from digest.plan import lean
+from digest.urls import Urls, Wanted, assign_urls, unique_paths, wanted_path, wanted_paths
+
+KEPT_FILE = "site.pickle"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What of the site a whole build planned a build after an edit of records needs, but the
+    articles (kept beside it in the same file, each alone: such a build reads a few hundred)."""
+
+    site: Site
+    """The site but its articles."""
+    wanted: Wanted
+    """What each article's path is made of (``urls.wanted_paths``)."""
+    urls: Urls
+    linking: Mapping[str, tuple[str, ...]]
+    """Article id to the articles whose related coverage links to its page."""
+
+
+Pickled = dict[str, bytes]
+"""Articles, ``lean``, each pickled alone, by id."""
 
 
 @dataclass(frozen=True)
 class Replan:
-    """An edit of records alone, ready to plan: the site as it now is, and the cache it leaves."""
+    """An edit of records alone, ready to plan."""
 
     site: Site
-    """The kept site with the edited records in, every article lean."""
-    edited: dict[str, Article]
-    """The lean articles changed since the kept site was saved, this edit's with them."""
+    """The site as it now is, its articles unpickled as they are read."""
+    urls: Urls
+    dirty: frozenset[str]
+    """The articles whose cards changed: those edited, and those whose pages moved."""
+    linking: tuple[str, ...]
+    """The articles whose related coverage links to a page that moved."""
+    moved: dict[str, str]
+    """Each page that moved, by its old path, to its new one."""
+    kept: Kept
+    articles: Pickled
+    """What the build leaves for the next one: the kept site as it now is, and its articles."""
     matches: Matches
     """What the join found, with the edited records keyed as they now are."""
 
 
-def plan_replan(config: Config, stored: Stored, edits: Edits) -> Replan | None:
-    """Put the records edited since the last build into the site it kept; None unless records
-    alone changed, none of them moving its article."""
+def keep(site: Site) -> Kept:
+    """Return what a build after an edit of records needs of the site a whole build planned,
+    but the articles (``pickled``)."""
+    linking = defaultdict(list)
+    for aid in site.order:
+        for key in dict.fromkeys(site.articles[aid].record.related_keys):
+            target = site.by_url.get(key) if key else None
+            if target is not None:
+                linking[target].append(aid)
+    return Kept(replace(site, articles={}), wanted_paths(site), assign_urls(site),
+                {aid: tuple(sources) for aid, sources in linking.items()})
+
+
+def pickled(articles: Mapping[str, Article]) -> Iterator[tuple[str, bytes]]:
+    """Yield each article's id, and the article made ``lean`` and pickled."""
+    for aid, article in articles.items():
+        yield aid, pickle.dumps(lean(article), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save_kept(folder: Path, kept: Kept, articles: Iterable[tuple[str, bytes]]) -> str:
+    """Write ``kept`` and its ``articles`` (as ``pickled`` gives them) into the cache folder, an
+    article at a time; return the file's checksum, for the main file to name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = itertools.chain([kept], articles)
+    return replace_file_with(folder / KEPT_FILE, (
+        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in parts))
+
+
+def load_kept(folder: Path, stored: Stored) -> tuple[Kept, Pickled] | None:
+    """Read the site the last whole build kept, the articles edited since put in; None, with a
+    warning, unless it is the very one the cache names."""
+    if not stored.site:
+        return None
+    try:
+        data = (folder / KEPT_FILE).read_bytes()
+        if checksum(data) != stored.site:
+            raise ValueError("not the site this cache was saved with")
+        reader = pickle.Unpickler(io.BytesIO(data))
+        kept = reader.load()
+        if not isinstance(kept, Kept):
+            raise TypeError("not a site")
+        articles: Pickled = {}
+        for _ in kept.site.order:
+            aid, article = reader.load()
+            articles[aid] = article
+    except Exception as exc:  # whatever is wrong, the whole build reads every file
+        log.warning("cache %s is damaged or stale (%s); building everything",
+                    folder / KEPT_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)
+        return None
+    articles.update(pickled(stored.edited))
+    return kept, articles
+
+
+class Unpickled(Mapping[str, Article]):
+    """Articles pickled one by one, each unpickled when first read."""
+
+    def __init__(self, pickled: Mapping[str, bytes], made: Mapping[str, Article]) -> None:
+        self._pickled, self._made = pickled, dict(made)
+
+    def __getitem__(self, aid: str) -> Article:
+        made = self._made.get(aid)
+        if made is None:
+            made = self._made[aid] = pickle.loads(self._pickled[aid])
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pickled)
+
+    def __len__(self) -> int:
+        return len(self._pickled)
+
+
+def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
+    """Put the records edited since the last build into the site it kept (in cache ``folder``);
+    None unless records alone changed, none of them moving its article."""
     if not all(_record_edit(old, new) for _, old, new in edits.files):
         return None
-    site = load_site(config.cache_dir, stored)
-    if site is None:
+    loaded = load_kept(folder, stored)
+    if loaded is None:
         return None
-    edited, matches = dict(stored.edited), stored.matches
+    kept, articles = loaded
+    site = replace(kept.site, articles=Unpickled(articles, {}))
+    edited: dict[str, Article] = {}
+    matches = stored.matches
     for rel, old, new in edits.files:
-        article = site.articles.get(rel)
         record = new.record
         assert old.record is not None and record is not None  # _record_edit checked
-        if article is None or not article.version or not scored_alike(matches, old.record,
-                                                                       record):
+        if rel not in articles or not scored_alike(matches, old.record, record):
             return None  # a draft or a duplicate, not on the site; or it may join elsewhere
-        edited[rel] = copied(lean(copied(article, record=record)),
-                             version=new.digest + article.version[len(article.record_version):])
+        article = site.articles[rel]
+        if not article.version:
+            return None
+        edited[rel] = lean(copied(article, record=record, version=new.digest + article.version[
+            len(article.record_version):]))
         matches = rescored(matches, record)
-    site = Site({**site.articles, **edited}, site.order, site.topics, site.providers,
-                site.by_url, site.diagnostics)
-    if not all(_in_place(site, rel) for rel, _, _ in edits.files):
+    site = replace(site, articles=Unpickled(articles, edited))
+    if not all(_in_place(site, aid) for aid in edited):
         return None
-    return Replan(site, edited, matches)
+    wanted = {**kept.wanted, **{aid: wanted_path(article) for aid, article in edited.items()}}
+    urls = kept.urls
+    if wanted != kept.wanted:
+        urls = replace(urls, articles=unique_paths(wanted))
+    moved = {aid: path for aid, path in urls.articles.items() if kept.urls.articles[aid] != path}
+    linking = _linking(kept, site, edited)
+    return Replan(
+        site, urls, frozenset(edited.keys() | moved.keys()),
+        tuple(source for aid in moved for source in linking.get(aid, ())),
+        {kept.urls.articles[aid]: path for aid, path in moved.items()},
+        Kept(kept.site, wanted, urls, linking), {**articles, **dict(pickled(edited))}, matches)
+
+
+def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:
+    """Return the sitemap's pages with those that ``moved`` at their new paths."""
+    return [(moved.get(path, path), updated) for path, updated in listed]
+
+
+def _linking(kept: Kept, site: Site, edited: dict[str, Article]) -> dict[str, tuple[str, ...]]:
+    """Return which articles link to which, the edited records' related coverage as it now is."""
+    linking = {aid: list(sources) for aid, sources in kept.linking.items()}
+    for aid in edited:
+        for sources in linking.values():
+            if aid in sources:
+                sources.remove(aid)
+    for aid, article in edited.items():
+        for key in dict.fromkeys(article.record.related_keys):
+            target = site.by_url.get(key) if key else None
+            if target is not None:
+                linking.setdefault(target, []).append(aid)
+    # In the order a whole build finds them: newest first.
+    order = {aid: n for n, aid in enumerate(site.order)}
+    return {aid: tuple(sorted(sources, key=order.__getitem__))
+            for aid, sources in linking.items() if sources}
 
 
 def _record_edit(old: FileResult, new: FileResult) -> bool:

@@ -42,15 +42,26 @@ def absolute_url(config: Config, path: str) -> str:
     return config.base_url + path.removesuffix("index.html")
 
 
+Wanted = dict[str, tuple[str, str]]
+"""Each article's folder and slug, by id, oldest first: what its path is made of."""
+
+
 def assign_urls(site: Site) -> Urls:
     """Give every article, topic and provider a stable, readable, unique path."""
-    articles = _unique({
-        aid: (_article_folder(site.articles[aid]), slugify(site.articles[aid].record.title))
-        for aid in reversed(site.order)  # oldest first: a newcomer never takes an old URL
-    })
-    topics = _unique({k: ("topics", slugify(t.name)) for k, t in site.topics.items()})
-    providers = _unique({k: ("providers", slugify(t.name)) for k, t in site.providers.items()})
-    return Urls(articles, topics, providers)
+    topics = unique_paths({k: ("topics", slugify(t.name)) for k, t in site.topics.items()})
+    providers = unique_paths({k: ("providers", slugify(t.name))
+                              for k, t in site.providers.items()})
+    return Urls(unique_paths(wanted_paths(site)), topics, providers)
+
+
+def wanted_paths(site: Site) -> Wanted:
+    """Return each article's folder and slug, oldest first: a newcomer never takes an old URL."""
+    return {aid: wanted_path(site.articles[aid]) for aid in reversed(site.order)}
+
+
+def wanted_path(article: Article) -> tuple[str, str]:
+    """Return the folder and the slug an article's path is made of."""
+    return _article_folder(article), slugify(article.record.title)
 
 
 @lru_cache(maxsize=1 << 17)  # the preview server plans the same titles on every save
@@ -77,7 +88,7 @@ def _article_folder(article: Article) -> str:
     return f"articles/{when.year}/{when.month:02}" if when else "articles/undated"
 
 
-def _unique(wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
+def unique_paths(wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
     """Turn (folder, slug) per key into unique paths; later keys yield to earlier ones."""
     taken: set[str] = set()
     paths: dict[str, str] = {}

@@ -78,6 +78,10 @@ class Surveyed:
     kept: dict[str, Tree | None]
     """Each folder named as the kept site, by name, and what it holds (None if unreadable)."""
 
+    def patchable(self, output: Path) -> bool:
+        """Whether a kept site was found as a build left it: the next build patches it up."""
+        return any(_as_left(output, name, tree) for name, tree in self.kept.items())
+
 
 def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
     """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``.

@@ -12,7 +12,7 @@ import pytest
 from digest.build import build
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.feeds import site_pages
+from digest.feeds import site_pages, sitemap_listing
 from digest.model import Page
 from tests.conftest import record
 
@@ -136,7 +136,7 @@ def test_robots_txt_points_at_the_sitemap(built):
 
 def test_a_large_sitemap_is_split_under_a_sitemap_index(seed_site):
     pages = [Page(f"a/{n}/index.html", "article.html", {"updated": None}) for n in range(5)]
-    planned = {p.path: p for p in site_pages(pages, seed_site, limit=2)}
+    planned = {p.path: p for p in site_pages(sitemap_listing(pages), seed_site, limit=2)}
     assert set(planned) == {"sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml",
                             "robots.txt"}
     assert planned["sitemap.xml"].template == "sitemap-index.xml"

@@ -19,8 +19,9 @@ from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.build import build
-from digest.cache import CACHE_FILE, SHARDS, SITE_FILE, body_shard_path, shard_path
+from digest.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.cli import main
+from digest.replan import KEPT_FILE
 from digest.write import KEPT, TEMP_PREFIX
 
 
@@ -175,7 +176,7 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
     new = set(after) - set(outside)
     # Besides the site, a build writes only its lock and its cache, both in fixed places.
     cache = [".digest-cache", f".digest-cache/{CACHE_FILE}", f".digest-cache/{BODIES}",
-             f".digest-cache/{SITE_FILE}"] + [
+             f".digest-cache/{KEPT_FILE}"] + [
         path(Path(".digest-cache"), shard).as_posix()
         for shard in range(SHARDS) for path in (shard_path, body_shard_path)]
     stored = {path for path in new if path.startswith(f".digest-cache/{BODIES}/")
