@@ -37,7 +37,7 @@ from digest.join import join
 from digest.load import FileResult, Listing, load, read_file, walk
 from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
 from digest.parallel import in_background
-from digest.patch import Edits, Patch, body_pages, edits_of, plan_patch
+from digest.patch import Patch, body_pages, edits_of, plan_patch
 from digest.plan import Planner, lean
 from digest.progress import Timings, track
 from digest.render import render, render_in_parallel
@@ -167,32 +167,27 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     # in another process: some 25,000 files and folders at 10,000 articles.
     with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
         try:
-            main, edits, replan = None, None, None
+            main, small = None, None
             if cached and not whole:
                 main = timings.run("cache", lambda: load_main(config.cache_dir))
-                edits = timings.run("patch", lambda: edits_of(config, inputs, main, started))
-                if strict and main.tally and main.tally.errors:
-                    edits = None
-            if edits is not None:
-                assert main is not None and inputs is not None
-                patch = timings.run("patch", lambda: plan_patch(config, main, edits))
-                if patch is not None:
-                    built = patched(config, main, patch, inputs, timings, surveyed)
-                    if built is not None:
-                        return built
-                else:
-                    replan = timings.run("patch", lambda: plan_replan(config.cache_dir, main, edits))
-            if replan is not None and timings.run("stamp", surveyed).patchable(config.output):
-                built = replanned(config, main, replan, edits, inputs,  # type: ignore[arg-type]
+                if inputs is not None and not (strict and main.tally and main.tally.errors):
+                    small = small_edit(config, main, inputs, started, timings)
+            if isinstance(small, Patch):
+                built = patched(config, main, small, inputs, timings,  # type: ignore[arg-type]
+                                surveyed)
+                if built is not None:
+                    return built
+            elif small is not None and timings.run("stamp", surveyed).patchable(config.output):
+                built = replanned(config, main, small, inputs,  # type: ignore[arg-type]
                                   timings, surveyed)
                 if built is not None:
                     return built
-                replan = None  # the output folder is not as the last build left it
+                small = None  # the output folder is not as the last build left it
             # Surveyed again, and a kept site made if there is none to patch up (after a cold
             # build, or edits of bodies alone): 12,400 folders at 10,000 articles, made meanwhile.
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
-                if replan is not None:  # with the kept site made meanwhile
-                    built = replanned(config, main, replan, edits, inputs,  # type: ignore[arg-type]
+                if isinstance(small, Replan):  # the kept site made meanwhile is patched up
+                    built = replanned(config, main, small, inputs,  # type: ignore[arg-type]
                                       timings, prepared)
                     if built is not None:
                         return built
@@ -200,6 +195,18 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                                    main=main, surveyed=prepared)
         finally:
             timings.end()
+
+
+def small_edit(config: Config, stored: Stored, inputs: Inputs, started: int, timings: Timings
+               ) -> Patch | Replan | None:
+    """Read the files changed since the last build; return how to write them without a whole
+    build, when they are edits of bodies alone (``patch.py``) or of records alone
+    (``replan.py``), else None. ``stored`` is the cache's main file (``load_main``)."""
+    edits = timings.run("patch", lambda: edits_of(config, inputs, stored, started))
+    if edits is None:
+        return None
+    return timings.run("patch", lambda: plan_patch(config, stored, edits)
+                       or plan_replan(config.cache_dir, stored, edits))
 
 
 def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
@@ -275,8 +282,8 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], k
     return stats, (search[0], tuple(search[1])), len(todo)
 
 
-def replanned(config: Config, stored: Stored, replan: Replan, edits: Edits, inputs: Inputs,
-              timings: Timings, surveyed: Callable[[], Surveyed]) -> Built | None:
+def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, timings: Timings,
+              surveyed: Callable[[], Surveyed]) -> Built | None:
     """Write an edit of records alone: plan and make again the pages that show the edited
     articles, keep every other; None, having written nothing, if the output folder is not the
     one the last build wrote.
@@ -306,7 +313,7 @@ def replanned(config: Config, stored: Stored, replan: Replan, edits: Edits, inpu
         kept = save_kept(config.cache_dir, replan.kept, replan.articles.items())
         save_edits(config.cache_dir, replace(
             stored, pages=prints, search=search, stamp=stamp, listing=listing,
-            matches=replan.matches, site=kept, edited={}), edits.changed_shards(), bodies)
+            matches=replan.matches, site=kept, edited={}), replan.shards, bodies)
 
     timings.run("save", save)
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.cache import Stored, checksum, log, replace_file_with
+from digest.cache import Entries, Stored, checksum, log, replace_file_with
 from digest.feeds import Listed
 from digest.index import newest_first
 from digest.join import rescored, scored_alike
@@ -74,6 +74,8 @@ class Replan:
     """What the build leaves for the next one: the kept site as it now is, and its articles."""
     matches: Matches
     """What the join found, with the edited records keyed as they now are."""
+    shards: dict[int, Entries]
+    """The cache's file shards the edit changes, as they are to be saved."""
 
 
 def keep(site: Site) -> Kept:
@@ -184,7 +186,8 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
         site, urls, frozenset(edited.keys() | moved.keys()),
         tuple(source for aid in moved for source in linking.get(aid, ())),
         {kept.urls.articles[aid]: path for aid, path in moved.items()},
-        Kept(kept.site, wanted, urls, linking), {**articles, **dict(pickled(edited))}, matches)
+        Kept(kept.site, wanted, urls, linking), {**articles, **dict(pickled(edited))}, matches,
+        edits.changed_shards())
 
 
 def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:
