@@ -13,8 +13,9 @@ each round; each ratio is the median of the rounds' ratios to the mean of the tw
 - one edit: one article's body changed, then built again (the first edit after a cold
   build, then a later one, as an editor works);
 - record edit: that article's record retitled, then built again: its card shows on list
-  pages and in feeds, so the whole site is planned again (the first after the edits above,
-  with no site before last to patch up; then a later one).
+  pages, in feeds and beside its neighbours, and its page moves, so every page that shows it
+  or links to it is planned and made again (the first after the edits above, with no site
+  before last to patch up; then a later one).
 
 Each figure is the median of ``--runs`` rounds. Peak memory is the build
 process's own maximum resident set (``wait4``'s rusage). Corpora and outputs
@@ -77,8 +78,9 @@ class Result:
     edit: list[Run] = field(default_factory=list)
     """One edit after another, as an editor works."""
     first_record_edit: list[Run] = field(default_factory=list)
-    """The edited article's record retitled: cards change, so the whole site is planned. The
-    builds before it left no site before last (none, or patched in place): it stages all."""
+    """The edited article's record retitled: its card and its page's path change, and every
+    page showing them is made again. The builds before it left no site before last (none, or
+    patched in place): one is made, of hard links, while it plans."""
     record_edit: list[Run] = field(default_factory=list)
     """The record retitled again, as an editor goes on."""
     hugo: list[Run] = field(default_factory=list)
@@ -308,8 +310,8 @@ def table(results: list[Result], hugo_version: str | None) -> str:
     lines.append("targets at 10k: cold/hugo <= 1.0, no-op/hugo <= 0.10, edit/hugo <= 0.15 "
                  "(only the edited article's pages written), RSS <= 300 MB (1.5 GB at 100k); "
                  "1st edit: the first after a cold build, with no site before last to patch; "
-                 "rec edit: a record retitled, which plans the whole site again (1st: the "
-                 "first such, after the edits; then a later one)")
+                 "rec edit: a record retitled, which makes every page showing it again (1st: "
+                 "the first such, after the edits; then a later one)")
     lines.append(f"hugo: {hugo_version or 'not installed, no comparison'}; page size {PAGE_SIZE}; "
                  f"median of runs; ratios: the median of each round's, against the mean of "
                  f"Hugo's builds at the round's start and end; cores {os.cpu_count()}; "
