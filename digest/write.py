@@ -83,6 +83,16 @@ class Surveyed:
         return any(_as_left(output, name, tree) for name, tree in self.kept.items())
 
 
+def with_kept(output: Path, surveyed: Surveyed) -> Surveyed:
+    """Return what a survey of ``output`` found, with a kept site made if it found none to
+    patch up: a copy of the site in place, of hard links (see ``survey_site``)."""
+    if surveyed.patchable(output) or not surveyed.live.files:
+        return surveyed
+    name = _link_copy(output, surveyed.live)
+    return surveyed if name is None else Surveyed(surveyed.live, {**surveyed.kept,
+                                                                   name: surveyed.live})
+
+
 def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
     """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``.
 

@@ -145,3 +145,10 @@ def test_a_search_index_is_made_again_after_a_record_edit(site):
     assert any(path.startswith("pagefind/") for path in indexed)
     assert any(b"Zanzibar" in data for path, data in indexed.items()
                if path.startswith("articles/"))
+
+
+def test_a_hand_edited_site_is_built_whole_after_a_record_edit(site, tmp_path):
+    (site.output / "index.html").write_text("Edited by hand.", encoding="utf-8")
+    edit(site, "r2.yaml", retitle)
+    assert build(site).checked is not None
+    assert site_bytes(site.output) == clean(site, tmp_path)
