@@ -308,14 +308,9 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
     site = replan.site
     bodies = body_pages([site.articles[aid] for aid in planner.settings], planner.settings)
-
-    def save() -> None:
-        kept = save_kept(config.cache_dir, replan.kept, replan.articles.items())
-        save_edits(config.cache_dir, replace(
-            stored, pages=prints, search=search, stamp=stamp, listing=listing,
-            matches=replan.matches, site=kept, edited={}), replan.shards, bodies)
-
-    timings.run("save", save)
+    timings.run("save", lambda: save_edits(config.cache_dir, replace(
+        stored, pages=prints, search=search, stamp=stamp, listing=listing,
+        matches=replan.matches, since=replan.since), replan.shards, bodies))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=rendered)
 
@@ -346,9 +341,10 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
 
     stats = timings.run("write", write)
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
-    edited = {**stored.edited, **{article.id: lean(article) for article in patch.articles}}
+    since = replace(stored.since, articles={
+        **stored.since.articles, **{article.id: lean(article) for article in patch.articles}})
     timings.run("save", lambda: save_shards(config.cache_dir, replace(
-        stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp, edited=edited),
+        stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp, since=since),
         patch.shards))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=len(todo))

@@ -126,6 +126,22 @@ class FileCache:
                 for rel in self._used if (entry := self._results.get(rel)) is not None}
 
 
+@dataclass(frozen=True)
+class KeptEdits:
+    """What builds after edits of bodies or records alone changed of the site the last whole
+    build kept (``replan.Kept``): kept in the main file, so that such a build writes a few
+    entries, not the whole site again."""
+
+    articles: dict[str, Article] = field(default_factory=dict)
+    """Each article changed, as it now is (``plan.lean``)."""
+    wanted: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """What each retitled article's path is made of (``urls.wanted_path``)."""
+    paths: dict[str, str] = field(default_factory=dict)
+    """Each article whose page moved, and its path now."""
+    linking: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The articles now linking to each article, where that changed."""
+
+
 @dataclass
 class Stored:
     """What one successful build leaves for the next."""
@@ -157,8 +173,8 @@ class Stored:
     site: str = ""
     """The checksum of the site the last whole build planned, kept for a build after an edit of
     records (``replan.Kept``); "" for none."""
-    edited: dict[str, Article] = field(default_factory=dict)
-    """Articles whose bodies were edited since that site was kept, as ``plan.lean`` makes them."""
+    since: KeptEdits = field(default_factory=lambda: KeptEdits())
+    """What edits of bodies or records alone changed of that site since."""
 
 
 @cache  # asked for every file several times a build

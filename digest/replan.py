@@ -17,15 +17,13 @@ too, and every page that links to them, the sitemap with them.
 
 from __future__ import annotations
 
-import io
-import itertools
 import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.cache import Entries, Stored, checksum, log, replace_file_with
+from digest.cache import Entries, KeptEdits, Stored, checksum, log, replace_file_with
 from digest.feeds import Listed
 from digest.index import newest_first
 from digest.join import rescored, scored_alike
@@ -52,10 +50,6 @@ class Kept:
     """Article id to the articles whose related coverage links to its page."""
 
 
-Pickled = dict[str, bytes]
-"""Articles, ``lean``, each pickled alone, by id."""
-
-
 @dataclass(frozen=True)
 class Replan:
     """An edit of records alone, ready to plan."""
@@ -69,9 +63,8 @@ class Replan:
     """The articles whose related coverage links to a page that moved."""
     moved: dict[str, str]
     """Each page that moved, by its old path, to its new one."""
-    kept: Kept
-    articles: Pickled
-    """What the build leaves for the next one: the kept site as it now is, and its articles."""
+    since: KeptEdits
+    """What edits changed of the kept site, this one's too."""
     matches: Matches
     """What the join found, with the edited records keyed as they now are."""
     shards: dict[int, Entries]
@@ -83,10 +76,8 @@ def keep(site: Site) -> Kept:
     but the articles (``pickled``)."""
     linking = defaultdict(list)
     for aid in site.order:
-        for key in dict.fromkeys(site.articles[aid].record.related_keys):
-            target = site.by_url.get(key) if key else None
-            if target is not None:
-                linking[target].append(aid)
+        for target in _targets(site, site.articles[aid]):
+            linking[target].append(aid)
     return Kept(replace(site, articles={}), wanted_paths(site), assign_urls(site),
                 {aid: tuple(sources) for aid, sources in linking.items()})
 
@@ -99,55 +90,77 @@ def pickled(articles: Mapping[str, Article]) -> Iterator[tuple[str, bytes]]:
 
 def save_kept(folder: Path, kept: Kept, articles: Iterable[tuple[str, bytes]]) -> str:
     """Write ``kept`` and its ``articles`` (as ``pickled`` gives them) into the cache folder, an
-    article at a time; return the file's checksum, for the main file to name."""
+    article at a time; return the file's checksum, for the main file to name.
+
+    The file holds the pickled ``kept`` (after its length), each article's bytes, an index of
+    where each is, and (in its last 8 bytes) where the index starts.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    parts = itertools.chain([kept], articles)
-    return replace_file_with(folder / KEPT_FILE, (
-        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in parts))
+    index: dict[str, tuple[int, int]] = {}
+
+    def parts() -> Iterator[bytes]:
+        head = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+        yield len(head).to_bytes(8, "little") + head
+        at = 8 + len(head)
+        for aid, data in articles:
+            index[aid] = (at, len(data))
+            at += len(data)
+            yield data
+        yield pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL) + at.to_bytes(8, "little")
+
+    return replace_file_with(folder / KEPT_FILE, parts())
 
 
-def load_kept(folder: Path, stored: Stored) -> tuple[Kept, Pickled] | None:
-    """Read the site the last whole build kept, the articles edited since put in; None, with a
-    warning, unless it is the very one the cache names."""
+def load_kept(folder: Path, stored: Stored) -> tuple[Kept, Unpickled] | None:
+    """Read the site the last whole build kept, as the edits since left it; None, with a
+    warning, unless it is the very one the cache names. Its articles are unpickled as they are
+    read."""
     if not stored.site:
         return None
     try:
         data = (folder / KEPT_FILE).read_bytes()
         if checksum(data) != stored.site:
             raise ValueError("not the site this cache was saved with")
-        reader = pickle.Unpickler(io.BytesIO(data))
-        kept = reader.load()
-        if not isinstance(kept, Kept):
+        view = memoryview(data)
+        head = int.from_bytes(view[:8], "little")
+        kept = pickle.loads(view[8:8 + head])
+        index = pickle.loads(view[int.from_bytes(view[-8:], "little"):-8])
+        if not isinstance(kept, Kept) or not isinstance(index, dict):
             raise TypeError("not a site")
-        articles: Pickled = {}
-        for _ in kept.site.order:
-            aid, article = reader.load()
-            articles[aid] = article
     except Exception as exc:  # whatever is wrong, the whole build reads every file
         log.warning("cache %s is damaged or stale (%s); building everything",
                     folder / KEPT_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)
         return None
-    articles.update(pickled(stored.edited))
-    return kept, articles
+    since = stored.since
+    return (Kept(kept.site, {**kept.wanted, **since.wanted},
+                 replace(kept.urls, articles={**kept.urls.articles, **since.paths}),
+                 {**kept.linking, **since.linking}),
+            Unpickled(view, index, since.articles))
 
 
 class Unpickled(Mapping[str, Article]):
-    """Articles pickled one by one, each unpickled when first read."""
+    """Articles pickled one by one in one buffer, each unpickled when first read."""
 
-    def __init__(self, pickled: Mapping[str, bytes], made: Mapping[str, Article]) -> None:
-        self._pickled, self._made = pickled, dict(made)
+    def __init__(self, data: memoryview, index: Mapping[str, tuple[int, int]],
+                 made: Mapping[str, Article]) -> None:
+        self._data, self._index, self._made = data, index, dict(made)
+
+    def with_articles(self, articles: Mapping[str, Article]) -> Unpickled:
+        """Return these articles, ``articles`` put in."""
+        return Unpickled(self._data, self._index, {**self._made, **articles})
 
     def __getitem__(self, aid: str) -> Article:
         made = self._made.get(aid)
         if made is None:
-            made = self._made[aid] = pickle.loads(self._pickled[aid])
+            at, length = self._index[aid]
+            made = self._made[aid] = pickle.loads(self._data[at:at + length])
         return made
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._pickled)
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._pickled)
+        return len(self._index)
 
 
 def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
@@ -159,7 +172,7 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     if loaded is None:
         return None
     kept, articles = loaded
-    site = replace(kept.site, articles=Unpickled(articles, {}))
+    site = replace(kept.site, articles=articles)
     edited: dict[str, Article] = {}
     matches = stored.matches
     for rel, old, new in edits.files:
@@ -167,27 +180,31 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
         assert old.record is not None and record is not None  # _record_edit checked
         if rel not in articles or not scored_alike(matches, old.record, record):
             return None  # a draft or a duplicate, not on the site; or it may join elsewhere
-        article = site.articles[rel]
+        article = articles[rel]
         if not article.version:
             return None
         edited[rel] = lean(copied(article, record=record, version=new.digest + article.version[
             len(article.record_version):]))
         matches = rescored(matches, record)
-    site = replace(site, articles=Unpickled(articles, edited))
+    before, site = site, replace(site, articles=articles.with_articles(edited))
     if not all(_in_place(site, aid) for aid in edited):
         return None
-    wanted = {**kept.wanted, **{aid: wanted_path(article) for aid, article in edited.items()}}
+    wanted = {aid: wanted_path(article) for aid, article in edited.items()
+              if wanted_path(article) != kept.wanted[aid]}
     urls = kept.urls
-    if wanted != kept.wanted:
-        urls = replace(urls, articles=unique_paths(wanted))
-    moved = {aid: path for aid, path in urls.articles.items() if kept.urls.articles[aid] != path}
-    linking = _linking(kept, site, edited)
+    if wanted:
+        urls = replace(urls, articles=unique_paths({**kept.wanted, **wanted}))
+    moved = {aid: path for aid, path in urls.articles.items()
+             if kept.urls.articles[aid] != path} if wanted else {}
+    linking = _linking(kept, before, site, edited)
+    since = stored.since
     return Replan(
         site, urls, frozenset(edited.keys() | moved.keys()),
-        tuple(source for aid in moved for source in linking.get(aid, ())),
+        tuple(source for aid in moved for source in {**kept.linking, **linking}.get(aid, ())),
         {kept.urls.articles[aid]: path for aid, path in moved.items()},
-        Kept(kept.site, wanted, urls, linking), {**articles, **dict(pickled(edited))}, matches,
-        edits.changed_shards())
+        KeptEdits({**since.articles, **edited}, {**since.wanted, **wanted},
+                  {**since.paths, **moved}, {**since.linking, **linking}),
+        matches, edits.changed_shards())
 
 
 def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:
@@ -195,22 +212,25 @@ def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:
     return [(moved.get(path, path), updated) for path, updated in listed]
 
 
-def _linking(kept: Kept, site: Site, edited: dict[str, Article]) -> dict[str, tuple[str, ...]]:
-    """Return which articles link to which, the edited records' related coverage as it now is."""
-    linking = {aid: list(sources) for aid, sources in kept.linking.items()}
-    for aid in edited:
-        for sources in linking.values():
-            if aid in sources:
-                sources.remove(aid)
-    for aid, article in edited.items():
-        for key in dict.fromkeys(article.record.related_keys):
-            target = site.by_url.get(key) if key else None
-            if target is not None:
-                linking.setdefault(target, []).append(aid)
-    # In the order a whole build finds them: newest first.
-    order = {aid: n for n, aid in enumerate(site.order)}
-    return {aid: tuple(sorted(sources, key=order.__getitem__))
-            for aid, sources in linking.items() if sources}
+def _targets(site: Site, article: Article) -> set[str]:
+    """Return the articles of the site that an article's related coverage links to."""
+    return {target for key in article.record.related_keys
+            if key and (target := site.by_url.get(key)) is not None}
+
+
+def _linking(kept: Kept, before: Site, site: Site, edited: dict[str, Article]
+             ) -> dict[str, tuple[str, ...]]:
+    """Return the articles now linking to each article that the ``edited`` records linked to
+    before, or link to now, in the order of the site."""
+    targets = {target for aid in edited for target in _targets(before, before.articles[aid])
+               | _targets(site, edited[aid])}
+    order = {aid: n for n, aid in enumerate(site.order)} if targets else {}
+    linking = {}
+    for target in targets:
+        sources = {aid for aid in kept.linking.get(target, ()) if aid not in edited}
+        sources |= {aid for aid, article in edited.items() if target in _targets(site, article)}
+        linking[target] = tuple(sorted(sources, key=order.__getitem__))
+    return linking
 
 
 def _record_edit(old: FileResult, new: FileResult) -> bool:

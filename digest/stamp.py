@@ -16,7 +16,7 @@ from digest import __version__
 from digest.config import Config
 from digest.tree import survey
 
-FORMAT = 19
+FORMAT = 20
 """Bumped whenever what the cache holds changes shape."""
 HEADER = ("digest-cache", FORMAT, __version__)
 CACHE_FILE = "build.pickle"

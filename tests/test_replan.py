@@ -152,3 +152,10 @@ def test_a_hand_edited_site_is_built_whole_after_a_record_edit(site, tmp_path):
     edit(site, "r2.yaml", retitle)
     assert build(site).checked is not None
     assert site_bytes(site.output) == clean(site, tmp_path)
+
+
+def test_an_article_retitled_again_and_again_takes_the_short_way_each_time(site, tmp_path):
+    for n in range(3):  # each time from the page the last build moved it to
+        edit(site, "r2.yaml", lambda text, n=n: text.replace('title: "', f'title: "Take {n} ', 1))
+        assert build(site).checked is None, n
+        assert site_bytes(site.output) == clean(site, tmp_path), n
