@@ -81,6 +81,16 @@ def stories(seed: int, count: int = 12) -> dict[str, str]:
         files.update(story(rng, n))
     return files
 
+def built_stories(make: SiteMaker) -> Config:
+    """Make and build a site of twelve articles, paired in each of the join's ways in turn."""
+    config = make(stories(21))
+    age(config.content.iterdir())
+    from digest.build import build
+
+    build(config)
+    return config
+
+
 def site_bytes(output: Path) -> dict[str, bytes]:
     """Return every file of a built site, by path, with its bytes."""
     return {p.relative_to(output).as_posix(): p.read_bytes()
@@ -95,6 +105,22 @@ def age(paths: Iterable[Path], seconds: int = 3600) -> None:
 
 
 SiteMaker = Callable[..., Config]
+
+
+@pytest.fixture
+def shards_read(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The cache's shard files read from now on, in order."""
+    from digest import cache
+
+    read: list[Path] = []
+    original = cache._load_shard
+
+    def counting(path: Path, checksum: str) -> object:
+        read.append(path)
+        return original(path, checksum)
+
+    monkeypatch.setattr(cache, "_load_shard", counting)
+    return read
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from conftest import age, site_bytes, stories, story
+from conftest import age, built_stories, site_bytes, story
 
-from digest import cache
 from digest.build import build
 from digest.cache import UNTRUSTED, load_state
 from digest.cli import main
@@ -20,10 +19,7 @@ from digest.load import file_digest
 @pytest.fixture
 def site(make_site):
     """Twelve articles: in one file, a record and a body of the same stem, or joined by content."""
-    config = make_site(stories(21))
-    age(config.content.iterdir())
-    build(config)
-    return config
+    return built_stories(make_site)
 
 
 def clean(config, tmp_path):
@@ -40,15 +36,8 @@ def edit(config, name, change):
     age([path])
 
 
-def test_an_edit_past_a_bodys_opening_renders_only_its_page(site, tmp_path, monkeypatch):
-    read = []
-    original = cache._load_shard
-
-    def counting(path, checksum):
-        read.append(path)
-        return original(path, checksum)
-
-    monkeypatch.setattr(cache, "_load_shard", counting)
+def test_an_edit_past_a_bodys_opening_renders_only_its_page(site, tmp_path, shards_read):
+    read = shards_read
     before = site_bytes(site.output)
     edit(site, "b2.txt", lambda text: text + "A line added at the end.\n")  # joined by content
     built = build(site)

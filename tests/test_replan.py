@@ -7,10 +7,9 @@ import random
 from dataclasses import replace
 
 import pytest
-from conftest import age, record, site_bytes, stories
+from conftest import age, built_stories, record, site_bytes
 from test_patch import clean, edit
 
-from digest import cache
 from digest.build import build
 from digest.cache import load_main
 from digest.replan import KEPT_FILE
@@ -18,27 +17,17 @@ from digest.replan import KEPT_FILE
 
 @pytest.fixture
 def site(make_site):
-    """Twenty-one articles, a third of them with their record in a file of its own, joined to
-    their body by its stem or by its content."""
-    config = make_site(stories(21))
-    age(config.content.iterdir())
-    build(config)
-    return config
+    """Twelve articles: a third of them with their record in a file of its own, joined to their
+    body by its stem or by its content."""
+    return built_stories(make_site)
 
 
 def retitle(text: str, new: str = "Tale") -> str:
     return text.replace('title: "Story', f'title: "{new}', 1)
 
 
-def test_a_retitled_record_moves_its_page_and_every_link_to_it(site, tmp_path, monkeypatch):
-    read = []
-    original = cache._load_shard
-
-    def counting(path, checksum):
-        read.append(path)
-        return original(path, checksum)
-
-    monkeypatch.setattr(cache, "_load_shard", counting)
+def test_a_retitled_record_moves_its_page_and_every_link_to_it(site, tmp_path, shards_read):
+    read = shards_read
     before = site_bytes(site.output)
     edit(site, "r2.yaml", retitle)  # joined by content; its title names its page
     built = build(site)
