@@ -269,9 +269,10 @@ def _heads(bodies: Iterable[BodyKey]) -> frozenset[str]:
 
 
 def scored_alike(known: Matches, old: Record, new: Record) -> bool:
-    """Whether a record read again as ``new``, with its date and place unchanged, finds the very
-    candidates ``old`` found among the same unclaimed bodies (``known``): each of its probes is
-    unchanged, or neither spelling opens like any unclaimed body."""
+    """Whether a record matched by content (one of ``known.found``) and read again as ``new``,
+    with its date and place unchanged, finds the very candidates ``old`` found among the same
+    unclaimed bodies (``known``): each of its probes is unchanged, or neither spelling opens
+    like any unclaimed body. A record joined by its path is never matched by content."""
     return all(a == b or not ({_head(a), _head(b)} & known.heads)
                for a, b in zip(old.probes, new.probes, strict=True))
 

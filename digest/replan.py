@@ -178,7 +178,8 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     for rel, old, new in edits.files:
         record = new.record
         assert old.record is not None and record is not None  # _record_edit checked
-        if rel not in articles or not scored_alike(matches, old.record, record):
+        if rel not in articles or (rel in matches.found
+                                   and not scored_alike(matches, old.record, record)):
             return None  # a draft or a duplicate, not on the site; or it may join elsewhere
         article = articles[rel]
         if not article.version:
