@@ -25,6 +25,7 @@ from digest.cache import (
     folder_hash,
     load_main,
     load_state,
+    remove_leftovers,
     save_edits,
     save_files,
     save_shards,
@@ -168,6 +169,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     # in another process: some 25,000 files and folders at 10,000 articles.
     with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
         try:
+            if cached:
+                remove_leftovers(config.cache_dir)
             main, small = None, None
             if cached and not whole:
                 main = timings.run("cache", lambda: load_main(config.cache_dir))

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SHARDS = 64
+_TEMP = ".build-"
+"""How the names of the cache's temporary files begin."""
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
 build rewrites only the shards whose files changed."""
 
@@ -401,6 +403,14 @@ def checksum(data: bytes) -> str:
     return f"{zlib.crc32(data):08x}-{len(data)}"
 
 
+def remove_leftovers(folder: Path) -> None:
+    """Delete the temporary files that saves killed midway left in the cache ``folder`` (see
+    ``replace_file_with``). The caller holds the output folder's lock, which every build that
+    writes the cache takes: no save is under way."""
+    for leftover in (*folder.glob(f"{_TEMP}*"), *(folder / "templates").glob(f"{_TEMP}*")):
+        leftover.unlink(missing_ok=True)
+
+
 def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
     replace_file_with(path, [data])
@@ -410,7 +420,7 @@ def replace_file_with(path: Path, parts: Iterable[bytes]) -> str:
     """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
     the whole file's ``checksum``. A large file is so written without being held whole."""
     crc = size = 0
-    fd, temp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=_TEMP, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
             for data in parts:

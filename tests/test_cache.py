@@ -53,6 +53,19 @@ def test_damaged_compiled_templates_are_compiled_again(seed_site, tmp_path):
     assert site_bytes(seed_site.output) == site_bytes(reference.output)
 
 
+def test_temporary_files_of_a_killed_save_are_cleared_by_the_next_build(seed_site):
+    build(seed_site)
+    cache = seed_site.cache_dir
+    left = [cache / ".build-k1ll3d.tmp", cache / "templates" / ".build-x9.tmp"]
+    for path in left:
+        path.write_bytes(b"half a shard")
+    (cache / "notes.txt").write_text("not ours to delete", encoding="utf-8")
+    build(seed_site)
+    assert not any(path.exists() for path in left)
+    assert (cache / "notes.txt").exists()
+    assert not list(cache.rglob(".build-*"))  # nor did this build leave any
+
+
 def test_cache_from_another_version_is_not_trusted(seed_site, caplog):
     age(seed_site.content.iterdir())
     build(seed_site)
