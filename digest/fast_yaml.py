@@ -37,6 +37,9 @@ _MARK_CHARS = "&*!?<%"
 # PyYAML refuses some of these, and yaml-rs reads the second as text.
 _EMPTY_KEY = re.compile(r"(?:^|\s):(?:[ \t,\]}]|$)|[\[{,][ \t]*:", re.MULTILINE)
 _EMPTY_KEY_HINT = re.compile(r":(?<=[ \t\n\[{,]:)")
+_FLOW_COLON = re.compile(r":[,\]}]")
+"""A colon just before a flow item ends ("[x:]", "{x:, y}"): libyaml refuses it, and yaml-rs
+reads a key with no value."""
 """A colon after a space, tab, line end, bracket or comma: the cheap screen for _EMPTY_KEY (a
 regex that starts at a literal colon is ten times faster than one that starts at a class)."""
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
@@ -96,6 +99,7 @@ def _doubtful(text: str) -> bool:
         or "\n" + " " * MAX_INDENT in text
         or (any(c in text for c in _MARK_CHARS) and _MARKS.search(text))
         or ((text.startswith(":") or _EMPTY_KEY_HINT.search(text)) and _EMPTY_KEY.search(text))
+        or (("[" in text or "{" in text) and _FLOW_COLON.search(text) is not None)
         or (("---" in text or "..." in text) and _SECOND_DOCUMENT.search(text))
         or ("- -" in text and _COMPACT.search(text)))
 

@@ -60,7 +60,8 @@ def test_doubtful_and_edge_documents_agree_or_fall_back(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["published: yes", "q: 012", "d: 2020-13-45", "a: &x 1\nb: *x",
                                   "title: =\ntitle: 12",  # a duplicate key hides the first value
-                                  "title: [:1]", "- : x"
+                                  "title: [:1]", "title: [.:]", "a: [x:, y]", "a: {x:}",
+                                  "- : x",
                                   "- " * 100_000 + "x", "a: 1\n---\nb: 2", "t: 1e3"])
 def test_documents_read_differently_by_yaml_1_2_fall_back(text: str) -> None:
     assert parse_plain(text, MAX_DEPTH) is None
