@@ -181,14 +181,9 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                                 surveyed)
                 if built is not None:
                     return built
-            elif small is not None and (found := timings.run("stamp", surveyed)).live.stamp == (
-                    main.stamp.output):  # type: ignore[union-attr]
-                # A kept site to patch up, made meanwhile if the survey found none (after a
-                # cold build, or edits of bodies alone): 12,400 folders at 10,000 articles.
-                with (nullcontext(lambda: found) if found.patchable(config.output)
-                      else in_background(partial(with_kept, config.output, found))) as kept:
-                    built = replanned(config, main, small, inputs,  # type: ignore[arg-type]
-                                      timings, kept)
+            elif small is not None:
+                built = replanned(config, main, small, inputs,  # type: ignore[arg-type]
+                                  timings, surveyed)
                 if built is not None:
                     return built
             # Surveyed again, and a kept site made if there is none to patch up, while the
@@ -305,12 +300,14 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
     previous = timings.run("stamp", surveyed)
     if stored.stamp.output != previous.live.stamp:
         return None
+    # A kept site to patch up, made if the survey found none (after a cold build, or edits of
+    # bodies alone): 12,400 folders at 10,000 articles.
+    previous = timings.run("stamp", lambda: with_kept(config.output, previous))
     prints.update(timings.run("fingerprint", lambda: fingerprints(pages, config)))
     stats, search, rendered = write_changed(config, pages, prints, stored, previous, timings,
                                             compiled_templates(config))
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
-    site = replan.site
-    bodies = body_pages([site.articles[aid] for aid in planner.settings], planner.settings)
+    bodies = body_pages([replan.site.articles[aid] for aid in planner.settings], planner.settings)
     timings.run("save", lambda: save_edits(config.cache_dir, replace(
         stored, pages=prints, search=search, stamp=stamp, listing=listing,
         matches=replan.matches, since=replan.since), replan.shards, bodies))

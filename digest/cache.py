@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SHARDS = 64
-_TEMP = ".build-"
-"""How the names of the cache's temporary files begin."""
 """The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
 build rewrites only the shards whose files changed."""
+_TEMP = ".build-"
+"""How the names of the cache's temporary files begin."""
 
 
 def signature(path: str | Path) -> Signature:
@@ -175,7 +175,7 @@ class Stored:
     site: str = ""
     """The checksum of the site the last whole build planned, kept for a build after an edit of
     records (``replan.Kept``); "" for none."""
-    since: KeptEdits = field(default_factory=lambda: KeptEdits())
+    since: KeptEdits = field(default_factory=KeptEdits)
     """What edits of bodies or records alone changed of that site since."""
 
 
@@ -378,8 +378,8 @@ def _save_main(folder: Path, state: Stored, written: Written) -> None:
     """Write the main file: ``state``, its shards' checksums updated with those ``written``."""
     folder.mkdir(parents=True, exist_ok=True)
     checksums, listed = list(state.shards), list(state.listed)
-    for shard, (checksum, names) in written.items():
-        checksums[shard], listed[shard] = checksum, names
+    for shard, (crc, names) in written.items():
+        checksums[shard], listed[shard] = crc, names
     main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
     replace_file(folder / CACHE_FILE, b"".join(
         pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
@@ -400,7 +400,11 @@ def _same_entries(new: dict[str, object], old: dict[str, object]) -> bool:
 
 def checksum(data: bytes) -> str:
     """Return a cheap checksum of a cache file's bytes: a damaged or stale file is told apart."""
-    return f"{zlib.crc32(data):08x}-{len(data)}"
+    return _checksum_of(zlib.crc32(data), len(data))
+
+
+def _checksum_of(crc: int, size: int) -> str:
+    return f"{crc:08x}-{size}"
 
 
 def remove_leftovers(folder: Path) -> None:
@@ -430,7 +434,7 @@ def replace_file_with(path: Path, parts: Iterable[bytes]) -> str:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return f"{crc:08x}-{size}"
+    return _checksum_of(crc, size)
 
 
 PARSE_SPAN = 500

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -80,7 +81,7 @@ def article_feeds(config: Config, record: Record, provider: str | None, topics: 
     return tuple(dict.fromkeys(links))
 
 
-def feed_pages(site: Site, urls: Urls, config: Config, showing: Collection[str] | None = None
+def feed_pages(site: Site, urls: Urls, config: Config, showing: AbstractSet[str] | None = None
                ) -> Iterator[Page]:
     """Plan the digest's feed and one feed per topic and per provider (only those with an
     entry for one of the articles ``showing``, if given).
@@ -113,7 +114,7 @@ def feed_pages(site: Site, urls: Urls, config: Config, showing: Collection[str] 
                    term.article_ids) for key, term in terms.items()]
     for path, page_path, title, ids in lists:
         chosen = ids[:config.feed_entries]
-        if showing is None or not showing.isdisjoint(chosen):  # type: ignore[attr-defined]
+        if showing is None or not showing.isdisjoint(chosen):
             yield feed(path, page_path, title, chosen)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -146,7 +147,7 @@ class Planner:
         check_collisions(pages)
         return pages
 
-    def pages_showing(self, dirty: Collection[str], linking: Iterable[str],
+    def pages_showing(self, dirty: AbstractSet[str], linking: Iterable[str],
                       listed: Listed | None) -> list[Page]:
         """Plan the pages that may change when the ``dirty`` articles' cards did, the site
         being otherwise as planned before: their own pages and their neighbours', the list pages

@@ -78,7 +78,8 @@ def keep(site: Site) -> Kept:
     for aid in site.order:
         for target in _targets(site, site.articles[aid]):
             linking[target].append(aid)
-    return Kept(replace(site, articles={}), wanted_paths(site), assign_urls(site),
+    wanted = wanted_paths(site)
+    return Kept(replace(site, articles={}), wanted, assign_urls(site, wanted),
                 {aid: tuple(sources) for aid, sources in linking.items()})
 
 
@@ -190,8 +191,8 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     before, site = site, replace(site, articles=articles.with_articles(edited))
     if not all(_in_place(site, aid) for aid in edited):
         return None
-    wanted = {aid: wanted_path(article) for aid, article in edited.items()
-              if wanted_path(article) != kept.wanted[aid]}
+    wanted = {aid: path for aid, article in edited.items()
+              if (path := wanted_path(article)) != kept.wanted[aid]}
     urls = kept.urls
     if wanted:
         urls = replace(urls, articles=unique_paths({**kept.wanted, **wanted}))
@@ -201,7 +202,7 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     since = stored.since
     return Replan(
         site, urls, frozenset(edited.keys() | moved.keys()),
-        tuple(source for aid in moved for source in {**kept.linking, **linking}.get(aid, ())),
+        tuple(source for aid in moved for source in linking.get(aid, kept.linking.get(aid, ()))),
         {kept.urls.articles[aid]: path for aid, path in moved.items()},
         KeptEdits({**since.articles, **edited}, {**since.wanted, **wanted},
                   {**since.paths, **moved}, {**since.linking, **linking}),

@@ -46,12 +46,13 @@ Wanted = dict[str, tuple[str, str]]
 """Each article's folder and slug, by id, oldest first: what its path is made of."""
 
 
-def assign_urls(site: Site) -> Urls:
-    """Give every article, topic and provider a stable, readable, unique path."""
+def assign_urls(site: Site, wanted: Wanted | None = None) -> Urls:
+    """Give every article, topic and provider a stable, readable, unique path; ``wanted`` is
+    ``wanted_paths(site)``, if made already."""
     topics = unique_paths({k: ("topics", slugify(t.name)) for k, t in site.topics.items()})
     providers = unique_paths({k: ("providers", slugify(t.name))
                               for k, t in site.providers.items()})
-    return Urls(unique_paths(wanted_paths(site)), topics, providers)
+    return Urls(unique_paths(wanted or wanted_paths(site)), topics, providers)
 
 
 def wanted_paths(site: Site) -> Wanted:

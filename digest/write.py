@@ -108,14 +108,11 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
             kept[folder.name] = None if kept else survey(folder, live.files)
         except OSError:  # unreadable, or changing as it is read: not to be trusted
             kept[folder.name] = None
-    if prepare and live.files and not any(_as_left(output, *kept_one) for kept_one in kept.items()):
-        name = _link_copy(output, live)
-        if name is not None:
-            kept[name] = live
-    for tree in (live, *kept.values()):
+    surveyed = with_kept(output, Surveyed(live, kept)) if prepare else Surveyed(live, kept)
+    for tree in (live, *surveyed.kept.values()):
         if tree is not None:
             tree.stamp  # noqa: B018  # a cached property, pickled with its tree
-    return Surveyed(live, kept)
+    return surveyed
 
 
 def _link_copy(output: Path, live: Tree) -> str | None:
