@@ -1,0 +1,47 @@
+"""The Content-Security-Policy's image hosts: worked out from the start of each URL alone."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.article import _HOST, image_hosts
+from digest.model import Image
+
+_PIECE = st.sampled_from(["https:", "http:", "HTTPS:", "//", "/", "img.example.com", "Img.Example.Net",
+                          ":8443", ":", "@", "user", "?q=1", "#f", "a.jpg", "[::1]", " ", "\t",
+                          "\n", "é", "x", "..", "%2F"])
+
+
+def _whole_url_origin(url: str) -> str | None:
+    """The origin as urlsplit finds it in the whole URL: what the policy must hold."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if not _HOST.fullmatch(host):
+            return None
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "refused"
+    return f"{parts.scheme.lower()}://{host}{port}"
+
+
+@settings(max_examples=1000)
+@given(st.lists(_PIECE, max_size=8).map("".join))
+def test_an_image_host_is_the_origin_of_the_whole_url(url: str) -> None:
+    expected = _whole_url_origin(url)
+    try:
+        hosts = image_hosts([Image(url)])
+    except ValueError:
+        assert expected == "refused"
+        return
+    assert hosts == ((expected,) if expected else ())
+
+
+def test_image_hosts_are_sorted_once_each() -> None:
+    images = [Image("https://b.example/1.jpg"), None, Image("https://a.example:8443/2.jpg"),
+              Image("https://b.example/3.jpg?x=1"), Image("http://user@A.example/4.jpg")]
+    assert image_hosts(images) == ("http://a.example", "https://a.example:8443",
+                                   "https://b.example")
