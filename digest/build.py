@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -17,9 +17,7 @@ from typing import TypeVar
 from digest import __version__, parallel
 from digest.bodies import store_of
 from digest.cache import (
-    Entries,
     FileCache,
-    SavedFiles,
     Stored,
     fingerprint,
     folder_hash,
@@ -114,6 +112,12 @@ def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reade
     """
     loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read,
                                               lister(config.content)))
+    return examine(loaded, config, timings, drafts=drafts, matches=matches)
+
+
+def examine(loaded: Loaded, config: Config, timings: Timings, *, drafts: bool = False,
+            matches: Matches | None = None) -> Checked:
+    """Join the content read and index the site (as ``check``)."""
     joined = timings.run("join", lambda: join(loaded, matches))
     site = timings.run("index", lambda: index(
         joined, drafts=drafts, hide_unpublished=config.hide_unpublished))
@@ -224,16 +228,22 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
     listing = timings.run("list", lambda: walk(config.content))
     timings.run("parse", lambda: reads.prefetch(
         listing, config.max_file_size, inputs.content if inputs else None))
-    checked = check(config, timings, read=reads.read, lister=lambda _: listing,
-                    matches=stored.matches)
-    if strict and any(d.severity == "error" for d in checked.diagnostics):
-        raise StrictRefusal(checked)
-    # The parse cache's shards are saved, and what the body store no longer needs found, by
-    # another process while this one plans and renders: at the end of a cold build of 10,000
-    # articles, that was a third of a second on one core.
+    loaded = timings.run("load", lambda: load(config.content, config.max_file_size, reads.read,
+                                              listing))
     used = reads.used()
-    with (in_background(partial(_save_files, config.cache_dir, used, stored, checked.site))
-          if cached else nullcontext(dict)) as saved:
+    save = partial(save_files, config.cache_dir, used, stored)
+    # The parse cache's shards, and then the site kept for edits of records, are saved by other
+    # processes while this one joins, plans and renders: on one core, a cold build of 10,000
+    # articles spent a second on them. (A strict build saves nothing before it may write.)
+    with ExitStack() as background:
+        files_saved = background.enter_context(
+            in_background(save) if cached and not strict else nullcontext(save))
+        checked = examine(loaded, config, timings, matches=stored.matches)
+        if strict and any(d.severity == "error" for d in checked.diagnostics):
+            raise StrictRefusal(checked)
+        kept_saved = background.enter_context(
+            in_background(partial(_save_kept, config.cache_dir, checked.site)) if cached
+            else nullcontext(str))
         planner, planned = timings.run("plan", lambda: plan_site(checked.site, config))
         tallied = tally(checked)
         previous = timings.run("stamp", surveyed)
@@ -246,19 +256,18 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
                           stats.written + stats.unchanged)
             bodies = body_pages(list(checked.joined.articles), planner.settings)
+            saved = replace(files_saved(), site=kept_saved())
             timings.run("save", lambda: save_state(config.cache_dir, Stored(
                 config.max_file_size, used, prints, search, stamp, bodies=bodies,
                 frame=inputs.frame if inputs else "", tally=tallied,
-                matches=checked.joined.matches, listing=planner.listed), stored, saved()))
+                matches=checked.joined.matches, listing=planner.listed), stored, saved))
         return Built(checked, len(planned), stats, timings, tallied, search=config.search,
                      rendered=rendered)
 
 
-def _save_files(folder: Path, files: Entries, previous: Stored, site: Site) -> SavedFiles:
-    """Save the parse cache's file shards, and keep the site for a build after an edit of
-    records: in the background, while the build goes on."""
-    return replace(save_files(folder, files, previous),
-                   site=save_kept(folder, keep(site), pickled(site.articles)))
+def _save_kept(folder: Path, site: Site) -> str:
+    """Keep the site for a build after an edit of records (``replan.py``); return its checksum."""
+    return save_kept(folder, keep(site), pickled(site.articles))
 
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], kept: Stored,
