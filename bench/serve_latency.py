@@ -4,7 +4,9 @@ Usage: python bench/serve_latency.py [--articles 10000] [--edits 7]
 
 Runs ``digest serve`` on the sample site and on a generated site, opens an article in
 Debian's headless Chromium (driven by Playwright), rewrites the article's body file several
-times and reports the median time from the write to the new text being on the open page.
+times and reports the median time from the write to the new text being on the open page. On
+the generated site it then does the same with the article's record, giving it a new item of
+related coverage each time (shown on the article's page, which stays where it is).
 """
 
 from __future__ import annotations
@@ -73,23 +75,39 @@ def wait_for_text(page, marker: str, timeout: float = 120) -> None:  # type: ign
     raise TimeoutError(f"the page never showed {marker!r}")
 
 
-def measure(browser, root: Path, body: Path, path: str, edits: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Edit ``body`` ``edits`` times while its page is open; return the latency figures."""
+def with_paragraph(text: str, marker: str) -> str:
+    """Return a body's text with one more paragraph: ``marker``."""
+    return text + marker + "\n"
+
+
+def with_related(text: str, marker: str) -> str:
+    """Return a record's text with one more item of related coverage, titled ``marker``."""
+    item = f'  - title: "{marker}"\n    webUrl: "https://elsewhere.example.com/{time.time_ns()}"\n'
+    if "\nrelated:\n" in text:
+        return text.replace("\nrelated:\n", "\nrelated:\n" + item, 1)
+    head, _, rest = text.partition("\n---\n")  # a record before its body, or a record file
+    return (f"{head}\nrelated:\n{item}---\n{rest}" if rest
+            else text.rstrip("\n") + "\nrelated:\n" + item)
+
+
+def measure(browser, root: Path, file: Path, path: str, edits: int,  # type: ignore[no-untyped-def]
+            edit=with_paragraph) -> dict[str, float]:
+    """Edit ``file`` ``edits`` times while its page is open; return the latency figures."""
     server = Server(root)
     page = browser.new_page()
     try:
         page.goto(server.url + path)
-        original = body.read_text(encoding="utf-8")
+        original = file.read_text(encoding="utf-8")
         latencies, rebuilds = [], []
         for n in range(edits):
             marker = f"Edit number {n} at {time.time_ns()}."
             start = time.perf_counter()
-            body.write_text(original + marker + "\n", encoding="utf-8")
+            file.write_text(edit(original, marker), encoding="utf-8")
             wait_for_text(page, marker)
             latencies.append(time.perf_counter() - start)
             rebuilds.append(server.rebuild_ms())
             time.sleep(0.3)
-        body.write_text(original, encoding="utf-8")
+        file.write_text(original, encoding="utf-8")
     finally:
         page.close()
         server.stop()
@@ -107,12 +125,14 @@ def copy_site(root: Path, content: Path | None = None) -> None:
         shutil.copytree(content, root / "content")
 
 
-def joined_article(content: Path, entries: list[corpus.Entry]) -> tuple[Path, str]:
-    """Return the body file and page path of the last generated article that has both."""
+def joined_article(content: Path, entries: list[corpus.Entry]) -> tuple[Path, Path, str]:
+    """Return the body file, record file and page path of the last generated article that has
+    both."""
     entry = next(e for e in reversed(entries) if e.record and e.body)
     record = parse_file(entry.record, (content / entry.record).read_bytes()).record
     assert record is not None and record.published is not None
-    return content / entry.body, f"articles/{record.published:%Y/%m}/{slugify(record.title)}/"
+    return (content / entry.body, content / entry.record,
+            f"articles/{record.published:%Y/%m}/{slugify(record.title)}/")
 
 
 def main() -> int:
@@ -132,11 +152,15 @@ def main() -> int:
             "articles/2020/06/tech-tent-facial-recognition-faces-a-reckoning/", args.edits)))
         big = Path(temp) / "generated"
         copy_site(big)
-        body, path = joined_article(big / "content", corpus.generate(args.articles, big / "content"))
+        body, record, path = joined_article(big / "content",
+                                            corpus.generate(args.articles, big / "content"))
         rows.append((f"generated site ({args.articles:,} articles)", measure(
             browser, big, body, path, args.edits)))
+        rows.append(("  the same, its record edited", measure(
+            browser, big, record, path, args.edits, with_related)))
         browser.close()
-    print(f"Save-to-browser latency, median of {args.edits} edits of one article body")
+    print(f"Save-to-browser latency, median of {args.edits} edits of one article's body "
+          "(or record)")
     print(f"{'site':<34}{'startup':>9}{'median':>9}{'min':>9}{'max':>9}{'server rebuild':>16}")
     for name, r in rows:
         print(f"{name:<34}{r['startup_s']:>8.1f}s{r['median_ms']:>7.0f}ms{r['min_ms']:>7.0f}ms"

@@ -173,10 +173,57 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     if loaded is None:
         return None
     kept, articles = loaded
+    found = replanned(kept, articles, stored.matches, edits.files)
+    if found is None:
+        return None
+    since = stored.since
+    return Replan(found.site, found.urls, found.dirty, found.linking, found.moved,
+                  KeptEdits({**since.articles, **found.edited}, {**since.wanted, **found.wanted},
+                            {**since.paths, **found.paths}, {**since.linking, **found.links}),
+                  found.matches, edits.changed_shards())
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """What an edit of records that moves no article changes of a site (``replanned``)."""
+
+    site: Site
+    """The site with the edited articles in."""
+    urls: Urls
+    dirty: frozenset[str]
+    """The articles whose cards changed: those edited, and those whose pages moved."""
+    linking: tuple[str, ...]
+    """The articles whose related coverage links to a page that moved."""
+    moved: dict[str, str]
+    """Each page that moved, by its old path, to its new one."""
+    matches: Matches
+    """What the join found, with the edited records keyed as they now are."""
+    edited: dict[str, Article]
+    """Each edited article, as it now is (``plan.lean``)."""
+    wanted: dict[str, tuple[str, str]]
+    """What each retitled article's path is now made of."""
+    paths: dict[str, str]
+    """Each article whose page moved, and its path now."""
+    links: dict[str, tuple[str, ...]]
+    """The articles now linking to each article, where that may have changed."""
+
+    def kept(self, kept: Kept) -> Kept:
+        """Return ``kept`` (the site before the edit) as the edit leaves it."""
+        return Kept(replace(kept.site, articles={}), {**kept.wanted, **self.wanted}, self.urls,
+                    {**kept.linking, **self.links})
+
+
+def replanned(kept: Kept, articles: Mapping[str, Article], matches: Matches,
+              files: Iterable[tuple[str, FileResult, FileResult]]) -> Replanned | None:
+    """Put the edited records of ``files`` (each path, old and new parse result) into the site
+    ``kept`` describes, whose articles are ``articles``; None unless records alone changed,
+    none of them moving its article. ``matches`` is what the site's join found."""
+    files = list(files)
+    if not all(_record_edit(old, new) for _, old, new in files):
+        return None
     site = replace(kept.site, articles=articles)
     edited: dict[str, Article] = {}
-    matches = stored.matches
-    for rel, old, new in edits.files:
+    for rel, old, new in files:
         record = new.record
         assert old.record is not None and record is not None  # _record_edit checked
         if rel not in articles or (rel in matches.found
@@ -188,7 +235,7 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
         edited[rel] = lean(copied(article, record=record, version=new.digest + article.version[
             len(article.record_version):]))
         matches = rescored(matches, record)
-    before, site = site, replace(site, articles=articles.with_articles(edited))
+    before, site = site, replace(site, articles=_with(articles, edited))
     if not all(_in_place(site, aid) for aid in edited):
         return None
     wanted = {aid: path for aid, article in edited.items()
@@ -198,15 +245,19 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
         urls = replace(urls, articles=unique_paths({**kept.wanted, **wanted}))
     moved = {aid: path for aid, path in urls.articles.items()
              if kept.urls.articles[aid] != path} if wanted else {}
-    linking = _linking(kept, before, site, edited)
-    since = stored.since
-    return Replan(
+    links = _linking(kept, before, site, edited)
+    return Replanned(
         site, urls, frozenset(edited.keys() | moved.keys()),
-        tuple(source for aid in moved for source in linking.get(aid, kept.linking.get(aid, ()))),
-        {kept.urls.articles[aid]: path for aid, path in moved.items()},
-        KeptEdits({**since.articles, **edited}, {**since.wanted, **wanted},
-                  {**since.paths, **moved}, {**since.linking, **linking}),
-        matches, edits.changed_shards())
+        tuple(source for aid in moved for source in links.get(aid, kept.linking.get(aid, ()))),
+        {kept.urls.articles[aid]: path for aid, path in moved.items()}, matches, edited, wanted,
+        moved, links)
+
+
+def _with(articles: Mapping[str, Article], edited: dict[str, Article]) -> Mapping[str, Article]:
+    """Return ``articles`` with the ``edited`` ones in their places."""
+    if isinstance(articles, Unpickled):
+        return articles.with_articles(edited)
+    return {**articles, **edited}
 
 
 def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:

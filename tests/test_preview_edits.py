@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from digest.build import produce
 from digest.load import FileResult, read_file
 from digest.model import JoinMethod
 from digest.patch import body_edit
@@ -146,13 +147,63 @@ def test_an_edit_to_the_opening_of_a_body_found_by_its_name_changes_only_its_pag
     assert site.files == fresh(site).files
 
 
+def test_edits_of_records_that_move_no_article_render_only_the_pages_showing_them(
+        site, monkeypatch):
+    import digest.preview
+
+    def whole(*args, **kwargs):
+        raise AssertionError("the whole site was built again")
+
+    edits = [
+        ("s1.yaml", lambda text: text.replace("domain: example.com", "domain: example.net")),
+        ("r5.yaml", lambda text: text.replace("topics:", "images:\n  - url: https://example.com/"
+                                              "5.jpg\ntopics:", 1)),  # on its cards too
+        ("s4.yaml", lambda text: text.replace("provider:", "related:\n  - title: Elsewhere\n"
+                                              "    webUrl: https://example.com/s1\n"
+                                              "provider:", 1)),  # links to article 1's page
+        ("s1.yaml", lambda text: text.replace('title: "Story', 'title: "Tale', 1)),  # it moves
+        ("r8.yaml", lambda text: text.replace('title: "Story', 'title: "Retold', 1)),
+    ]
+    served = dict(site.files)
+    for name, change in edits:
+        path = site.config.content / name
+        monkeypatch.setattr(digest.preview, "produce", whole)
+        update = save(site, name, text=change(path.read_text()))
+        monkeypatch.undo()
+        assert update.problems == (), name
+        assert site.files == fresh(site).files, name
+    # Article 1's page moved: its old path is gone.
+    [moved] = [p for p in served if "/story-1-" in p]
+    assert moved not in site.files and moved.replace("/story-1-", "/tale-1-") in site.files
+    for name in ("s1.txt", "b8.txt"):  # the bodies of retitled records: their pages as they are
+        path = site.config.content / name
+        monkeypatch.setattr(digest.preview, "produce", whole)
+        update = save(site, name, text=path.read_text() + "One more line.\n")
+        monkeypatch.undo()
+        [page] = update.changed
+        assert "/tale-1-" in page or "/retold-8-" in page
+        assert site.files == fresh(site).files, name
+
+
+def test_an_edit_of_a_record_that_moves_its_article_builds_everything(site, monkeypatch):
+    import digest.preview
+
+    built = []
+    monkeypatch.setattr(digest.preview, "produce",
+                        lambda *a, **k: built.append(1) or produce(*a, **k))
+    path = site.config.content / "r2.yaml"
+    save(site, "r2.yaml", text=path.read_text().replace("2021-", "2019-", 1))
+    assert built and site.files == fresh(site).files
+
+
 def test_any_sequence_of_edits_serves_what_a_fresh_build_gives(site):
     rng = random.Random(13)
     content = site.config.content
     for step in range(30):
-        action = rng.choice(["append", "append", "append", "opening", "title", "new", "delete",
-                             "rename"])
-        kinds = {"append": (".txt", ".md"), "opening": (".txt",), "title": (".yaml", ".md")}
+        action = rng.choice(["append", "append", "append", "opening", "title", "title", "domain",
+                             "new", "delete", "rename"])
+        kinds = {"append": (".txt", ".md"), "opening": (".txt",), "title": (".yaml", ".md"),
+                 "domain": (".yaml",)}
         name = rng.choice(sorted(p.name for p in content.iterdir()
                                  if p.suffix in kinds.get(action, (p.suffix,))))
         path = content / name
@@ -162,7 +213,10 @@ def test_any_sequence_of_edits_serves_what_a_fresh_build_gives(site):
         elif action == "opening":
             path.write_text(f"Step {step} opens differently.\n\n" + path.read_text())
         elif action == "title":
-            path.write_text(path.read_text().replace("title: \"Story", "title: \"Tale", 1))
+            path.write_text(path.read_text().replace("title: \"Story", "title: \"Tale", 1)
+                            .replace("title: \"Tale", f"title: \"Tale {step}", 1))
+        elif action == "domain":
+            path.write_text(path.read_text().replace("domain: ", f"domain: s{step}.", 1))
         elif action == "new":
             files = story(rng, 100 + step)
             for new, text in files.items():
