@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -107,6 +108,20 @@ class Patchable:
     """What the join found."""
     kept: Kept | None = None
     """What an edit of records needs of the site (``replan.keep``): made at the first such edit."""
+
+
+def settle() -> None:
+    """Collect what a rebuild left, and keep the site it made out of later collections.
+
+    The site in memory is hundreds of thousands of objects the collector tracks, which live until
+    the next rebuild: each full collection walked them all, 0.2 s at 10,000 articles, after an
+    edit of a few pages. (This one takes as long, once a rebuild.)
+    Frozen, they are left alone, and freed as usual once nothing refers to them; only cycles
+    among them wait for the next rebuild, which unfreezes them first.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class Preview:
@@ -241,7 +256,9 @@ class Preview:
         self._patchable = Patchable(rendered.planner, {
             article.body.source: article for article in rendered.checked.joined.articles
             if article.body is not None}, diagnostics, rendered.checked.joined.matches)
-        return Update(self._publish(dict(rendered.files)), (), diagnostics)
+        update = Update(self._publish(dict(rendered.files)), (), diagnostics)
+        settle()
+        return update
 
     def _publish(self, pages: dict[str, bytes]) -> tuple[str, ...]:
         """Serve ``pages`` and the static files; return the paths whose bytes changed."""
