@@ -298,12 +298,13 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
     The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds.
     """
     assert stored.tally is not None
-    planner = Planner(replan.site, config, replan.urls)
-    listing = moved_listing(stored.listing, replan.moved)
+    found = replan.found
+    planner = Planner(found.site, config, found.urls)
+    listing = moved_listing(stored.listing, found.moved)
     pages = timings.run("plan", lambda: planner.pages_showing(
-        replan.dirty, replan.linking, listing if replan.moved else None))
+        found.dirty, found.linking, listing if found.moved else None))
     # Every page where it was, but those that moved, in the order planned.
-    prints = {replan.moved.get(path, path): print_ for path, print_ in stored.pages.items()}
+    prints = {found.moved.get(path, path): print_ for path, print_ in stored.pages.items()}
     if not prints.keys() >= {page.path for page in pages}:
         return None  # a page the last build had not: not a small edit after all
     previous = timings.run("stamp", surveyed)
@@ -316,10 +317,10 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
     stats, search, rendered = write_changed(config, pages, prints, stored, previous, timings,
                                             compiled_templates(config))
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
-    bodies = body_pages([replan.site.articles[aid] for aid in planner.settings], planner.settings)
+    bodies = body_pages([found.site.articles[aid] for aid in planner.settings], planner.settings)
     timings.run("save", lambda: save_edits(config.cache_dir, replace(
         stored, pages=prints, search=search, stamp=stamp, listing=listing,
-        matches=replan.matches, since=replan.since), replan.shards, bodies))
+        matches=found.matches, since=replan.since), replan.shards, bodies))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=rendered)
 

@@ -52,21 +52,12 @@ class Kept:
 
 @dataclass(frozen=True)
 class Replan:
-    """An edit of records alone, ready to plan."""
+    """An edit of records alone, ready to plan: what it changes of the site (``found``), and
+    of the cache."""
 
-    site: Site
-    """The site as it now is, its articles unpickled as they are read."""
-    urls: Urls
-    dirty: frozenset[str]
-    """The articles whose cards changed: those edited, and those whose pages moved."""
-    linking: tuple[str, ...]
-    """The articles whose related coverage links to a page that moved."""
-    moved: dict[str, str]
-    """Each page that moved, by its old path, to its new one."""
+    found: Replanned
     since: KeptEdits
     """What edits changed of the kept site, this one's too."""
-    matches: Matches
-    """What the join found, with the edited records keyed as they now are."""
     shards: dict[int, Entries]
     """The cache's file shards the edit changes, as they are to be saved."""
 
@@ -177,10 +168,9 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     if found is None:
         return None
     since = stored.since
-    return Replan(found.site, found.urls, found.dirty, found.linking, found.moved,
-                  KeptEdits({**since.articles, **found.edited}, {**since.wanted, **found.wanted},
-                            {**since.paths, **found.paths}, {**since.linking, **found.links}),
-                  found.matches, edits.changed_shards())
+    return Replan(found, KeptEdits({**since.articles, **found.edited},
+                                   {**since.wanted, **found.wanted}, {**since.paths, **found.paths},
+                                   {**since.linking, **found.links}), edits.changed_shards())
 
 
 @dataclass(frozen=True)
