@@ -37,11 +37,11 @@ _MARK_CHARS = "&*!?<%"
 # PyYAML refuses some of these, and yaml-rs reads the second as text.
 _EMPTY_KEY = re.compile(r"(?:^|\s):(?:[ \t,\]}]|$)|[\[{,][ \t]*:", re.MULTILINE)
 _EMPTY_KEY_HINT = re.compile(r":(?<=[ \t\n\[{,]:)")
+"""A colon after a space, tab, line end, bracket or comma: the cheap screen for _EMPTY_KEY (a
+regex that starts at a literal colon is ten times faster than one that starts at a class)."""
 _FLOW_COLON = re.compile(r":[,\]}]")
 """A colon just before a flow item ends ("[x:]", "{x:, y}"): libyaml refuses it, and yaml-rs
 reads a key with no value."""
-"""A colon after a space, tab, line end, bracket or comma: the cheap screen for _EMPTY_KEY (a
-regex that starts at a literal colon is ten times faster than one that starts at a class)."""
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 _SECOND_DOCUMENT = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 _COMPACT = re.compile(rf"^[ \t]*(?:-[ \t]+){{{MAX_COMPACT}}}", re.MULTILINE)

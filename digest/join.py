@@ -53,10 +53,8 @@ def join(loaded: Loaded, known: Matches | None = None) -> Joined:
     ``known`` is what the last join's content matching found (``Joined.matches``).
     """
     # Plain tuples, made as RecordKey and BodyKey only if they must be paired anew: cheaper.
-    pairs, diagnostics, matches = pair(
-        tuple((r.source, r.line, r.body_path, r.probes,
-               r.published.date() if r.published else None) for r in loaded.records),
-        tuple(map(body_key, loaded.bodies)), known or Matches())
+    pairs, diagnostics, matches = pair(tuple(map(record_key, loaded.records)),
+                                       tuple(map(body_key, loaded.bodies)), known or Matches())
     bodies = {body.source: body for body in loaded.bodies}
     chosen = {record: (bodies[source], method) for record, source, method in pairs}
     articles = tuple(_article(record, chosen.get(record.source), loaded.versions)
@@ -68,6 +66,12 @@ def join(loaded: Loaded, known: Matches | None = None) -> Joined:
         f"a body with no record is not published: “{_first_words(body)}”",
         "add a record for it, or name it from a record with body: <path>") for body in free),
         matches)
+
+
+def record_key(record: Record) -> tuple[str, int, str | None, tuple[str, str], date | None]:
+    """Return what the join reads of a record (RecordKey's fields)."""
+    return (record.source, record.line, record.body_path, record.probes,
+            record.published.date() if record.published else None)
 
 
 def body_key(body: Body) -> tuple[str, str, date | None]:
@@ -257,15 +261,15 @@ def _index(bodies: Iterable[BodyKey]) -> dict[str, list[BodyKey]]:
     """Index bodies by the first words of their opening."""
     index: dict[str, list[BodyKey]] = defaultdict(list)
     for body in bodies:
-        head = _HEAD.match(body.opening_key)
+        head = _head(body.opening_key)
         if head:
-            index[head[0]].append(body)
+            index[head].append(body)
     return index
 
 
 def _heads(bodies: Iterable[BodyKey]) -> frozenset[str]:
     """Return the first words of the bodies' openings, as ``_index`` indexes them."""
-    return frozenset(head[0] for body in bodies if (head := _HEAD.match(body.opening_key)))
+    return frozenset(head for body in bodies if (head := _head(body.opening_key)))
 
 
 def scored_alike(known: Matches, old: Record, new: Record) -> bool:
@@ -281,8 +285,7 @@ def rescored(known: Matches, record: Record) -> Matches:
     """Return ``known`` with ``record``, read again and ``scored_alike``, keyed as it now is."""
     if record.source not in known.found:  # joined by its path: never scored
         return known
-    key = _record_digest(RecordKey(record.source, record.line, record.body_path, record.probes,
-                                   record.published.date() if record.published else None))
+    key = _record_digest(RecordKey._make(record_key(record)))
     found = dict(known.found)
     found[record.source] = (key, found[record.source][1])
     return replace(known, found=found)

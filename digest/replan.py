@@ -159,7 +159,7 @@ def plan_replan(folder: Path, stored: Stored, edits: Edits) -> Replan | None:
     """Put the records edited since the last build into the site it kept (in cache ``folder``);
     None unless records alone changed, none of them moving its article."""
     if not all(_record_edit(old, new) for _, old, new in edits.files):
-        return None
+        return None  # known before the kept site is read (``replanned`` asks again)
     loaded = load_kept(folder, stored)
     if loaded is None:
         return None
@@ -190,7 +190,7 @@ class Replanned:
     """What the join found, with the edited records keyed as they now are."""
     edited: dict[str, Article]
     """Each edited article, as it now is (``plan.lean``)."""
-    wanted: dict[str, tuple[str, str]]
+    wanted: Wanted
     """What each retitled article's path is now made of."""
     paths: dict[str, str]
     """Each article whose page moved, and its path now."""
@@ -199,7 +199,7 @@ class Replanned:
 
     def kept(self, kept: Kept) -> Kept:
         """Return ``kept`` (the site before the edit) as the edit leaves it."""
-        return Kept(replace(kept.site, articles={}), {**kept.wanted, **self.wanted}, self.urls,
+        return Kept(kept.site, {**kept.wanted, **self.wanted}, self.urls,
                     {**kept.linking, **self.links})
 
 
