@@ -4,10 +4,15 @@ Usage: python bench/hugo.py CONTENT SITE [--build OUT] [--page-size N]
 
 The Hugo site has what digest's has: a paginated home page, one page per topic
 and per provider (paginated, same page size), a page listing all topics and one
-listing all providers, one page per article with its image, body, original link
-and related coverage (linking to the article's own page when it is in the
-corpus), a 404 page and the stylesheet; links are relative. Feeds, sitemap,
-robots.txt and section lists are switched off, as digest has none yet.
+listing all providers, one page per article with its image, body, original link,
+related coverage (linking to the article's own page when it is in the corpus)
+and links to the newer and older articles, a 404 page, the stylesheet and icon;
+links are relative. Each page's head has what digest's has: a
+Content-Security-Policy naming the hosts of the images it shows, the feeds it
+belongs to, and for an article its Open Graph, Twitter card and JSON-LD data.
+There is an Atom feed of the latest 20 articles for the site and for each topic
+and provider, a sitemap and robots.txt. Section lists are switched off, as
+digest has none.
 
 Pairing records and bodies is digest's own work; here it is taken from the
 corpus manifest, so Hugo is timed on rendering the same site, nothing more.
@@ -43,7 +48,19 @@ title = "Bench digest"
 languageCode = "en"
 relativeURLs = true
 paginate = {page_size}
-disableKinds = ["RSS", "sitemap", "robotsTXT", "section"]
+enableRobotsTXT = true
+disableKinds = ["RSS", "section"]
+[mediaTypes."application/atom+xml"]
+  suffixes = ["xml"]
+[outputFormats.atom]
+  mediaType = "application/atom+xml"
+  baseName = "feed"
+  rel = "alternate"
+[outputs]
+  home = ["HTML", "atom"]
+  term = ["HTML", "atom"]
+  taxonomy = ["HTML"]
+  page = ["HTML"]
 [taxonomies]
   topic = "topics"
   provider = "providers"
@@ -70,7 +87,8 @@ def convert(content: Path, site: Path, page_size: int) -> int:
     pages.mkdir(parents=True)
     shutil.copytree(LAYOUTS, site / "layouts")
     (site / "static" / "static").mkdir(parents=True)
-    shutil.copy(REPO / "static" / "style.css", site / "static" / "static" / "style.css")
+    for name in ("style.css", "favicon.svg"):
+        shutil.copy(REPO / "static" / name, site / "static" / "static" / name)
     (site / "config.toml").write_text(CONFIG.format(page_size=page_size), encoding="utf-8")
     entries = read_manifest(content)
     records = {e.id: _record(content, e) for e in entries}
