@@ -6,7 +6,7 @@ import gc
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digest.build import Rendered, Timings, basis, gc_paused, produce
@@ -146,6 +146,9 @@ class Preview:
         a rebuild that failed."""
         self._accepted: frozenset[Diagnostic] | None = None
         """Content errors of the served site; None until a build has succeeded."""
+        self._unread_settings: Problem | None = None
+        """Why digest.toml could not be read again, while it cannot: the last good settings
+        stay in use, and every update names the problem, so that no rebuild hides it."""
 
     def start(self) -> Update:
         """Build the whole site; its content errors are accepted as they are."""
@@ -155,6 +158,14 @@ class Preview:
     @gc_paused()  # a full collection walks the whole site in memory: 0.25 s at 10,000 articles
     def apply(self, changes: Changes) -> Update:
         """Rebuild what ``changes`` touch; keep the served site if the result has new errors."""
+        update = self._apply(changes)
+        unread = self._unread_settings
+        if unread is None or unread in update.problems:
+            return update
+        self.problems = (unread, *update.problems)
+        return replace(update, problems=self.problems)
+
+    def _apply(self, changes: Changes) -> Update:
         kinds = set(changes.values())
         # Reported before anything can fail: the watcher tells each change once.
         before = self._reads.report({self._content_rel(path): path for path, kind in changes.items()
@@ -163,7 +174,10 @@ class Preview:
             try:
                 self.config = self._reload_config()
             except DigestError as exc:
-                return self._refuse((Problem("digest.toml", 0, str(exc)),))
+                self._unread_settings = Problem(
+                    "digest.toml", 0, f"{exc} (the last good settings stay in use)")
+                return self._refuse((self._unread_settings,))
+            self._unread_settings = None
             self._reads.clear()
             self._renders.clear()
         elif ChangeKind.TEMPLATE in kinds:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from digest.build import build
+from digest.errors import ConfigError
 from digest.preview import Preview
 from digest.watch import ChangeKind
 from tests.conftest import REPO, record
@@ -159,6 +160,30 @@ def test_a_failed_start_is_followed_by_the_first_good_build(make_site):
     (config.templates / "home.html").write_text((REPO / "templates" / "home.html").read_text())
     update = preview.apply({config.templates / "home.html": ChangeKind.TEMPLATE})
     assert update.problems == () and "index.html" in preview.files  # broken.yaml was there before
+
+
+def test_unreadable_settings_stay_named_until_they_are_read(make_site):
+    config = make_site(FILES)
+    answers: list[object] = [config, ConfigError("digest.toml: line 2: expected '='")]
+
+    def reload():
+        answer = answers.pop()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    preview = Preview(config, reload, drafts=True)
+    preview.start()
+    [problem] = preview.apply({config.root / "digest.toml": ChangeKind.CONFIG}).problems
+    assert problem.file == "digest.toml" and "expected '='" in problem.message
+    assert "last good settings" in problem.message
+    # A rebuild for a content edit serves it with the last good settings, and names the problem.
+    (config.content / "a.txt").write_text(BODY.replace("Second", "Rewritten"))
+    update = touch(preview, "a.txt")
+    assert update.changed == (ARTICLE_A,) and update.problems == (problem,)
+    assert preview.problems == (problem,) and b"Rewritten paragraph." in preview.files[ARTICLE_A]
+    update = preview.apply({config.root / "digest.toml": ChangeKind.CONFIG})
+    assert update.problems == () and preview.problems == ()
 
 
 def test_settings_change_is_read_again(make_site):
