@@ -6,6 +6,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from digest import parallel
+from digest.cache import parse_in_parallel
 from digest.load import FileResult, Listing, read_file, walk
 
 
@@ -41,6 +43,16 @@ class ReportedFiles:
         if result is None:
             result = self._results[rel] = read_file(rel, path, max_file_size)
         return result
+
+    def prefetch(self, content: Path, max_file_size: int) -> None:
+        """Parse the listed files not read yet on every core, when there are many of them: at
+        the first build, or the first after the settings changed (20,000 files at 10,000
+        articles took 8 s on one core)."""
+        todo = [(rel, path) for rel, path, problem in self.listing(content).files
+                if problem is None and rel not in self._results]
+        if len(todo) >= parallel.PARALLEL_MIN:
+            for (rel, _), result in zip(todo, parse_in_parallel(todo, max_file_size), strict=True):
+                self._results[rel] = result
 
     def report(self, changed: Mapping[str, Path]) -> dict[str, FileResult | None]:
         """Forget the files the watcher reported (name in the folder to path); return what each
