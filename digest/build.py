@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from digest import __version__, parallel
+from digest import __version__
 from digest.bodies import store_of
 from digest.cache import (
     FileCache,
@@ -39,7 +39,8 @@ from digest.parallel import in_background
 from digest.patch import Patch, body_pages, edits_of, plan_patch
 from digest.plan import Planner, lean
 from digest.progress import Timings, track
-from digest.render import render, render_in_parallel
+from digest.render import Renderer as PageRenderer
+from digest.render import render, render_many
 from digest.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
 from digest.search import search_index
 from digest.stamp import Inputs, Stamp, read_inputs
@@ -382,9 +383,7 @@ def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | 
 
     ``compiled`` is where compiled templates are kept (``render.environment``), if anywhere.
     """
-    many = len(todo) >= parallel.PARALLEL_MIN
-    fresh = (render_in_parallel(todo, config, compiled) if many
-             else render(todo, config, compiled))
+    fresh = render_many(todo, PageRenderer(config, compiled))
     wanted = {page.path for page in todo}
     for path in paths:
         yield (path, next(fresh)[1]) if path in wanted else (path, None)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest import parallel
 from digest.build import Rendered, Timings, basis, gc_paused, produce
 from digest.cache import fingerprint
 from digest.config import Config
@@ -19,7 +18,7 @@ from digest.load import FileResult
 from digest.model import Article, Diagnostic, Matches, Page
 from digest.patch import body_edit
 from digest.plan import Planner
-from digest.render import Renderer, render_in_parallel
+from digest.render import Renderer, render_many
 from digest.replan import Kept, keep, moved_listing, replanned
 from digest.report import shown_path
 from digest.reported import ReportedFiles
@@ -73,28 +72,22 @@ class RenderCache:
         self._pages = {page.path: self._pages[page.path] for page in pages}
         return list(fresh.items())
 
-    def refresh(self, pages: Iterable[Page], config: Config) -> dict[str, bytes]:
+    def refresh(self, pages: Sequence[Page], config: Config) -> dict[str, bytes]:
         """Render those of ``pages`` whose stamp changed (on every core, if many); keep every
         other page; return their bytes."""
         draw = self._renderer_for(config)
-        found: dict[str, bytes] = {}
         todo: list[tuple[Page, str]] = []
         for page in pages:
             stamp = f"{page.template}\0{page.key}" if page.key else fingerprint(page, self._basis)
             known = self._pages.get(page.path)
             if known is None or known[0] != stamp:
                 todo.append((page, stamp))
-                found[page.path] = b""  # in its place, rendered below
-            else:
-                found[page.path] = known[1]
         # Workers are forked beside serve's threads (the watcher's, the HTTP server's): they
         # only render and send back bytes, and take none of the locks those threads may hold.
-        drawn = (render_in_parallel([page for page, _ in todo], config)
-                 if len(todo) >= parallel.PARALLEL_MIN else ((page.path, draw(page)) for page, _ in todo))
+        drawn = render_many([page for page, _ in todo], draw)
         for (page, stamp), (_, data) in zip(todo, drawn, strict=True):
             self._pages[page.path] = (stamp, data)
-            found[page.path] = data
-        return found
+        return {page.path: self._pages[page.path][1] for page in pages}
 
     def clear(self) -> None:
         self._renderer = None

@@ -18,6 +18,7 @@ import jinja2.runtime
 import markupsafe
 from markupsafe import Markup
 
+from digest import parallel
 from digest.cache import replace_file
 from digest.config import Config
 from digest.errors import TemplateProblem
@@ -116,13 +117,23 @@ def render(pages: Iterable[Page], config: Config, compiled: Path | None = None
         yield page.path, draw(page)
 
 
+def render_many(pages: Sequence[Page], draw: Renderer) -> Iterator[tuple[str, bytes]]:
+    """Yield (path, bytes) for each page, in order: on every core when there are many
+    (``parallel.PARALLEL_MIN``), else here."""
+    if len(pages) < parallel.PARALLEL_MIN:
+        return ((page.path, draw(page)) for page in pages)
+    return _in_parallel(pages, draw)
+
+
 def render_in_parallel(pages: Sequence[Page], config: Config, compiled: Path | None = None
                        ) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) for each page, in order, rendered on every core."""
-    # Forked into each worker, which then loads its own templates (compiled, from ``compiled``).
-    draw = Renderer(config, compiled)
+    return _in_parallel(pages, Renderer(config, compiled))
 
-    # Workers get spans of positions, not pages: a page's deferred context does not pickle.
+
+def _in_parallel(pages: Sequence[Page], draw: Renderer) -> Iterator[tuple[str, bytes]]:
+    # ``draw`` is forked into each worker, with the templates it has loaded; it loads the others
+    # there. Workers get spans of positions, not pages: a page's deferred context does not pickle.
     def work(span: Sequence[int]) -> list[tuple[str, bytes]]:
         return [(pages[n].path, draw(pages[n])) for n in span]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import parallel, preview, reported
+from digest import parallel, render, reported
 from digest.build import build
 from digest.config import Config
 from digest.preview import Preview
@@ -52,7 +52,7 @@ def test_a_large_preview_is_read_and_rendered_on_every_core(make_site, monkeypat
         return call
 
     monkeypatch.setattr(reported, "parse_in_parallel", counted("parse", reported.parse_in_parallel))
-    monkeypatch.setattr(preview, "render_in_parallel", counted("render", preview.render_in_parallel))
+    monkeypatch.setattr(render, "fork_map", counted("render", render.fork_map))
     served = Preview(config, lambda: config, drafts=False)
     assert not served.start().problems
     assert calls == {"parse": 1, "render": 1}
