@@ -40,4 +40,4 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check digest tests
 
 clean:
-	rm -rf _site .digest-tmp-_site* .digest-cache .pytest_cache
+	rm -rf _site .digest-tmp-_site .digest-cache .pytest_cache

@@ -179,7 +179,7 @@ def digest_build(config: Path, log: Path) -> Run:
 def cold_build(config: Path, trash: Trash) -> Run:
     """Run a cold build: nothing left by an earlier one, no cache, no output, no kept site."""
     folder = config.parent
-    for leftover in (folder / "site", folder / ".digest-cache", *folder.glob(".digest-tmp-site*")):
+    for leftover in (folder / "site", folder / ".digest-cache", folder / ".digest-tmp-site"):
         if leftover.is_dir():
             trash.put(leftover)
     return digest_build(config, folder / "cold.log")

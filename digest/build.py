@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -30,11 +31,13 @@ from digest.cache import (
     save_state,
 )
 from digest.config import Config
-from digest.errors import DigestError
+from digest.errors import ConfigError, DigestError
 from digest.index import index
 from digest.join import join
-from digest.load import FileResult, Listing, load, read_file, walk
+from digest.listing import Listing, walk
+from digest.load import FileResult, load, read_file
 from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
+from digest.owned import check_output
 from digest.parallel import in_background
 from digest.patch import Patch, body_pages, edits_of, plan_patch
 from digest.plan import Planner, lean
@@ -48,7 +51,6 @@ from digest.write import (
     Finisher,
     Surveyed,
     WriteStats,
-    check_output,
     replace_files,
     replace_site,
     site_lock,
@@ -111,6 +113,7 @@ def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reade
 
     ``matches`` is what the last build's join found (``join.join``).
     """
+    require_content(config)
     loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read,
                                               lister(config.content)))
     return examine(loaded, config, timings, drafts=drafts, matches=matches)
@@ -123,6 +126,21 @@ def examine(loaded: Loaded, config: Config, timings: Timings, *, drafts: bool = 
     site = timings.run("index", lambda: index(
         joined, drafts=drafts, hide_unpublished=config.hide_unpublished))
     return Checked(loaded, joined, site)
+
+
+def require_content(config: Config) -> None:
+    """Refuse a content folder that is not there, before anything is read or written."""
+    if not config.content.is_dir():
+        what = "is not a folder" if config.content.exists() else "does not exist"
+        raise ConfigError(f"the content folder {config.content} {what}; create it, or name "
+                          "another with --content or the content setting in digest.toml")
+
+
+def check_folders(config: Config) -> None:
+    """Refuse a build that would read nothing or write where it must not (``owned``)."""
+    require_content(config)
+    check_output(config.output, [config.content, config.templates, config.static,
+                                 config.cache_dir], [config.root])
 
 
 class StrictRefusal(DigestError):
@@ -164,8 +182,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     report it. ``inputs`` are the input files' signatures when the caller has just read them
     (``stamp.read_inputs``), timed in ``timings``.
     """
-    check_output(config.output, [config.content, config.root, config.templates, config.static,
-                                 config.cache_dir])
+    check_folders(config)
+    cached = cached and cache_writable(config.cache_dir)
     timings = timings or Timings()
     started = time.time_ns()
     if cached and inputs is None:
@@ -198,6 +216,30 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                                    main=main, surveyed=prepared)
         finally:
             timings.end()
+
+
+def cache_writable(folder: Path) -> bool:
+    """Whether the cache ``folder`` can be written; if not, say so: the build goes on without."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError as exc:
+        log.warning("cannot write the cache folder %s (%s); building everything afresh, "
+                    "without it", folder, exc.strerror or exc)
+        return False
+
+
+@contextmanager
+def saving(folder: Path) -> Iterator[None]:
+    """Save the cache, or say why it could not be: the site is written by then, and a cache
+    half saved is found stale and read again (``cache.save_state``)."""
+    try:
+        yield
+    except OSError as exc:
+        log.warning("the site is built, but the cache in %s could not be saved (%s: %s); "
+                    "the next build reads and renders everything again", folder,
+                    exc.filename or folder, exc.strerror or exc)
 
 
 def small_edit(config: Config, stored: Stored, inputs: Inputs, started: int, timings: Timings
@@ -257,11 +299,12 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
                           stats.written + stats.unchanged)
             bodies = body_pages(list(checked.joined.articles), planner.settings)
-            saved = replace(files_saved(), site=kept_saved())
-            timings.run("save", lambda: save_state(config.cache_dir, Stored(
-                config.max_file_size, used, prints, search, stamp, bodies=bodies,
-                frame=inputs.frame if inputs else "", tally=tallied,
-                matches=checked.joined.matches, listing=planner.listed), stored, saved))
+            with saving(config.cache_dir):
+                saved = replace(files_saved(), site=kept_saved())
+                timings.run("save", lambda: save_state(config.cache_dir, Stored(
+                    config.max_file_size, used, prints, search, stamp, bodies=bodies,
+                    frame=inputs.frame if inputs else "", tally=tallied,
+                    matches=checked.joined.matches, listing=planner.listed), stored, saved))
         return Built(checked, len(planned), stats, timings, tallied, search=config.search,
                      rendered=rendered)
 
@@ -319,9 +362,10 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
                                             compiled_templates(config))
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
     bodies = body_pages([found.site.articles[aid] for aid in planner.settings], planner.settings)
-    timings.run("save", lambda: save_edits(config.cache_dir, replace(
-        stored, pages=prints, search=search, stamp=stamp, listing=listing,
-        matches=found.matches, since=replan.since), replan.shards, bodies))
+    with saving(config.cache_dir):
+        timings.run("save", lambda: save_edits(config.cache_dir, replace(
+            stored, pages=prints, search=search, stamp=stamp, listing=listing,
+            matches=found.matches, since=replan.since), replan.shards, bodies))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=rendered)
 
@@ -354,9 +398,10 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
     stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
     since = replace(stored.since, articles={
         **stored.since.articles, **{article.id: lean(article) for article in patch.articles}})
-    timings.run("save", lambda: save_shards(config.cache_dir, replace(
-        stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp, since=since),
-        patch.shards))
+    with saving(config.cache_dir):
+        timings.run("save", lambda: save_shards(config.cache_dir, replace(
+            stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp,
+            since=since), patch.shards))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=len(todo))
 

@@ -19,7 +19,8 @@ from digest import parallel
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import remove, stored_names, stow_result, stow_results, unnamed
 from digest.feeds import Listed
-from digest.load import FileResult, Listing, read_file
+from digest.listing import Listing
+from digest.load import FileResult, read_file
 from digest.model import Article, Deferred, Matches, Page, Tally
 from digest.parallel import chunks, fork_map
 from digest.progress import track

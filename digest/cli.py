@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from digest import __version__
 from digest.config import CONFIG_NAME, Config, load_config
-from digest.errors import DigestError
+from digest.errors import ConfigError, DigestError
+from digest.printable import PrintableFormatter, printable
 from digest.stamp import read_inputs, up_to_date
 
 if TYPE_CHECKING:
@@ -127,18 +128,42 @@ def main(argv: Sequence[str] | None = None, *, ends_process: bool = False) -> in
     right after, without freeing what the command made (``run``)."""
     args = parser().parse_args(argv)
     args.ends_process = ends_process
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        handlers=[handler])
     try:
         config = load_config(args.config, {
             "content": args.content, "output": args.output, "base_url": args.base_url})
+        if getattr(args, "report", None) is not None:
+            check_report_path(args.report, config)
         return int(args.run(args, config))
     except DigestError as exc:
-        print(f"digest: error: {exc}", file=sys.stderr)
+        print(printable(f"digest: error: {exc}"), file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        raise  # the reader went away: nothing to say to it (run)
+    except OSError as exc:  # the disk full, a folder read-only: said, as any problem is
+        print(printable(f"digest: error: {_described(exc)}"), file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _described(exc: OSError) -> str:
+    """Say what failed on which file, without a traceback."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def check_report_path(report: Path, config: Config) -> None:
+    """Refuse a report inside the site (it would publish drafts' titles) or the content."""
+    where = report.resolve()
+    for folder, what in ((config.output, "output"), (config.content, "content")):
+        if where.is_relative_to(folder):
+            raise ConfigError(f"--report {report} is inside the {what} folder {folder}; the report "
+                              "names drafts and problems, so write it somewhere else")
 
 
 def run_build(args: argparse.Namespace, config: Config) -> int:
@@ -158,7 +183,7 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         print("Nothing changed since the last build")
         print(f"Files written       {0:>6}   ({stamp.files} unchanged)")
         print(f"Built in {took:.0f} ms (check {took:.0f} ms)")
-        print(f"Output: {config.output}")
+        print(printable(f"Output: {config.output}"))
         return EXIT_OK
     # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
     from digest.build import StrictRefusal, build
@@ -175,8 +200,8 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     if built.checked is not None:
         _maybe_report(args, built.checked)
     _print_diagnostics(config, built.tally.diagnostics, args.verbose)
-    print("\n".join(summary(built)))
-    print(f"Output: {config.output}")
+    print("\n".join(printable(line) for line in summary(built)))
+    print(printable(f"Output: {config.output}"))
     return EXIT_OK
 
 
@@ -190,7 +215,8 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = sum(d.severity == "warning" for d in diagnostics)
     if args.format == "json":
-        shown = [{**asdict(d), "path": shown_path(config, d.path)} for d in diagnostics]
+        shown = [{**asdict(d), "path": printable(shown_path(config, d.path)),
+                  "message": printable(d.message)} for d in diagnostics]
         print(json.dumps({"articles": len(checked.site.order), "errors": errors,
                           "warnings": warnings, "diagnostics": shown},
                          indent=2, ensure_ascii=False))
@@ -239,7 +265,7 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     def started(first: Update) -> None:
         _print_diagnostics(config, first.diagnostics, args.verbose)
         for problem in first.problems:
-            print(f"digest: error: {problem}", file=sys.stderr)
+            print(printable(f"digest: error: {problem}"), file=sys.stderr)
         drafts = "drafts shown" if args.drafts else "drafts hidden"
         print(f"Serving {len(preview.files)} files at {server.url} ({drafts}); Ctrl-C to stop",
               flush=True)

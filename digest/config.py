@@ -6,6 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from digest.errors import ConfigError
 
@@ -58,6 +59,8 @@ class Config:
 
 
 _PATH_KEYS = {"content", "output", "templates", "static", "cache_dir"}
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"<>\\^`{|}]")
+"""Characters a URL may not hold as written: spaces, controls, quotes and the like."""
 _HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 
@@ -72,7 +75,23 @@ def load_config(path: Path | None, overrides: dict[str, object] | None = None) -
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
+    if "base_url" in values:
+        check_base_url(str(values["base_url"]))
     return Config(**values).resolved()
+
+
+def check_base_url(url: str) -> None:
+    """Refuse a base URL that is not an absolute http(s) address: it becomes every canonical
+    link, feed entry and sitemap line."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.query or parts.fragment or _UNSAFE.search(url)):
+        raise ConfigError(f"base_url must be an absolute http(s) address such as "
+                          f"https://you.github.io/repo/, not {url!r}")
 
 
 def _read_toml(path: Path) -> dict[str, object]:

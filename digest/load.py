@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from digest.clean import clean_markdown, clean_paragraphs
+from digest.listing import Listing, walk
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
 from digest.records import parse_datetime, parse_record
 from digest.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
@@ -78,75 +79,6 @@ def load(content: Path, max_file_size: int,
         if result.body is not None:
             bodies.append(result.body)
     return Loaded(tuple(records), tuple(bodies), tuple(diagnostics), tuple(skipped), versions)
-
-
-Listed = tuple[str, str, Diagnostic | None]
-"""A content file: its path relative to the folder, its path, and the problem that keeps it unread.
-
-Paths are strings: a ``Path`` for each of 20,000 files cost a tenth of a second."""
-
-
-@dataclass(frozen=True)
-class Listing:
-    """The files of the content folder, in a stable order."""
-
-    files: tuple[Listed, ...]
-    links: frozenset[str]
-    """The files that are symbolic links (to files inside the folder, or refused): a change to
-    the file a link leads to is reported under that file's name, not the link's."""
-
-
-def walk(content: Path) -> Listing:
-    """List content files in a stable order, refusing links that lead outside or loop."""
-    root = content.resolve()
-    found: list[Listed] = []
-    links: set[str] = set()
-    _walk_into(str(root), "", root, found, links)
-    return Listing(tuple(found), frozenset(links))
-
-
-def _walk_into(folder: str, prefix: str, root: Path, found: list[Listed], links: set[str]) -> None:
-    # scandir tells files, folders and links apart without a stat call per file.
-    with os.scandir(folder) as scan:
-        entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
-    folders = []
-    for entry in entries:
-        rel, path = prefix + entry.name, entry.path
-        if entry.is_dir(follow_symlinks=False):
-            folders.append((path, rel))
-            continue
-        if not entry.is_symlink():
-            found.append((rel, path, None))
-            continue
-        links.add(rel)
-        if _leads_to_folder(entry):
-            problem: Diagnostic | None = Diagnostic(
-                rel, 0, "warning", "D104", "a linked folder is not followed",
-                "copy the files into content/ instead")
-        else:
-            problem = _link_problem(rel, path, root)
-        found.append((rel, path, problem))
-    for path, rel in folders:
-        _walk_into(path, rel + "/", root, found, links)
-
-
-def _leads_to_folder(link: os.DirEntry[str]) -> bool:
-    try:
-        return link.is_dir()
-    except OSError:  # a loop: reported as a broken link
-        return False
-
-
-def _link_problem(rel: str, path: str, root: Path) -> Diagnostic | None:
-    try:
-        target = Path(path).resolve(strict=True)
-    except (OSError, RuntimeError):
-        return Diagnostic(rel, 0, "error", "D104", "the link is broken or loops; skipped",
-                          "remove the link or point it at a file inside content/")
-    if not target.is_relative_to(root):
-        return Diagnostic(rel, 0, "error", "D104", "the link points outside content/; skipped",
-                          "copy the file into content/ instead of linking to it")
-    return None
 
 
 def read_file(rel: str, path: str | Path, max_file_size: int) -> FileResult:

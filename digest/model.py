@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Literal, TypeVar
 
 from digest.clean import normalise_url, words
+from digest.printable import printable
 
 T = TypeVar("T")
 Severity = Literal["error", "warning", "info"]
@@ -94,7 +95,7 @@ class Diagnostic:
         # Whole-file problems (line 0) point at the file's start, so every line reads alike.
         place = f"{self.path}:{self.line}:{self.col}" if self.line else f"{self.path}:1:1"
         text = f"{place}: {self.severity} {self.code}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return printable(f"{text} ({self.hint})" if self.hint else text)
 
 
 @quick_pickled

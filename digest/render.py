@@ -24,6 +24,7 @@ from digest.config import Config
 from digest.errors import TemplateProblem
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
+from digest.theme import ThemeLoader
 from digest.urls import absolute_url
 
 if TYPE_CHECKING:
@@ -90,10 +91,12 @@ def environment(config: Config, compiled: Path | None = None) -> jinja2.Environm
     checks each against its template's source before using it.
     """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(config.templates),
+        loader=ThemeLoader(config.templates),
         # Compiling the templates took a tenth of a second of every build that renders a page.
         bytecode_cache=_Compiled(compiled) if compiled else None,
-        autoescape=True,
+        # Escaped for HTML and XML, and so for any other template, but plain text (robots.txt),
+        # which shows only settings checked when read (base_url).
+        autoescape=jinja2.select_autoescape(("html", "htm", "xml"), ("txt",), default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

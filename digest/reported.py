@@ -8,7 +8,8 @@ from pathlib import Path
 
 from digest import parallel
 from digest.cache import parse_in_parallel
-from digest.load import FileResult, Listing, read_file, walk
+from digest.listing import Listing, walk
+from digest.load import FileResult, read_file
 
 
 class ReportedFiles:

@@ -94,18 +94,25 @@ def _signatures(folder: Path, *, hidden: bool = True) -> Iterator[tuple[str, Sig
     Without ``hidden``, names starting with a dot are left out, as the content's listing leaves
     them. A file that cannot be stat'ed is given an impossible signature: it counts as changed.
     """
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
-        prefix = os.path.relpath(root, folder) + "/" if root != str(folder) else ""
-        for name in sorted(files):
-            if not hidden and name.startswith("."):
-                continue
-            try:
-                stat = os.stat(f"{root}/{name}")  # os.path.join took a third of this stage
-            except OSError:
-                yield prefix + name, (-1, -1, -1)
-                continue
-            yield prefix + name, (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    todo = [(str(folder), "")]
+    while todo:  # a stack, not os.walk: folders may nest deeper than the recursion limit
+        root, prefix = todo.pop()
+        try:
+            with os.scandir(root) as scan:
+                entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in scan
+                                 if hidden or not e.name.startswith("."))
+        except OSError:
+            continue  # unreadable, or gone: the listing reports it
+        for name, is_dir in entries:
+            if not is_dir:
+                try:
+                    stat = os.stat(f"{root}/{name}")  # os.path.join took a third of this stage
+                except OSError:
+                    yield prefix + name, (-1, -1, -1)
+                    continue
+                yield prefix + name, (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        todo.extend((f"{root}/{name}", f"{prefix}{name}/")
+                    for name, is_dir in reversed(entries) if is_dir)
 
 
 def up_to_date(config: Config, inputs: Inputs, *, strict: bool = False) -> Stamp | None:

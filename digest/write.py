@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
-import glob
 import logging
 import os
 import shutil
@@ -15,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from digest.errors import OutputError
+from digest.listing import walk
+from digest.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
 from digest.tree import STAMP_LENGTH, FileStat, Tree, survey
 
 log = logging.getLogger(__name__)
 
-TEMP_PREFIX = ".digest-tmp-"
-KEPT = "-prev-"
+KEPT = "kept-"
 """Names the folder that keeps the site before last, followed by that folder's stamp."""
 Finisher = Callable[[Path], Iterable[tuple[str, bytes | None]]]
 """Reads the staged site and returns more files for it, e.g. the search index."""
@@ -38,17 +38,10 @@ class WriteStats:
     """The new output folder's ``Tree.stamp``, known without reading the folder again."""
 
 
-def check_output(output: Path, protected: Iterable[Path]) -> None:
-    """Refuse an output folder that is, or contains, a folder the build must never replace."""
-    out = output.resolve()
-    for folder in protected:
-        folder = folder.resolve()
-        if out == folder or folder.is_relative_to(out):
-            raise OutputError(f"the output folder {out} would replace {folder}; "
-                              "choose a separate folder such as _site")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"the output path {out} is a file, not a folder; "
-                          "remove it or choose another output folder")
+def work_folder(output: Path) -> Path:
+    """Return the folder beside ``output`` that holds its lock, its temporary folders and the
+    kept site: named after the output whole, so that no other output's folders are in it."""
+    return output.parent / f"{TEMP_PREFIX}{output.name}"
 
 
 @contextmanager
@@ -57,9 +50,14 @@ def site_lock(output: Path) -> Iterator[None]:
 
     Once it is held, whatever a killed build left beside ``output`` is cleared away first.
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = output.parent / f"{TEMP_PREFIX}{output.name}.lock"
-    with open(lock_path, "w") as lock:
+    work = work_folder(output)
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        lock = open(work / "lock", "w")  # noqa: SIM115  # held for the whole block
+    except OSError as exc:
+        raise OutputError(f"cannot write beside the output folder, in {exc.filename or work}: "
+                          f"{exc.strerror}; choose an output folder you can write to") from None
+    with lock:
         try:
             # A POSIX lock, not flock(): worker processes forked while it is held (to render
             # pages) do not share it, so a killed build never leaves it held by its workers.
@@ -102,7 +100,7 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
     """
     live = survey(output)
     kept: dict[str, Tree | None] = {}
-    for folder in sorted(_kept_folders(output)):
+    for folder in sorted(kept_folders(output)):
         try:
             # There is one, unless a build was killed: only the first can be taken.
             kept[folder.name] = None if kept else survey(folder, live.files)
@@ -122,8 +120,8 @@ def _link_copy(output: Path, live: Tree) -> str | None:
     Its files are the very files in place, so it surveys as ``live`` does and has its stamp. It
     is made under a leftover's name, and renamed once whole.
     """
-    copy = output.parent / f"{TEMP_PREFIX}{output.name}-copy-{os.getpid()}"
-    name = _kept_name(output, live.stamp)
+    copy = work_folder(output) / f"copy-{os.getpid()}"
+    name = _kept_name(live.stamp)
     root, at = f"{copy}/", f"{output}/"
     try:
         os.mkdir(copy)
@@ -131,8 +129,8 @@ def _link_copy(output: Path, live: Tree) -> str | None:
             os.mkdir(root + folder)
         for rel in live.files:
             os.link(at + rel, root + rel)
-        shutil.rmtree(output.parent / name, ignore_errors=True)  # not as its name says
-        copy.rename(output.parent / name)
+        shutil.rmtree(copy.parent / name, ignore_errors=True)  # not as its name says
+        copy.rename(copy.parent / name)
     except OSError:  # the site changed meanwhile, or links are refused: staged afresh
         shutil.rmtree(copy, ignore_errors=True)
         return None
@@ -153,9 +151,11 @@ def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, by
     The caller holds ``site_lock(output)`` and surveyed ``output`` under it as ``previous``.
     A file given as None bytes is kept from ``output`` as it is. ``finish`` may read the
     staged site and return more files (a search index) before the swap. The site swapped out
-    is kept beside ``output``, and the next build stages its site by patching it up.
+    is kept beside ``output``, and the next build stages its site by patching it up. Nothing is
+    written if ``output`` holds a file that no build wrote (``owned.foreign``).
     """
-    staging = output.parent / f"{TEMP_PREFIX}{output.name}-{os.getpid()}"
+    refuse_foreign(output, previous.live.files)
+    staging = work_folder(output) / f"staging-{os.getpid()}"
     held = _take_kept(output, staging, previous.kept)
     if held is None:
         staging.mkdir()
@@ -166,6 +166,7 @@ def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, by
             stage.prune()  # the finisher reads the staged site: none of an older one may be left
             stage.fill(finish(staging))
         stage.prune()
+        stage.put(MARKER, marker(stage.files))
         old = _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -189,6 +190,7 @@ def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> Writ
                if not _holds(output / rel, previous.files.get(rel), data)}
     if len(changed) > 1 or not all(rel in previous.files for rel in changed):
         return None
+    refuse_foreign(output, previous.files)
     tree = dict(previous.files)
     for rel, data in changed.items():
         target = output / _safe(rel)
@@ -329,9 +331,12 @@ def with_static(files: Iterable[tuple[str, bytes | None]], static: Path | None
     yield from files
     yield ".nojekyll", b""
     if static is not None and static.is_dir():
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                yield f"static/{path.relative_to(static).as_posix()}", path.read_bytes()
+        listing = walk(static, "static/")
+        for problem in listing.problems():
+            log.warning("%s: %s; not published (%s)", f"static/{problem.path}", problem.message,
+                        problem.hint)
+        for rel, path in listing.readable():
+            yield f"static/{rel}", Path(path).read_bytes()
 
 
 def _safe(rel: str) -> str:
@@ -352,7 +357,7 @@ def _take_kept(output: Path, staging: Path, surveyed: dict[str, Tree | None]) ->
     stamp is in its name. Anything else found there is deleted.
     """
     taken = None
-    for kept in sorted(_kept_folders(output)):
+    for kept in sorted(kept_folders(output)):
         held = surveyed.get(kept.name) if taken is None else None
         if held is not None and _as_left(output, kept.name, held):
             kept.rename(staging)
@@ -365,23 +370,22 @@ def _take_kept(output: Path, staging: Path, surveyed: dict[str, Tree | None]) ->
 
 def _as_left(output: Path, name: str, tree: Tree | None) -> bool:
     """Whether the folder ``name``, surveyed as ``tree``, is the kept site as a build left it."""
-    return tree is not None and name == _kept_name(output, tree.stamp)
+    return tree is not None and name == _kept_name(tree.stamp)
 
 
-def _kept_name(output: Path, stamp: str) -> str:
-    return f"{TEMP_PREFIX}{output.name}{KEPT}{stamp}"
+def _kept_name(stamp: str) -> str:
+    return f"{KEPT}{stamp}"
 
 
-def _kept_folders(output: Path) -> list[Path]:
+def kept_folders(output: Path) -> list[Path]:
     """Return the folders named as ``output``'s kept site, whatever their stamp."""
-    pattern = glob.escape(f"{TEMP_PREFIX}{output.name}{KEPT}") + "[0-9a-f]" * STAMP_LENGTH
-    return list(output.parent.glob(pattern))
+    return list(work_folder(output).glob(KEPT + "[0-9a-f]" * STAMP_LENGTH))
 
 
 def _keep(old: Path, output: Path, stamp: str) -> None:
     """Keep the site just swapped out, whose stamp is ``stamp``, for the next build to patch."""
     try:
-        old.rename(old.parent / _kept_name(output, stamp))
+        old.rename(work_folder(output) / _kept_name(stamp))
     except OSError:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -397,7 +401,7 @@ def _swap(staging: Path, output: Path) -> Path | None:
     if _exchange(staging, output):
         return staging
     # No atomic exchange here: move the old site aside first, so it is never half-replaced.
-    aside = output.parent / f"{TEMP_PREFIX}{output.name}-old-{os.getpid()}"
+    aside = work_folder(output) / f"old-{os.getpid()}"
     output.rename(aside)
     staging.rename(output)
     return aside
@@ -426,12 +430,12 @@ def _remove_leftovers(output: Path) -> None:
     and none in place: that old site is put back first. A build killed while it patched the
     kept site leaves it under its own staging name: it is deleted with the rest.
     """
-    base = glob.escape(f"{TEMP_PREFIX}{output.name}")
+    work = work_folder(output)
     if not output.exists():
-        for aside in sorted(output.parent.glob(f"{base}-old-*")):
+        for aside in sorted(work.glob("old-*")):
             aside.rename(output)
             break
-    kept = _kept_folders(output)
-    for leftover in output.parent.glob(f"{base}-*"):
-        if leftover.is_dir() and leftover not in kept:
+    kept = kept_folders(output)
+    for leftover in work.iterdir():
+        if leftover.is_dir() and not leftover.is_symlink() and leftover not in kept:
             shutil.rmtree(leftover, ignore_errors=True)

@@ -18,7 +18,7 @@ from digest.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard
 from digest.cli import main
 from digest.errors import TemplateProblem
 from digest.load import parse_file
-from digest.write import KEPT, TEMP_PREFIX
+from digest.write import kept_folders
 
 TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
 PROVIDERS = ("Example News", "Daily Planet", "The Wire")
@@ -166,7 +166,7 @@ def article(rng, n):
 
 
 def kept_site(config):
-    return next(config.output.parent.glob(f"{TEMP_PREFIX}{config.output.name}{KEPT}*"), None)
+    return next(iter(kept_folders(config.output)), None)
 
 
 def test_incremental_and_parallel_builds_equal_a_clean_build(make_site, monkeypatch, tmp_path):

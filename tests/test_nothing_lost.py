@@ -22,7 +22,7 @@ from digest.build import build
 from digest.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.cli import main
 from digest.replan import KEPT_FILE
-from digest.write import KEPT, TEMP_PREFIX
+from digest.write import kept_folders, work_folder
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
@@ -44,16 +44,17 @@ def command(config, *extra: str) -> list[str]:
 
 def leftovers(config) -> list[str]:
     """Temporary folders beside the output, but for the site before last, kept on purpose."""
-    return sorted(p.name for p in config.output.parent.glob(f"{TEMP_PREFIX}*")
-                  if p.is_dir() and KEPT not in p.name)
+    kept = kept_folders(config.output)
+    return sorted(p.name for p in work_folder(config.output).iterdir()
+                  if p.is_dir() and p not in kept)
 
 
 def kept(config) -> list[Path]:
-    return sorted(config.output.parent.glob(f"{TEMP_PREFIX}{config.output.name}{KEPT}*"))
+    return sorted(kept_folders(config.output))
 
 
 def staging(config, process: subprocess.Popen) -> Path:
-    return config.output.parent / f"{TEMP_PREFIX}{config.output.name}-{process.pid}"
+    return work_folder(config.output) / f"staging-{process.pid}"
 
 
 def _wait_for_staged(config, process: subprocess.Popen, count: int) -> None:
@@ -184,7 +185,8 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
     compiled = {path for path in new if re.fullmatch(
         r"\.digest-cache/templates/[0-9a-f]+\.cache", path)}
     assert compiled  # the templates, compiled, are kept there too
-    assert new - stored - compiled <= {f"{TEMP_PREFIX}_site.lock", *cache, ".digest-cache/templates"}
+    work = work_folder(config.output).name
+    assert new - stored - compiled <= {work, f"{work}/lock", *cache, ".digest-cache/templates"}
     assert {k: v for k, v in after.items() if k in outside} == outside
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from digest.build import build
 from digest.errors import ConfigError
+from digest.owned import MARKER
 from digest.preview import Preview
 from digest.watch import ChangeKind
 from tests.conftest import REPO, record
@@ -43,7 +44,7 @@ def test_start_serves_what_build_writes(make_site):
     preview.start()
     build(config)
     written = {p.relative_to(config.output).as_posix(): p.read_bytes()
-               for p in config.output.rglob("*") if p.is_file()}
+               for p in config.output.rglob("*") if p.is_file() and p.name != MARKER}
     assert preview.files == written
     assert not any(b"__digest__" in data for data in written.values())
 

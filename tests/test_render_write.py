@@ -15,10 +15,11 @@ from digest import parallel, write
 from digest import render as render_module
 from digest.build import Timings, build, check
 from digest.errors import OutputError, TemplateProblem
+from digest.owned import MARKER, check_output, marker
 from digest.plan import plan
 from digest.render import render
 from digest.tree import survey
-from digest.write import KEPT, TEMP_PREFIX, check_output, survey_site, write_site
+from digest.write import kept_folders, survey_site, work_folder, write_site
 
 
 def test_autoescape_keeps_markup_in_content_as_text(make_site):
@@ -65,7 +66,7 @@ def test_failed_build_leaves_previous_site_untouched(make_site):
     with pytest.raises(TemplateProblem):
         build(config)
     assert {p: p.read_bytes() for p in config.output.rglob("*") if p.is_file()} == before
-    assert not list(config.output.parent.glob(f"{TEMP_PREFIX}*-*"))
+    assert [p.name for p in work_folder(config.output).iterdir()] == ["lock"]
 
 
 def test_unchanged_files_keep_their_inode_and_changed_ones_are_rewritten(make_site):
@@ -114,7 +115,7 @@ def files_of(folder: Path) -> dict[str, bytes | None]:
 
 
 def kept_site(config) -> Path | None:
-    found = list(config.output.parent.glob(f"{TEMP_PREFIX}{config.output.name}{KEPT}*"))
+    found = kept_folders(config.output)
     assert len(found) <= 1
     return found[0] if found else None
 
@@ -181,8 +182,7 @@ def test_a_copy_that_cannot_be_made_leaves_nothing_behind(make_site, monkeypatch
     monkeypatch.setattr(write.os, "link", refuse)
     surveyed = survey_site(config.output, prepare=True)
     assert surveyed.kept == {} and kept_site(config) is None
-    assert sorted(p.name for p in config.output.parent.iterdir()
-                  if p.name.startswith(TEMP_PREFIX) and p.is_dir()) == []
+    assert sorted(p.name for p in work_folder(config.output).iterdir()) == ["lock"]
 
 
 def inodes(folder: Path) -> dict[str, int]:
@@ -231,9 +231,11 @@ def test_a_kept_site_is_patched_even_with_no_site_in_place(make_site, tmp_path):
 
 
 def as_tree(files: dict[str, bytes]) -> dict[str, bytes | None]:
-    """What ``files`` written as a site look like on disk: its files, their folders, .nojekyll."""
+    """What ``files`` written as a site look like on disk: its files, their folders, .nojekyll,
+    and the list of them all that marks the folder as a build's."""
     folders = {rel.rsplit("/", n)[0] for rel in files for n in range(1, rel.count("/") + 1)}
-    return dict(sorted({**files, ".nojekyll": b"", **dict.fromkeys(folders)}.items()))
+    site = {**files, ".nojekyll": b""}
+    return dict(sorted({**site, MARKER: marker(site), **dict.fromkeys(folders)}.items()))
 
 
 def test_patching_turns_files_into_folders_and_back(tmp_path):
@@ -249,7 +251,7 @@ def test_patching_turns_files_into_folders_and_back(tmp_path):
         assert files_of(output) == as_tree(files), f"step {step}"
         assert (output.stat().st_ino == folder) == (step >= 2), f"step {step}: not patched"
         if step:
-            kept = next(tmp_path.glob(f"{TEMP_PREFIX}out{KEPT}*"))
+            kept = next(iter(kept_folders(output)))
             assert files_of(kept) == as_tree(sites[step - 1]), f"step {step}"
             folder = kept.stat().st_ino
 
@@ -266,13 +268,13 @@ def test_without_an_atomic_exchange_the_old_site_is_still_kept_and_patched(make_
     assert files_of(config.output) == clean_build(config, tmp_path)
     # Killed between the two renames: the old site is aside, none in place; it is put back.
     site = files_of(config.output)
-    config.output.rename(tmp_path / f"{TEMP_PREFIX}_site-old-1")
+    config.output.rename(work_folder(config.output) / "old-1")
     with write.site_lock(config.output):
         pass
     assert files_of(config.output) == site and kept_site(config) is not None
     build(make_site(dict([story("d")])))
     assert files_of(config.output) == clean_build(config, tmp_path)
-    assert sorted(p.name for p in tmp_path.glob(f"{TEMP_PREFIX}*") if p.is_dir()) == [
+    assert sorted(p.name for p in work_folder(config.output).iterdir() if p.is_dir()) == [
         kept_site(config).name]
 
 

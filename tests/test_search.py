@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from conftest import record
+from conftest import record, site_bytes
 
 from digest.build import build
 from digest.cli import main
@@ -26,13 +26,13 @@ def test_the_build_writes_a_pagefind_bundle_of_the_articles(sample_site):
 def test_a_build_that_cannot_index_fails_clearly_and_keeps_the_old_site(make_site, monkeypatch):
     config = make_site({"a.txt": "Some body text."}, search=False)
     build(config)
-    (config.output / "marker").write_text("old site")
+    old = site_bytes(config.output)
     config = make_site({}, search=True)
     # Pagefind's own switch for where its binary is; this one cannot run.
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(config.root / "no-such-pagefind"))
     with pytest.raises(SearchError, match="search = false"):
         build(config)
-    assert (config.output / "marker").read_text() == "old site"
+    assert site_bytes(config.output) == old
 
 
 def test_the_cli_names_the_problem_and_the_switch(make_site, monkeypatch, capsys, tmp_path):
