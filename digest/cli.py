@@ -42,7 +42,16 @@ Build the site into memory and serve it, rebuilding on every change.
 Watches the content, templates and static folders and digest.toml. Open pages
 reload when they change, stylesheets are swapped in place, and a change that
 breaks the build is shown over every open page while the last good site is
-still served. Nothing is written to the output folder. Stop with Ctrl-C."""
+still served. Nothing is written to the output folder. Stop with Ctrl-C.
+
+Only requests naming the server are answered: Host 127.0.0.1, localhost, [::1]
+or the --host given, with the port it listens on. Others get 421, so that a
+page from another site cannot read the preview (drafts included) by DNS
+rebinding. On 0.0.0.0 or :: (every interface) this computer's name, NAME.local
+and any IP address are answered too: an address cannot be rebound, and this
+computer's addresses cannot be listed reliably (containers, port forwarding).
+A client has 10 s to send its request; 32 requests are answered at once (more
+wait, then get 503), and 64 pages kept live (a new one ends the oldest)."""
 
 EPILOG = """\
 exit status: 0 success, 1 content errors (check, or build --strict),
@@ -97,7 +106,9 @@ def parser() -> argparse.ArgumentParser:
                             description=SERVE_DESCRIPTION,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default: 127.0.0.1, this computer only)")
+                   help="address to listen on (default: 127.0.0.1, this computer only; "
+                   "0.0.0.0 or :: for every interface, which also answers this computer's "
+                   "name and any IP address)")
     s.add_argument("--port", type=int, default=8000,
                    help="port to listen on (default: 8000; 0 picks a free one)")
     s.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import mimetypes
 import queue
@@ -13,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -21,6 +19,8 @@ from urllib.parse import quote, unquote, urlsplit
 import jinja2
 
 from digest.errors import DigestError
+from digest.events import Broker, event_message
+from digest.guard import GuardedHandler, GuardedServer, Limits
 from digest.preview import Preview, Update
 from digest.watch import Changes, Watched, watching
 
@@ -32,6 +32,8 @@ EVENTS = RESERVED + "events"
 SCRIPT = RESERVED + "livereload.js"
 KEEPALIVE = 15.0
 """Seconds between comments on an idle event stream, to notice pages that went away."""
+CHUNK = 256 * 1024
+"""Bytes written at once: each write has ``Limits.request_timeout``."""
 TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8", ".xml": "application/xml; charset=utf-8",
@@ -45,45 +47,6 @@ TYPES = {
 
 def _asset(name: str) -> str:
     return (resources.files("digest") / "assets" / name).read_text(encoding="utf-8")
-
-
-class Broker:
-    """Fan server-sent events out to every open page."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queues: set[queue.SimpleQueue[bytes | None]] = set()
-        self._closed = False
-
-    def subscribe(self) -> queue.SimpleQueue[bytes | None]:
-        stream: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        with self._lock:
-            if self._closed:
-                stream.put(None)
-            self._queues.add(stream)
-        return stream
-
-    def unsubscribe(self, stream: queue.SimpleQueue[bytes | None]) -> None:
-        with self._lock:
-            self._queues.discard(stream)
-
-    def publish(self, event: str, data: object) -> None:
-        message = event_message(event, data)
-        with self._lock:
-            for stream in self._queues:
-                stream.put(message)
-
-    def close(self) -> None:
-        """End every open stream, so no request thread outlives the server."""
-        with self._lock:
-            self._closed = True
-            for stream in self._queues:
-                stream.put(None)
-
-
-def event_message(event: str, data: object) -> bytes:
-    """Encode one server-sent event."""
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
 def site_key(url_path: str, prefix: str) -> str | None:
@@ -103,30 +66,22 @@ def content_type(path: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-class SiteServer(ThreadingHTTPServer):
+class SiteServer(GuardedServer):
     """An HTTP server over a Preview, with an event stream per open page."""
 
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], preview: Preview) -> None:
+    def __init__(self, address: tuple[str, int], preview: Preview, limits: Limits) -> None:
         self.preview = preview
-        self.broker = Broker()
+        self.broker = Broker(limits.max_streams)
         self.prefix = urlsplit(preview.config.base_url).path or "/"
         self.script = _asset("livereload.js").encode()
         self._snippet = jinja2.Template(_asset("livereload.html"), autoescape=True)
         self._missing = jinja2.Template(_asset("missing.html"), autoescape=True)
-        super().__init__(address, SiteHandler)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Ignore browsers that hang up mid-answer (they do on every reload); log the rest."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+        super().__init__(address, SiteHandler, limits)
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}{self.prefix}"
 
     def page(self, key: str) -> tuple[HTTPStatus, bytes, str]:
         """Return the status, bytes and type answering for a site path."""
@@ -159,7 +114,7 @@ class SiteServer(ThreadingHTTPServer):
             self.broker.publish("reload", {"paths": others, "generation": self.preview.generation})
 
 
-class SiteHandler(BaseHTTPRequestHandler):
+class SiteHandler(GuardedHandler):
     """Answer GET and HEAD from the in-memory site; stream events to open pages."""
 
     server: SiteServer
@@ -201,7 +156,11 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         if body:
-            self.wfile.write(data)
+            # In pieces: the write timeout is for each, so a slow reader of a large file is
+            # dropped only when it stops reading, not for taking long over the whole.
+            view = memoryview(data)
+            for at in range(0, len(view), CHUNK):
+                self.wfile.write(view[at:at + CHUNK])
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.MOVED_PERMANENTLY)
@@ -212,6 +171,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     def _stream(self) -> None:
         broker, preview = self.server.broker, self.server.preview
         stream = broker.subscribe()
+        self.server.release(self.request)  # streams are capped apart: they hold no request slot
         try:
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream")
@@ -231,8 +191,8 @@ class SiteHandler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(message)
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the page was closed
+        except OSError:
+            return  # the page was closed, or stopped reading for ``request_timeout``
         finally:
             broker.unsubscribe(stream)
 
@@ -240,10 +200,11 @@ class SiteHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def open_server(host: str, port: int, preview: Preview) -> SiteServer:
+def open_server(host: str, port: int, preview: Preview, limits: Limits | None = None
+                ) -> SiteServer:
     """Bind the server, explaining a busy or forbidden port."""
     try:
-        return SiteServer((host, port), preview)
+        return SiteServer((host, port), preview, limits or Limits())
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise DigestError(f"port {port} on {host} is already in use (another digest serve?); "

@@ -103,8 +103,9 @@ def test_pages_are_the_built_bytes_plus_the_script(server):
 
 
 def test_event_stream_says_hello_and_passes_updates(server):
-    sock = socket.create_connection(server.server_address[:2], timeout=10)
-    sock.sendall(b"GET /__digest__/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    host, port = server.server_address[:2]
+    sock = socket.create_connection((host, port), timeout=10)
+    sock.sendall(f"GET /__digest__/events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
     stream = sock.makefile("rb")
     assert b"200" in stream.readline()
     while stream.readline() not in (b"\r\n", b"\n"):

@@ -107,4 +107,7 @@
   events.addEventListener("css", (event) => swapStylesheets(JSON.parse(event.data).paths));
   events.addEventListener("problems", (event) => showProblems(JSON.parse(event.data).problems));
   events.addEventListener("ok", clearProblems);
+  // Newer pages took this one's place (the server keeps a bounded number): reconnecting would
+  // only end another.
+  events.addEventListener("replaced", () => events.close());
 })();
