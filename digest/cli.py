@@ -262,10 +262,12 @@ def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
     # Imported here: the server and the watcher cost a build a tenth of a second to import.
+    from digest.build import require_content
     from digest.preview import Preview, Update
     from digest.serve import open_server, serve
     from digest.watch import Watched
 
+    require_content(config)
     settings = args.config or Path(CONFIG_NAME)
     preview = Preview(config, lambda: load_config(args.config, {
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)

@@ -22,6 +22,7 @@ from digest.errors import DigestError
 from digest.events import Broker, event_message
 from digest.guard import GuardedHandler, GuardedServer, Limits
 from digest.preview import Preview, Update
+from digest.printable import printable
 from digest.watch import Changes, Watched, watching
 
 log = logging.getLogger(__name__)
@@ -249,10 +250,10 @@ def report(update: Update, changes: Changes, seconds: float) -> None:
         print("digest: the site could not be rebuilt; still serving the last good version:",
               file=sys.stderr)
         for problem in update.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(printable(f"  {problem}"), file=sys.stderr)
         if not update.changed:
             return
     names = ", ".join(sorted(path.name for path in changes)[:3])
     more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
-    print(f"{names}{more} changed: {len(update.changed)} files updated in {seconds * 1000:.0f} ms",
-          flush=True)
+    print(printable(f"{names}{more} changed: {len(update.changed)} files updated in "
+                    f"{seconds * 1000:.0f} ms"), flush=True)

@@ -107,6 +107,7 @@ def test_a_missing_content_folder_is_said_and_leaves_nothing(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     assert main(["build", "--content", "nowhere"]) == 2
     assert main(["check", "--content", "nowhere"]) == 2
+    assert main(["serve", "--content", "nowhere", "--port", "0"]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
