@@ -181,7 +181,7 @@ FAKE = "a.txt: error D999: a fake problem\ncontent/b"
 
 def test_control_characters_in_names_are_shown_escaped(make_site):
     config = make_site({"a.txt": STORY, EVIL: b"\x00\x01binary", FAKE: ""})
-    for args in ((), ("-v",)):
+    for args in (("--no-cache",), ("--no-cache", "-v")):  # each reads the files afresh
         done = run(config, *args)
         assert done.returncode == 0
         for text in (done.stdout, done.stderr):
