@@ -72,7 +72,20 @@ def load_config(path: Path | None, overrides: dict[str, object] | None = None) -
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
+    if "base_url" in values:
+        _check_base_url(str(values["base_url"]), "--base-url" if (overrides or {}).get(
+            "base_url") is not None else str(path))
     return Config(**values).resolved()
+
+
+def _check_base_url(url: str, where: str) -> None:
+    """Refuse a base URL that is no web address: every page's canonical link, feed and
+    sitemap starts with it, and one that does not parse stopped the build with a traceback."""
+    from digest.weburl import web_url  # here: most configs leave the default
+
+    if web_url(url) is None or "?" in url or "#" in url:  # pages' paths are appended to it
+        raise ConfigError(f"{where}: base_url must be an absolute http(s) URL without ? or #, "
+                          f"such as https://news.example.org/, not {url!r}")
 
 
 def _read_toml(path: Path) -> dict[str, object]:

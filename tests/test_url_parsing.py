@@ -6,14 +6,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from conftest import REPO
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from digest.article import image_hosts
 from digest.clean import normalise_url, safe_url
+from digest.config import load_config
+from digest.errors import ConfigError
 from digest.markdown import render_markdown
 from digest.model import Image
 from digest.records import parse_record
+from digest.render import environment
+from digest.urls import absolute_url
 from digest.weburl import ascii_host, csp_host, image_origin, image_url, web_url
 
 BAD_PORTS = ["https://img.example::/x.png", "https://img.example:99999/x.png",
@@ -131,3 +136,16 @@ def test_markdown_takes_any_url(url: str) -> None:
     assert len(image_hosts(Image(src) for src in sources)) == len({image_origin(s) for s in sources})
     for href in _HREF.findall(html):  # "" for [l](), as markdown-it makes it: the page itself
         assert href == "" or web_url(href.replace("&amp;", "&")) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(URLS)
+@example("https://[example.org/")
+def test_a_base_url_is_a_web_address_or_a_config_error(url: str) -> None:
+    try:
+        config = load_config(REPO / "digest.toml", {"base_url": url})
+    except ConfigError as exc:
+        assert "base_url must be an absolute http(s) URL" in str(exc)
+        return
+    assert environment(config).globals["base_path"].endswith("/")
+    assert absolute_url(config, "a/index.html") == config.base_url + "a/"
