@@ -22,9 +22,11 @@ _ASTRAL_NONCHARACTERS = re.compile("[{}]".format("".join(
 _ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,4})?(?:[/?#][!-%'-~]*)?")
+_PLAIN_URL = re.compile(r"https?://(?![^/?#]*[Xx][Nn]--)(?:[A-Za-z0-9-]*\.)*[A-Za-z][A-Za-z0-9-]*"
+                        r"(?::[0-9]{1,4})?(?:[/?#][!-%'-~]*)?")
 """An http(s) URL that cleaning leaves as it is: printable ASCII, no spaces, no entities (&), a
-port below 10,000 (a larger one may be out of range)."""
+host whose last label starts with a letter (else it may be an address to check) and with no
+IDNA label to check, a port below 10,000 (a larger one may be out of range)."""
 _WORD = re.compile(r"\w+")
 _ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not _WORD.match(chr(c))})
 """Each ASCII character that ``_WORD`` does not match, to a space."""

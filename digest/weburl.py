@@ -2,10 +2,12 @@
 hosts of images as a Content-Security-Policy names them.
 
 A URL from content is linked or shown only if it passes here: one whose authority does not
-parse (a port of ``::``, ``99999`` or ``443;``), or that a browser would read with another host
-than ``urlsplit`` does (a ``\\`` in the authority), is not a link at all. An image must also
-have a host the page's policy can allow: the policy lists the hosts of the images it shows.
-Nothing here raises, whatever the text.
+parse (a port of ``::``, ``99999`` or ``443;``), that a browser would refuse (``256.1.1.1``, an
+``xn--`` label that is not Punycode), or would read with another host than written or than
+``urlsplit`` reads (``1.2.3``, a ``\\`` in the authority), is not a link at all. An image must
+also have a host the page's policy can allow: the policy lists the hosts of the images it
+shows. Nothing here raises, whatever the text; ``tests/test_url_whatwg.py`` checks what it
+takes against Node's URL, the browsers' WHATWG parser.
 """
 
 from __future__ import annotations
@@ -34,15 +36,16 @@ _KEPT = re.compile("[\u00df\u03c2]")
 _ASCII_UPPER = re.compile("[A-Z]+")
 _JOINERS = re.compile("[\u200c\u200d]")
 """IDNA 2003 drops them, browsers keep them, and refuse them but after a few scripts' marks."""
-_PLAIN_IMAGE = re.compile(
-    r"https?://(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,4})?(?:[/?#][!-%'-~]*)?")
+_PLAIN_IMAGE = re.compile(r"https?://(?![^/?#]*[Xx][Nn]--)(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*"
+                          r"(?::[0-9]{1,4})?(?:[/?#][!-%'-~]*)?")
 """An image URL that ``image_url`` keeps as it is: an ASCII host ending in a name, not a
-number, a port below 10,000, and printable ASCII after. Most are; urlsplit costs more."""
+number, with no IDNA label to check, a port below 10,000, and printable ASCII after. Most
+are; urlsplit costs more."""
 
 
 def web_url(url: str) -> SplitResult | None:
-    """Return an absolute http(s) URL split, or None if a browser would not read its host as
-    ``urlsplit`` does (or at all)."""
+    """Return an absolute http(s) URL split, or None if a browser would refuse it, or read
+    another host than written or than ``urlsplit`` reads."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  # raises for a port that is not a number up to 65535
@@ -57,7 +60,7 @@ def web_url(url: str) -> SplitResult | None:
     if host.startswith("["):
         inner = _IPV6.fullmatch(host)
         return parts if inner and _is_ipv6(inner[1]) else None
-    return None if _FORBIDDEN_IN_DOMAIN.search(host.partition(":")[0]) else parts
+    return parts if host_name(host.partition(":")[0]) is not None else None
 
 
 def image_url(url: str) -> str | None:
@@ -110,14 +113,28 @@ def _written_host(parts: SplitResult) -> str:
 def csp_host(host: str) -> str | None:
     """Return a host as a policy's source names it, in ASCII (IDNA); None if it has no such
     name a browser reads as the same host."""
-    ascii_name = ascii_host(host)
-    if ascii_name is None or not _CSP_HOST.fullmatch(ascii_name):
+    name = host_name(host)
+    return name if name is not None and _CSP_HOST.fullmatch(name) else None
+
+
+@lru_cache(maxsize=1 << 12)
+def host_name(host: str) -> str | None:
+    """Return a host name (not an IPv6 address) as browsers read it, in ASCII; None if they
+    would refuse it, or read it as another host than written."""
+    name = ascii_host(host)
+    if name is None or _FORBIDDEN_IN_DOMAIN.search(name):
         return None
-    if _NUMBER.fullmatch(ascii_name.rpartition(".")[2]) and not _is_ipv4(ascii_name):
+    if _NUMBER.fullmatch(_last_label(name)) and not _is_ipv4(name):
         return None  # "1.2.3" is 1.2.0.3 to a browser, "08.1.1.1" no host at all
-    if "xn--" in ascii_name and not all(_sound(label) for label in ascii_name.split(".")):
-        return None  # a browser refuses the URL: no host to allow
-    return ascii_name
+    if "xn--" in name and not all(_sound(label) for label in name.split(".")):
+        return None  # a browser refuses the URL
+    return name
+
+
+def _last_label(name: str) -> str:
+    """Return the label a browser asks whether a host ends in a number: the last but a final
+    empty one."""
+    return name.removesuffix(".").rpartition(".")[2]
 
 
 def ascii_host(host: str) -> str | None:
@@ -130,21 +147,27 @@ def ascii_host(host: str) -> str | None:
 
 
 def _ascii_label(label: str) -> str | None:
+    """Return one label as browsers put it in ASCII; None if they refuse it."""
     if label.isascii():
         return label.lower()
     if _JOINERS.search(label):
         return None
     label = _ASCII_UPPER.sub(lambda letters: letters[0].lower(), label)  # as every scheme does
-    from encodings import idna  # here: few hosts need it
+    import stringprep  # here: few hosts need it
+    from encodings import idna
 
+    if any(map(stringprep.in_table_a1, label)):  # unassigned: Python's IDNA takes it, browsers not
+        return None
     try:
         if not _DEVIATIONS.search(label):
-            return idna.ToASCII(label).decode("ascii").lower()
+            encoded = idna.ToASCII(label).decode("ascii").lower()
+            # "⒈" is "1." to IDNA 2003, and refused by browsers (UTS 46 since Unicode 15.1).
+            return None if "." in encoded else encoded
         # Put as browsers put it, if nothing else in it needs mapping: "xn--" and its Punycode.
         if any(idna.nameprep(part) != part for part in _KEPT.split(label)):
             return None
         encoded = "xn--" + label.encode("punycode").decode("ascii")
-    except (UnicodeError, ValueError):  # too long, prohibited or unassigned characters
+    except (UnicodeError, ValueError):  # too long, or prohibited characters
         return None
     return encoded if len(encoded) <= 63 else None
 

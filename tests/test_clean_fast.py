@@ -77,7 +77,8 @@ _URLISH = st.builds(
     lambda scheme, host, rest: scheme + "".join(host) + "".join(rest),
     st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "http:/", "", " https://"]),
     st.lists(st.sampled_from(["a", "b.c", "-", "X", "0", ":", ":80", ":99999", ":65536", ":-1",
-                              "[", "]", "@", " ", "\\", "%41"]),
+                              "[", "]", "@", " ", "\\", "%41", "xn--", "XN--zz", "0x", "1.2",
+                              "256", "."]),
              max_size=4),
     st.lists(st.sampled_from(["/", "a", "?", "#", "&amp;", "&", "=", "%20", ";", " ", "\t",
                               "\u00e9", "\u00c3\u00a9", "\x00", "[", "]", "~"]), max_size=8))
