@@ -12,16 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from digest.bodies import related_of, restore
 from digest.config import Config
 from digest.feeds import article_feeds
-from digest.model import Article, Body, Image, Page, Related, page_key, quick_pickled
+from digest.markdown import render_markdown
+from digest.model import Article, Body, BodyFormat, Image, Page, Related, page_key, quick_pickled
 from digest.urls import Link, absolute_url
+from digest.weburl import image_origin
 
 WORDS_PER_MINUTE = 230
-_HOST = re.compile(r"[a-z0-9.-]+")
 
 
 @dataclass(frozen=True, slots=True)  # one per article in every render worker
@@ -100,14 +100,10 @@ tab between two slashes of a path makes them the start of an authority once drop
 
 @lru_cache(maxsize=1 << 12)
 def _origin(url: str) -> str | None:
-    """Return the scheme, host and port of an image URL (or of its scheme and authority)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    # Only plain host names: anything else could smuggle a directive into the policy.
-    if not _HOST.fullmatch(host):
-        return None
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme.lower()}://{host}{port}"
+    """Return the scheme, host and port of an image URL (or of its scheme and authority), as the
+    policy lists them; None for one it cannot list. Never raises: records are checked as they
+    are read (``weburl.image_url``), but one bad URL here would stop the whole build."""
+    return image_origin(url)
 
 
 def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...]) -> Card:
@@ -133,14 +129,17 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
     related = tuple(_related(item, target) for item, target in zip(
         related_of(record, config), setting.related, strict=True))
     body = restore(article.body, config) if article.body else None
+    # The images its Markdown shows are the page's too: its policy must allow their hosts.
+    shown = (render_markdown(body.text).images
+             if body is not None and body.format is BodyFormat.MARKDOWN else ())
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
         "description": view.excerpt,
         "reading_minutes": reading_minutes(body) if body else None,
         "newer": setting.newer, "older": setting.older,
         "structured": structured_data(view, config),
-        **common(article_feeds(config, record, setting.provider, setting.topics), [view.image],
-                 view.published),
+        **common(article_feeds(config, record, setting.provider, setting.topics),
+                 [view.image, *map(Image, shown)], view.published),
     }, page_key(article.version, setting.key))
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from digest.weburl import web_url
+
 # Characters that start typical UTF-8-read-as-cp1252 sequences, C1 controls and the
 # replacement character. ftfy costs ~1 ms a body, so only text showing one of them
 # goes through it; clean text is left as it is either way.
@@ -20,8 +22,11 @@ _ASTRAL_NONCHARACTERS = re.compile("[{}]".format("".join(
 _ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-%'-~]*)?")
-"""An http(s) URL that cleaning leaves as it is: printable ASCII, no spaces, no entities (&)."""
+_PLAIN_URL = re.compile(r"https?://(?![^/?#]*[Xx][Nn]--)(?:[A-Za-z0-9-]*\.)*[A-Za-z][A-Za-z0-9-]*"
+                        r"(?::[0-9]{1,4})?(?:[/?#][!-%'-~]*)?")
+"""An http(s) URL that cleaning leaves as it is: printable ASCII, no spaces, no entities (&), a
+host whose last label starts with a letter (else it may be an address to check) and with no
+IDNA label to check, a port below 10,000 (a larger one may be out of range)."""
 _WORD = re.compile(r"\w+")
 _ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not _WORD.match(chr(c))})
 """Each ASCII character that ``_WORD`` does not match, to a space."""
@@ -87,19 +92,16 @@ def safe_url(value: object) -> str | None:
     if _PLAIN_URL.fullmatch(value):  # most URLs: a record holds several, and urlsplit is slow
         return value
     url = clean_line(value)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
+    return url if web_url(url) is not None else None
 
 
 @lru_cache(maxsize=1 << 16)  # related coverage repeats the same URLs across many records
 def normalise_url(url: str) -> str:
     """Return a key under which two spellings of the same article URL compare equal."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not from safe_url, which never returns such a URL: the URL is its key
+        return url
     path = parts.path.rstrip("/") or "/"
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.netloc.lower().removeprefix('www.')}{path}{query}"

@@ -6,7 +6,6 @@ import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from digest.errors import ConfigError
 
@@ -76,22 +75,20 @@ def load_config(path: Path | None, overrides: dict[str, object] | None = None) -
         if value is not None:
             values[key] = value
     if "base_url" in values:
-        check_base_url(str(values["base_url"]))
+        _check_base_url(str(values["base_url"]), "--base-url" if (overrides or {}).get(
+            "base_url") is not None else str(path))
     return Config(**values).resolved()
 
 
-def check_base_url(url: str) -> None:
-    """Refuse a base URL that is not an absolute http(s) address: it becomes every canonical
-    link, feed entry and sitemap line."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  # raises on a port that is not a number
-    except ValueError:
-        parts = None
-    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
-            or parts.query or parts.fragment or _UNSAFE.search(url)):
-        raise ConfigError(f"base_url must be an absolute http(s) address such as "
-                          f"https://you.github.io/repo/, not {url!r}")
+def _check_base_url(url: str, where: str) -> None:
+    """Refuse a base URL that is no web address: every page's canonical link, feed and
+    sitemap starts with it, and one that does not parse stopped the build with a traceback."""
+    from digest.weburl import web_url  # here: most configs leave the default
+
+    # Pages' paths are appended to it; quotes and spaces would be written into robots.txt.
+    if web_url(url) is None or "?" in url or "#" in url or _UNSAFE.search(url):
+        raise ConfigError(f"{where}: base_url must be an absolute http(s) URL without ? or #, "
+                          f"such as https://news.example.org/, not {url!r}")
 
 
 def _read_toml(path: Path) -> dict[str, object]:

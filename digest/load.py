@@ -12,8 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from digest.clean import clean_markdown, clean_paragraphs
+from digest.clean import clean_paragraphs
 from digest.listing import Listing, walk
+from digest.markdown import markdown_body
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
 from digest.records import parse_datetime, parse_record
 from digest.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
@@ -126,7 +127,8 @@ def parse_file(rel: str, raw: bytes) -> FileResult:
         record, found = _parse_yaml(rel, head, first_line)
         return FileResult(record=record, diagnostics=(*notes, *found))
     if not _OPEN.match(text):
-        return FileResult(body=make_body(rel, 1, text, suffix), diagnostics=notes)
+        body, said = make_body(rel, 1, text, suffix)
+        return FileResult(body=body, diagnostics=(*notes, *said))
     if split is None:
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
             rel, 1, "error", "D107", "the front matter opened with --- never closes; skipped",
@@ -135,11 +137,11 @@ def parse_file(rel: str, raw: bytes) -> FileResult:
     record, found = _parse_yaml(rel, head, 2)
     if record is None:  # its body would only be reported again, as a body without a record
         return FileResult(skipped=True, diagnostics=(*notes, *found))
-    body = None
+    body, said = None, ()
     if rest.strip():
         body_line = text.count("\n", 0, len(text) - len(rest.lstrip())) + 1
-        body = make_body(rel, body_line, rest, ".txt" if suffix in RECORD_SUFFIXES else suffix)
-    return FileResult(record=record, body=body, diagnostics=(*notes, *found))
+        body, said = make_body(rel, body_line, rest, ".txt" if suffix in RECORD_SUFFIXES else suffix)
+    return FileResult(record=record, body=body, diagnostics=(*notes, *found, *said))
 
 
 def suffix_of(rel: str) -> str:
@@ -236,8 +238,8 @@ def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, li
     return record, found + more
 
 
-def make_body(rel: str, line: int, text: str, suffix: str) -> Body:
-    """Clean a body and take off its leading dateline."""
+def make_body(rel: str, line: int, text: str, suffix: str) -> tuple[Body, tuple[Diagnostic, ...]]:
+    """Clean a body and take off its leading dateline; say why a Markdown one is plain text."""
     dateline = None
     match = _DATELINE.match(text)
     if match:
@@ -245,5 +247,5 @@ def make_body(rel: str, line: int, text: str, suffix: str) -> Body:
         dateline = parsed.date() if parsed else None
         text = text[match.end():]
     if suffix in MARKDOWN_SUFFIXES:
-        return Body(rel, line, BodyFormat.MARKDOWN, clean_markdown(text), dateline)
-    return Body(rel, line, BodyFormat.TEXT, clean_paragraphs(text), dateline)
+        return markdown_body(rel, line, text, dateline)
+    return Body(rel, line, BodyFormat.TEXT, clean_paragraphs(text), dateline), ()

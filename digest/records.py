@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from digest.clean import clean_line, safe_url
 from digest.model import Diagnostic, Image, Provider, Record, Related
+from digest.weburl import image_url
 
 KNOWN = {
     "title", "excerpt", "publishedDateTime", "webUrl", "provider", "topics", "images",
@@ -217,10 +218,18 @@ def _images(reader: FieldReader, value: object, key: str) -> tuple[Image, ...]:
         return ()
     images = []
     for item in value[:20]:
-        url = safe_url(item.get("url")) if isinstance(item, Mapping) else None
+        given = item.get("url") if isinstance(item, Mapping) else None
+        url = safe_url(given)
         if url is None:
-            reader.warn(key, "D231", "an image without an http(s) url is left out",
-                        "give each image url: https://...")
+            what = ("an image without an http(s) url" if given is None
+                    else f"the image {_show(given)}, not an absolute http(s) URL,")
+            reader.warn(key, "D231", f"{what} is left out", "give each image url: https://...")
+            continue
+        url = image_url(url)
+        if url is None:
+            reader.warn(key, "D232", f"the image {_show(given)} is on a host the page's "
+                        "Content-Security-Policy cannot allow; left out",
+                        "use an image whose host is a name of letters, digits, dots and hyphens")
             continue
         width, height = item.get("width"), item.get("height")
         sized = all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (width, height))

@@ -8,9 +8,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -22,13 +21,11 @@ from digest import parallel
 from digest.cache import replace_file
 from digest.config import Config
 from digest.errors import TemplateProblem
+from digest.markdown import render_markdown
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
 from digest.theme import ThemeLoader
 from digest.urls import absolute_url
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
 
 
 @dataclass(frozen=True)
@@ -72,16 +69,6 @@ def escape(value: object) -> Markup:
 if _escape_text is not None:
     # Compiled templates take escape from jinja2.runtime when they are loaded.
     jinja2.runtime.escape = escape  # type: ignore[assignment]
-
-
-@cache  # made on first use: most sites have no Markdown, and importing it costs a start 30 ms
-def _markdown() -> MarkdownIt:
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    # Only absolute http(s) links and images from content; anything else stays text.
-    md.validateLink = lambda url: url.strip().lower().startswith(("http://", "https://"))
-    return md
 
 
 def environment(config: Config, compiled: Path | None = None) -> jinja2.Environment:
@@ -282,4 +269,4 @@ def iso_date(value: datetime | None) -> str:
 
 def markdown(source: str) -> Markup:
     """Render Markdown with raw HTML off; markdown-it escapes all text it emits."""
-    return Markup(_markdown().render(source))
+    return render_markdown(source).html

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +17,7 @@ from digest.clean import (
     safe_url,
     words,
 )
+from digest.weburl import web_url
 
 _NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
 _CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"
@@ -68,19 +68,17 @@ def test_paragraphs_and_lines_match_the_regex_definitions(text: str) -> None:
 
 
 def reference_url(value: str) -> str | None:
-    """safe_url by its definition: cleaned, then an http(s) URL with a host, or None."""
+    """safe_url by its definition: cleaned, then an http(s) URL whose authority parses, or None."""
     url = clean_line(value)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    return url if web_url(url) is not None else None
 
 
 _URLISH = st.builds(
     lambda scheme, host, rest: scheme + "".join(host) + "".join(rest),
     st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "http:/", "", " https://"]),
-    st.lists(st.sampled_from(["a", "b.c", "-", "X", "0", ":", ":80", "[", "]", "@", " "]),
+    st.lists(st.sampled_from(["a", "b.c", "-", "X", "0", ":", ":80", ":99999", ":65536", ":-1",
+                              "[", "]", "@", " ", "\\", "%41", "xn--", "XN--zz", "0x", "1.2",
+                              "256", "."]),
              max_size=4),
     st.lists(st.sampled_from(["/", "a", "?", "#", "&amp;", "&", "=", "%20", ";", " ", "\t",
                               "\u00e9", "\u00c3\u00a9", "\x00", "[", "]", "~"]), max_size=8))

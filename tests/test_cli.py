@@ -42,6 +42,14 @@ def test_unknown_config_key_is_a_clear_error(tmp_path, capsys):
     assert "unknown setting 'titel'" in capsys.readouterr().err
 
 
+def test_a_base_url_that_is_no_web_address_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "digest.toml").write_text("base_url = 'https://[example.org/'\n")
+    assert main(["build", "--config", str(tmp_path / "digest.toml")]) == 2
+    assert "base_url must be an absolute http(s) URL" in capsys.readouterr().err
+    assert main(["check", "--base-url", "https://example.org::/"]) == 2
+    assert "--base-url: base_url must be" in capsys.readouterr().err
+
+
 def test_check_writes_nothing_and_exits_by_severity(make_site, tmp_path):
     config = make_site({"bad.txt": "---\ntitle: [oops\n---\n", "ok.txt": record(title="Fine")})
     report = tmp_path / "report.json"

@@ -174,7 +174,7 @@ def test_a_base_url_must_be_an_absolute_http_address(make_site, url, capsys, mon
     config = make_site({"a.txt": STORY})
     monkeypatch.chdir(config.root)
     status = main(["build", "--content", str(config.content), "--base-url", url])
-    assert status == 2 and "base_url must be an absolute http(s) address" in capsys.readouterr().err
+    assert status == 2 and "base_url must be an absolute http(s) URL" in capsys.readouterr().err
     assert not config.output.exists()
 
 
