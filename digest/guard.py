@@ -243,5 +243,8 @@ class GuardedHandler(BaseHTTPRequestHandler):
         if len(hosts) != 1 or not self.server.hosts.allows(hosts[0]):
             return False
         # A target with a scheme and host, as proxies are sent, overrides Host (RFC 9112 3.2.2).
-        target = urlsplit(self.path)
+        try:
+            target = urlsplit(self.path)
+        except ValueError:  # "//[x": no target this server has
+            return False
         return not target.scheme or self.server.hosts.allows(target.netloc)

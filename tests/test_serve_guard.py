@@ -337,3 +337,13 @@ def test_twenty_simultaneous_requests_are_answered_at_once(start):
         assert statuses == [200] * 20
         # With a backlog of 5, connections beyond it were refused once and retried after 1 s.
         assert took < 0.9, f"20 requests took {took:.2f} s"
+
+
+@pytest.mark.parametrize("target", ["//[x", "/[", "http://[::1/", "//[::1]:x/"])
+def test_a_target_that_does_not_parse_is_answered_not_a_traceback(start, target, capsys):
+    server = start()
+    port = server.server_address[1]
+    status, _, _ = get(port, target, f"127.0.0.1:{port}")
+    assert 400 <= status < 500
+    assert "Traceback" not in capsys.readouterr().err
+    assert get(port, "/", f"127.0.0.1:{port}")[0] == 200  # and the server goes on
