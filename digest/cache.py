@@ -306,12 +306,13 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None,
     body_shards = list(old.body_shards or ("",) * SHARDS)
     for shard, pages in enumerate(_split(state.bodies)):
         data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
-        if data and checksum(data) != body_shards[shard]:
+        tag = checksum(data) if data else ""
+        if data and tag != body_shards[shard]:
             folder.mkdir(parents=True, exist_ok=True)
-            body_shards[shard] = replace_file(body_shard_path(folder, shard), data)
+            replace_file(body_shard_path(folder, shard), data)
         elif not data:  # none: no file ("" names none)
             body_shard_path(folder, shard).unlink(missing_ok=True)
-            body_shards[shard] = ""
+        body_shards[shard] = tag
     _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
                                listed=old.listed or ("",) * SHARDS,
                                body_shards=tuple(body_shards), site=saved.site), saved.written)
@@ -328,7 +329,8 @@ def save_edits(folder: Path, state: Stored, changed: dict[int, Entries],
         if updates:
             kept = load_body_pages(folder, state, shard) or {}
             data = pickle.dumps({**kept, **updates}, protocol=pickle.HIGHEST_PROTOCOL)
-            body_shards[shard] = replace_file(body_shard_path(folder, shard), data)
+            replace_file(body_shard_path(folder, shard), data)
+            body_shards[shard] = checksum(data)
     _save_main(folder, replace(state, body_shards=tuple(body_shards)),
                _write_shards(folder, changed))
 
@@ -369,8 +371,9 @@ def _write_shards(folder: Path, changed: dict[int, Entries]) -> Written:
     written = {}
     for shard, entries in changed.items():
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        replace_file(shard_path(folder, shard), data)
         listed = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
-        written[shard] = (replace_file(shard_path(folder, shard), data), listed)
+        written[shard] = (checksum(data), listed)
     return written
 
 
@@ -381,7 +384,7 @@ def _save_main(folder: Path, state: Stored, written: Written) -> None:
     for shard, (crc, names) in written.items():
         checksums[shard], listed[shard] = crc, names
     main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
-    replace_file_with(folder / CACHE_FILE, main_file(state.stamp, main))
+    replace_file_with(folder / CACHE_FILE, main_file(state.stamp, main), tagged=False)
 
 
 def _split(items: dict[str, T]) -> list[dict[str, T]]:
@@ -411,27 +414,27 @@ def remove_leftovers(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def replace_file(path: Path, data: bytes) -> str:
-    """Write ``data`` at ``path`` atomically, as ``replace_file_with``; return its ``checksum``."""
-    return replace_file_with(path, [data])
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
+    replace_file_with(path, [data], tagged=False)
 
 
-def replace_file_with(path: Path, parts: Iterable[bytes]) -> str:
-    """Write ``parts`` one after the other at ``path``, atomically: a reader sees the old file or
-    the new one. Return the whole file's ``checksum``. A large file is so written without being
-    held whole."""
-    mac = sealed.hasher(sealed.FILE)
+def replace_file_with(path: Path, parts: Iterable[bytes], *, tagged: bool = True) -> str:
+    """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
+    its ``checksum`` if ``tagged``. A large file is so written without being held whole."""
+    mac = sealed.hasher(sealed.FILE) if tagged else None
     fd, temp = tempfile.mkstemp(prefix=_TEMP, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
             for data in parts:
                 stream.write(data)
-                mac.update(data)
+                if mac is not None:
+                    mac.update(data)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return mac.hexdigest()
+    return mac.hexdigest() if mac is not None else ""
 
 
 PARSE_SPAN = 500
