@@ -3,8 +3,9 @@
 Each test builds a site whose cache is committed beside it (``cache_dir = "build-cache"``),
 swaps one of its files for a pickle or compiled template that makes a marker file when it is
 decoded, as an attacker would commit it, then builds: whatever the build goes through, the
-marker is never made and the site comes out as a clean build makes it. A file whose checksum
-names it is forged to keep that checksum (CRC-32 and length): an unkeyed one cannot tell.
+marker is never made and the site comes out as a clean build makes it. A file the main file
+names by its checksum is forged to keep the checksum it had before (CRC-32 and length): no
+unkeyed checksum can tell such a file from the one written.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class Payload:
 
 @pytest.fixture
 def site(make_site, tmp_path, monkeypatch):
-    """Twelve articles, one with related coverage, built from the command line with the cache
-    in the project's folder, as a repository would commit it."""
+    """Twelve articles and one with related coverage, built from the command line with the
+    cache in the project's folder, as a repository would commit it."""
     files = stories(21)
     files["rel.md"] = record(title="Linked", excerpt="Told elsewhere too, as its coverage says.",
                              url="https://example.com/linked", extra=RELATED) + "A story.\n"
@@ -185,10 +186,10 @@ def test_a_stored_item_named_by_its_plain_digest_is_never_unpickled(site, marker
     (result,) = [r for _, r in load_state(site.cache_dir).files.values()
                  if r.record and r.record.related_stored]
     with caplog.at_level(logging.WARNING):
-        assert fetch_related(copied(result.record, related_stored=name), store) is None
-    assert "missing or damaged" in caplog.text
-    assert fetch_related(result.record, store)  # its own is read back
+        found = fetch_related(copied(result.record, related_stored=name), store)
     assert not marker.exists(), "the cache ran code"
+    assert found is None and "missing or damaged" in caplog.text
+    assert fetch_related(result.record, store)  # its own is read back
 
 
 def test_a_poisoned_compiled_template_is_never_loaded(site, marker, capsys, tmp_path):
