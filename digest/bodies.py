@@ -6,15 +6,15 @@ texts, and the records' related coverage, to the cache's store and hands back bo
 records without them. The article's page reads them again when it is rendered, in whichever
 process renders it.
 
-Each item is named by its digest, so a damaged one is found when read, and its source is then
-parsed again. A worker writes its items into a few pack files, not a file each: on some
-systems, making a file costs a third of a millisecond, which came to seconds of a cold build.
-An item stored otherwise (one file parsed again, or an item restored) has a file of its own.
+Each item is named by its digest, keyed (``sealed.py``): a damaged one is found when read, and
+its source parsed again; and no file made elsewhere (committed) can match a name, to be
+unpickled. A worker writes its items into a few pack files, not a file each: on some systems,
+making a file costs a third of a millisecond, which came to seconds of a cold build. An item
+stored otherwise (one file parsed again, or an item restored) has a file of its own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digest import sealed
 from digest.config import Config
 from digest.model import Body, Record, Related, copied
 
@@ -56,9 +57,9 @@ def _store(cache_dir: Path) -> Path:
 
 
 def name_of(data: str | bytes) -> str:
-    """Return the name a text or pickle is stored under: its digest."""
-    return hashlib.blake2b(data.encode() if isinstance(data, str) else data,
-                           digest_size=16).hexdigest()
+    """Return the name a text or pickle is stored under: its digest, keyed."""
+    return sealed.tag(sealed.STORE, data.encode() if isinstance(data, str) else data,
+                      size=16).hex()
 
 
 def stow_result(result: FileResult, store: Path) -> FileResult:
@@ -243,7 +244,7 @@ def fetch_related(record: Record, store: Path) -> tuple[Related, ...] | None:
                  f"related coverage of {record.source}")
     if data is None:
         return None
-    items = pickle.loads(data)  # the cache's own file, and the very bytes it named
+    items = pickle.loads(data)  # the very bytes named, by their keyed digest: this user's own
     if not (isinstance(items, tuple) and all(isinstance(i, Related) for i in items)):
         return None
     return items

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from digest import __version__
+from digest import __version__, sealed
 from digest.bodies import store_of
 from digest.cache import (
     FileCache,
@@ -193,6 +193,7 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
         try:
             if cached:
+                sealed.key()  # read once, here: the workers forked below inherit it
                 remove_leftovers(config.cache_dir)
             main, small = None, None
             if cached and not whole:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import pickle
@@ -15,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from digest import parallel
+from digest import parallel, sealed
 from digest.bodies import FOLDER as BODIES
 from digest.bodies import remove, stored_names, stow_result, stow_results, unnamed
 from digest.feeds import Listed
@@ -24,7 +25,7 @@ from digest.load import FileResult, read_file
 from digest.model import Article, Deferred, Matches, Page, Tally
 from digest.parallel import chunks, fork_map
 from digest.progress import track
-from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp
+from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp, main_file, read_main
 
 if TYPE_CHECKING:
     from digest.patch import BodyPage
@@ -207,17 +208,18 @@ def load_main(folder: Path) -> Stored:
     """Read the cache's main file, without the shards; a missing or damaged one counts as empty."""
     path = folder / CACHE_FILE
     try:
-        with path.open("rb") as stream:
-            header = pickle.load(stream)
-            if header != HEADER:
-                log.info("cache %s is from another digest version; rebuilding it", path)
-                return Stored()
-            pickle.load(stream)  # the stamp, kept in front for up_to_date()
-            state = pickle.load(stream)
+        found = read_main(folder, 3)  # unpickled only if sealed: a cache from elsewhere may run code
+        if found is None:
+            raise ValueError("not sealed by this user's digest")
+        if found[0] != HEADER:
+            log.info("cache %s is from another digest version; rebuilding it", path)
+            return Stored()
+        state = pickle.loads(found[2])
     except FileNotFoundError:
         return Stored()
     except Exception as exc:  # unpickling damaged data fails in many ways; none is trusted
-        log.warning("cache %s is damaged (%s); rebuilding it", path, type(exc).__name__)
+        log.warning("cache %s is damaged (%s); rebuilding it", path,
+                    exc if isinstance(exc, ValueError) else type(exc).__name__)
         return Stored()
     if not (isinstance(state, Stored)
             and len(state.shards) == len(state.listed) == len(state.body_shards) == SHARDS):
@@ -261,7 +263,7 @@ def _load_shard(path: Path, expected: str) -> dict | None:  # type: ignore[type-
         return None
     try:
         data = path.read_bytes()
-        if checksum(data) != expected:
+        if not hmac.compare_digest(checksum(data), expected):  # as any pickle may run code
             raise ValueError("not the shard this cache was saved with")
         entries = pickle.loads(data)
         if not isinstance(entries, dict):
@@ -305,12 +307,13 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None,
     body_shards = list(old.body_shards or ("",) * SHARDS)
     for shard, pages in enumerate(_split(state.bodies)):
         data = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL) if pages else b""
-        if data and checksum(data) != body_shards[shard]:
+        tag = checksum(data) if data else ""
+        if data and tag != body_shards[shard]:
             folder.mkdir(parents=True, exist_ok=True)
             replace_file(body_shard_path(folder, shard), data)
         elif not data:  # none: no file ("" names none)
             body_shard_path(folder, shard).unlink(missing_ok=True)
-        body_shards[shard] = checksum(data) if data else ""
+        body_shards[shard] = tag
     _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
                                listed=old.listed or ("",) * SHARDS,
                                body_shards=tuple(body_shards), site=saved.site), saved.written)
@@ -382,8 +385,7 @@ def _save_main(folder: Path, state: Stored, written: Written) -> None:
     for shard, (crc, names) in written.items():
         checksums[shard], listed[shard] = crc, names
     main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
-    replace_file(folder / CACHE_FILE, b"".join(
-        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (HEADER, state.stamp, main)))
+    replace_file_with(folder / CACHE_FILE, main_file(state.stamp, main), tagged=False)
 
 
 def _split(items: dict[str, T]) -> list[dict[str, T]]:
@@ -400,12 +402,9 @@ def _same_entries(new: dict[str, object], old: dict[str, object]) -> bool:
 
 
 def checksum(data: bytes) -> str:
-    """Return a cheap checksum of a cache file's bytes: a damaged or stale file is told apart."""
-    return _checksum_of(zlib.crc32(data), len(data))
-
-
-def _checksum_of(crc: int, size: int) -> str:
-    return f"{crc:08x}-{size}"
+    """Return the tag of a cache file's bytes that the main file names it by: keyed
+    (``sealed.py``), so that no file but the one this user's digest wrote can match."""
+    return sealed.tag(sealed.FILE, data).hex()
 
 
 def remove_leftovers(folder: Path) -> None:
@@ -418,24 +417,25 @@ def remove_leftovers(folder: Path) -> None:
 
 def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
-    replace_file_with(path, [data])
+    replace_file_with(path, [data], tagged=False)
 
 
-def replace_file_with(path: Path, parts: Iterable[bytes]) -> str:
+def replace_file_with(path: Path, parts: Iterable[bytes], *, tagged: bool = True) -> str:
     """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
-    the whole file's ``checksum``. A large file is so written without being held whole."""
-    crc = size = 0
+    its ``checksum`` if ``tagged``. A large file is so written without being held whole."""
+    mac = sealed.hasher(sealed.FILE) if tagged else None
     fd, temp = tempfile.mkstemp(prefix=_TEMP, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
             for data in parts:
                 stream.write(data)
-                crc, size = zlib.crc32(data, crc), size + len(data)
+                if mac is not None:
+                    mac.update(data)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return _checksum_of(crc, size)
+    return mac.hexdigest() if mac is not None else ""
 
 
 PARSE_SPAN = 500

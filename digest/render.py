@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
@@ -17,7 +17,7 @@ import jinja2.runtime
 import markupsafe
 from markupsafe import Markup
 
-from digest import parallel
+from digest import parallel, sealed
 from digest.cache import replace_file
 from digest.config import Config
 from digest.errors import TemplateProblem
@@ -40,8 +40,6 @@ class SiteInfo:
     """Whether the site has a search page (``search`` in the config)."""
 
 
-_DIGEST = 32
-"""Bytes of the digest a compiled template's file starts with."""
 SPAN = 64
 """The most pages a render worker is sent at once. A few spans per core wait, rendered, in the
 build process to be written: spans of a 32nd of the site (123,000 pages at 100,000 articles)
@@ -134,8 +132,10 @@ def _in_parallel(pages: Sequence[Page], draw: Renderer) -> Iterator[tuple[str, b
 class _Compiled(jinja2.BytecodeCache):
     """Compiled templates, kept in a folder from one build to the next.
 
-    Jinja checks that a template's source is unchanged, not that the compiled code is whole:
-    each file here carries the digest of what it holds, and a damaged one is compiled again.
+    Jinja checks that a template's source is unchanged, not that the compiled code is whole,
+    nor whose it is: loading it runs it. Each file here starts with its tag, keyed with the
+    user's key (``sealed.py``) over its template's bucket and code: one damaged, or written by
+    anyone else, is compiled again, never loaded.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -146,16 +146,19 @@ class _Compiled(jinja2.BytecodeCache):
             data = (self._folder / f"{bucket.key}.cache").read_bytes()
         except OSError:
             return
-        digest, code = data[:_DIGEST], data[_DIGEST:]
-        if hashlib.blake2b(code, digest_size=_DIGEST).digest() == digest:
+        tag, code = data[:sealed.TAG_BYTES], data[sealed.TAG_BYTES:]
+        if hmac.compare_digest(_tag(bucket, code), tag):
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = bucket.bytecode_to_string()
         with suppress(OSError):  # a template that cannot be kept is only compiled again
             self._folder.mkdir(parents=True, exist_ok=True)
-            replace_file(self._folder / f"{bucket.key}.cache",
-                         hashlib.blake2b(code, digest_size=_DIGEST).digest() + code)
+            replace_file(self._folder / f"{bucket.key}.cache", _tag(bucket, code) + code)
+
+
+def _tag(bucket: jinja2.bccache.Bucket, code: bytes) -> bytes:
+    return sealed.tag(sealed.TEMPLATE, bucket.key.encode(), b"\0", code)
 
 
 class Renderer:

@@ -17,6 +17,7 @@ too, and every page that links to them, the sitemap with them.
 
 from __future__ import annotations
 
+import hmac
 import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -111,7 +112,8 @@ def load_kept(folder: Path, stored: Stored) -> tuple[Kept, Unpickled] | None:
         return None
     try:
         data = (folder / KEPT_FILE).read_bytes()
-        if checksum(data) != stored.site:
+        # The whole file checked before any of it is unpickled: a pickle from elsewhere may run code.
+        if not hmac.compare_digest(checksum(data), stored.site):
             raise ValueError("not the site this cache was saved with")
         view = memoryview(data)
         head = int.from_bytes(view[:8], "little")
@@ -131,7 +133,8 @@ def load_kept(folder: Path, stored: Stored) -> tuple[Kept, Unpickled] | None:
 
 
 class Unpickled(Mapping[str, Article]):
-    """Articles pickled one by one in one buffer, each unpickled when first read."""
+    """Articles pickled one by one in one buffer, each unpickled when first read: a buffer
+    ``load_kept`` found sealed by this user's digest."""
 
     def __init__(self, data: memoryview, index: Mapping[str, tuple[int, int]],
                  made: Mapping[str, Article]) -> None:

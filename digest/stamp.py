@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest import __version__
+from digest import __version__, sealed
 from digest.config import Config
 from digest.tree import survey
 
-FORMAT = 20
+FORMAT = 21
 """Bumped whenever what the cache holds changes shape."""
-HEADER = ("digest-cache", FORMAT, __version__)
+HEADER = f"digest-cache {FORMAT} {__version__}".encode()
+"""The first of the main file's sealed sections; the stamp and the cache's state follow."""
 CACHE_FILE = "build.pickle"
 Signature = tuple[int, int, int]
 """A file's (mtime_ns, size, inode): a change to any of them means it must be read again."""
@@ -44,12 +45,26 @@ class Stamp:
 def load_stamp(folder: Path) -> Stamp:
     """Read only the stamp of the cache in ``folder``: quick, for telling that nothing changed."""
     try:
-        with (folder / CACHE_FILE).open("rb") as stream:
-            if pickle.load(stream) == HEADER and isinstance(stamp := pickle.load(stream), Stamp):
-                return stamp
-    except Exception:  # whatever is wrong, load_state() reports it when the build runs
+        found = read_main(folder, 2)  # unpickled only if sealed: a cache from elsewhere may run code
+        if found and found[0] == HEADER and isinstance(stamp := pickle.loads(found[1]), Stamp):
+            return stamp
+    except Exception:  # whatever is wrong, load_main() reports it when the build runs
         pass
     return Stamp()
+
+
+def read_main(folder: Path, count: int) -> list[bytes] | None:
+    """Read the first ``count`` sections of the cache's main file in ``folder``: the header,
+    the stamp and the state, pickled; None unless this user's digest sealed them (``sealed``).
+    Raises OSError."""
+    with (folder / CACHE_FILE).open("rb") as stream:
+        return sealed.read_sections(stream, sealed.MAIN, count)
+
+
+def main_file(stamp: Stamp, state: object) -> Iterator[bytes]:
+    """Yield the bytes of the cache's main file: ``HEADER``, ``stamp`` and ``state``, sealed."""
+    return sealed.sections(sealed.MAIN, [HEADER, *(
+        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (stamp, state))])
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from digest import sealed
 from digest.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,6 +106,18 @@ def age(paths: Iterable[Path], seconds: int = 3600) -> None:
 
 
 SiteMaker = Callable[..., Config]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the cache's key (``sealed.key_path``) in a folder of this session, not in the home
+    of whoever runs the tests; processes the tests start inherit it."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        sealed.key.cache_clear()
+        yield folder
+    sealed.key.cache_clear()
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ from dataclasses import replace
 import pytest
 from conftest import age, record, site_bytes
 
-from digest import model, parallel
+from digest import model, parallel, sealed
 from digest.bodies import stow_related
 from digest.build import build
 from digest.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.cli import main
 from digest.errors import TemplateProblem
 from digest.load import parse_file
+from digest.stamp import FORMAT
 from digest.write import kept_folders
 
 TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
@@ -73,9 +74,10 @@ def test_cache_from_another_version_is_not_trusted(seed_site, caplog):
     # A stale entry that would change the site if it were believed.
     rel = next(iter(state.files))
     state.files = {r: (sig, state.files[rel][1]) for r, (sig, _) in state.files.items()}
-    with (seed_site.cache_dir / CACHE_FILE).open("wb") as stream:
-        pickle.dump(("digest-cache", HEADER[1] + 1, HEADER[2]), stream)
-        pickle.dump(state, stream)
+    # Sealed with this user's key, as the build of another version of digest would seal it.
+    header = HEADER.replace(f" {FORMAT} ".encode(), f" {FORMAT + 1} ".encode())
+    (seed_site.cache_dir / CACHE_FILE).write_bytes(b"".join(sealed.sections(sealed.MAIN, [
+        header, *(pickle.dumps(part) for part in (state.stamp, state))])))
     first = site_bytes(seed_site.output)
     with caplog.at_level(logging.INFO, logger="digest.cache"):
         build(seed_site)

@@ -1,0 +1,110 @@
+"""Seal the cache's files with this user's key, so that reading a cache never runs its code.
+
+The cache holds pickles, and Jinja's compiled templates are marshalled code: decoding either
+can run anything, and a cache folder can come with a clone or a pull request. So every file
+carries a tag, keyed BLAKE2b (a MAC by design, as fast as the plain hash) over its exact
+bytes, checked before anything is unpickled or unmarshalled; a file whose tag does not match
+counts as damaged and is made again. The key is kept in the user's cache folder, outside the
+project and its ``cache_dir``: no repository can ship it, nor any tag made with it. Each kind
+of file has its own ``person``, so that bytes sealed as one kind (a body's text, chosen by
+the content) can never pass for another (a pickle). A typed format (msgspec) would have meant
+rewriting every cached type, and its decoding alone costs more than a tag over the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import BinaryIO
+
+log = logging.getLogger(__name__)
+
+MAIN = b"cache-main"  # the main file, in sections
+FILE = b"cache-file"  # a file the main file names by its tag: a shard, the kept site
+STORE = b"body-store"  # an item of the body store, named by its tag
+TEMPLATE = b"template"  # a compiled template
+TAG_BYTES = 32
+# The key when none can be kept: made at import, so that forked workers share it.
+_PROCESS_KEY = os.urandom(32)
+
+
+def key_path() -> Path:
+    """Return where the user's key is kept: ``$XDG_CACHE_HOME/digest/key`` or ``~/.cache/...``."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "digest" / "key"
+
+
+@cache
+def key() -> bytes:
+    """Return the user's key, made on first use; one of this process's if none can be kept."""
+    try:
+        path = key_path()
+        if not path.exists():
+            _make_key(path)
+        data = path.read_bytes()
+        if len(data) != 32:
+            raise ValueError(f"{path} is not a key")
+        return data
+    except (OSError, RuntimeError, ValueError) as exc:  # a read-only or missing home
+        log.info("cannot keep a key for the cache (%s); its files will not be reused", exc)
+        return _PROCESS_KEY
+
+
+def _make_key(path: Path) -> None:
+    """Write a new key at ``path``, unless a build at the same time made one first."""
+    import tempfile  # only the first build of a user makes a key
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # readable by the user alone
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(os.urandom(32))
+        os.link(temp, path)  # never replaces: builds racing to make a key all read the first
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temp)
+
+
+def hasher(kind: bytes, size: int = TAG_BYTES) -> hashlib.blake2b:
+    """Return a keyed hash for files of ``kind``, to be fed their bytes."""
+    return hashlib.blake2b(key=key(), person=kind, digest_size=size)
+
+
+def tag(kind: bytes, *parts: bytes, size: int = TAG_BYTES) -> bytes:
+    """Return the tag of ``parts``, one after the other, as a file of ``kind``."""
+    mac = hasher(kind, size)
+    for part in parts:
+        mac.update(part)
+    return mac.digest()
+
+
+def sections(kind: bytes, parts: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield ``parts`` sealed one by one, each as its length, its tag and itself: a reader may
+    stop after any. Each tag covers the one before, so a part is trusted only with those."""
+    last = b""
+    for part in parts:
+        last = tag(kind, last, part)
+        yield len(part).to_bytes(8, "little") + last + part
+
+
+def read_sections(stream: BinaryIO, kind: bytes, count: int) -> list[bytes] | None:
+    """Read the first ``count`` parts that ``sections`` wrote; None unless each is sound."""
+    size = os.fstat(stream.fileno()).st_size
+    found: list[bytes] = []
+    last = b""
+    for _ in range(count):
+        head = stream.read(8 + TAG_BYTES)
+        length = int.from_bytes(head[:8], "little")
+        if len(head) < 8 + TAG_BYTES or length > size:  # never read what it claims: any length
+            return None
+        part = stream.read(length)
+        if not hmac.compare_digest(last := tag(kind, last, part), head[8:]):
+            return None
+        found.append(part)
+    return found
