@@ -183,7 +183,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     (``stamp.read_inputs``), timed in ``timings``.
     """
     check_folders(config)
-    cached = cached and cache_writable(config.cache_dir)
+    # The key is read once, here: the workers forked below inherit it.
+    cached = cached and cache_writable(config.cache_dir) and sealed.key_kept()
     timings = timings or Timings()
     started = time.time_ns()
     if cached and inputs is None:
@@ -193,7 +194,6 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
         try:
             if cached:
-                sealed.key()  # read once, here: the workers forked below inherit it
                 remove_leftovers(config.cache_dir)
             main, small = None, None
             if cached and not whole:

@@ -51,8 +51,13 @@ def key() -> bytes:
             raise ValueError(f"{path} is not a key")
         return data
     except (OSError, RuntimeError, ValueError) as exc:  # a read-only or missing home
-        log.info("cannot keep a key for the cache (%s); its files will not be reused", exc)
+        log.warning("cannot keep a key for the cache (%s); building without the cache", exc)
         return _PROCESS_KEY
+
+
+def key_kept() -> bool:
+    """Whether the user's key is kept, so that a cache sealed now can be read by later builds."""
+    return key() is not _PROCESS_KEY
 
 
 def _make_key(path: Path) -> None:
