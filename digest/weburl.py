@@ -59,7 +59,7 @@ def web_url(url: str) -> SplitResult | None:
     host = netloc.rpartition("@")[2]
     if host.startswith("["):
         inner = _IPV6.fullmatch(host)
-        return parts if inner and _is_ipv6(inner[1]) else None
+        return parts if inner and _is_ip(inner[1], ipaddress.IPv6Address) else None
     return parts if host_name(host.partition(":")[0]) is not None else None
 
 
@@ -124,7 +124,7 @@ def host_name(host: str) -> str | None:
     name = ascii_host(host)
     if name is None or _FORBIDDEN_IN_DOMAIN.search(name):
         return None
-    if _NUMBER.fullmatch(_last_label(name)) and not _is_ipv4(name):
+    if _NUMBER.fullmatch(_last_label(name)) and not _is_ip(name, ipaddress.IPv4Address):
         return None  # "1.2.3" is 1.2.0.3 to a browser, "08.1.1.1" no host at all
     if "xn--" in name and not all(_sound(label) for label in name.split(".")):
         return None  # a browser refuses the URL
@@ -185,17 +185,10 @@ def _sound(label: str) -> bool:
     return not decoded.isascii() and _ascii_label(decoded) == label
 
 
-def _is_ipv4(host: str) -> bool:
+def _is_ip(host: str, version: type[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
+    """Whether ``host`` is an address of the IP ``version``, written as the standard writes it."""
     try:
-        ipaddress.IPv4Address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_ipv6(host: str) -> bool:
-    try:
-        ipaddress.IPv6Address(host)
+        version(host)
     except ValueError:
         return False
     return True
