@@ -78,10 +78,12 @@ def _entries(path: str) -> tuple[list[os.DirEntry[str]], str | None]:
 def _kind_problem(entry: os.DirEntry[str], rel: str) -> Diagnostic | None:
     """Refuse a FIFO, socket or device: reading one may never end."""
     try:
-        mode = entry.stat(follow_symlinks=False).st_mode
+        # Told by the folder's listing alone, as a rule: a stat a file took 0.07 s at 10,000
+        # articles.
+        regular = entry.is_file(follow_symlinks=False)
     except OSError:
         return None  # gone meanwhile: reading it says so
-    return None if stat.S_ISREG(mode) else _not_a_file(rel)
+    return None if regular else _not_a_file(rel)
 
 
 def _not_a_file(rel: str) -> Diagnostic:
