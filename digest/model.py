@@ -10,8 +10,8 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Literal, TypeVar
 
-from digest.clean import normalise_url, words
 from digest.printable import printable
+from digest.read.clean import normalise_url, words
 
 T = TypeVar("T")
 Severity = Literal["error", "warning", "info"]
