@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
                             "diagnostic, one a line as path:line:col: severity code: message "
                             "(hint), then a count. Writes nothing. Exit status 0 when there "
                             "are no errors, 1 when there are.",
-                            epilog="The codes are listed in the README, under Content format and validation.")
+                            epilog="The codes are listed in docs/reference.md, under Diagnostic codes.")
     c.add_argument("--strict", action="store_true", help="count warnings as errors")
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people (default) or json for scripts, on standard output")

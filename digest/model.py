@@ -85,7 +85,7 @@ class Diagnostic:
     """1-based line, or 0 when the problem concerns the whole file."""
     severity: Severity
     code: str
-    """Stable identifier such as ``D101``; listed in the README."""
+    """Stable identifier such as ``D101``; listed in docs/reference.md."""
     message: str
     hint: str = ""
     """What the editor can do to fix it."""
