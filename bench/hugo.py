@@ -38,7 +38,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import Entry, read_manifest
 
-from digest.urls import slugify
+from digest.plan.urls import slugify
 
 REPO = Path(__file__).resolve().parent.parent
 LAYOUTS = Path(__file__).resolve().parent / "hugo_layouts"

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import corpus
 
-from digest.load import parse_file
-from digest.urls import slugify
+from digest.plan.urls import slugify
+from digest.read.load import parse_file
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -15,9 +15,12 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from digest import __version__, sealed
-from digest.bodies import store_of
-from digest.cache import (
+from digest import __version__
+from digest.config import Config
+from digest.errors import ConfigError, DigestError
+from digest.incremental import sealed
+from digest.incremental.bodies import store_of
+from digest.incremental.cache import (
     FileCache,
     Stored,
     fingerprint,
@@ -30,24 +33,15 @@ from digest.cache import (
     save_shards,
     save_state,
 )
-from digest.config import Config
-from digest.errors import ConfigError, DigestError
+from digest.incremental.patch import Patch, body_pages, edits_of, plan_patch
+from digest.incremental.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
+from digest.incremental.stamp import Inputs, Stamp, read_inputs
 from digest.index import index
 from digest.join import join
-from digest.listing import Listing, walk
-from digest.load import FileResult, load, read_file
 from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
-from digest.owned import check_output
-from digest.parallel import in_background
-from digest.patch import Patch, body_pages, edits_of, plan_patch
-from digest.plan import Planner, lean
-from digest.progress import Timings, track
-from digest.render import Renderer as PageRenderer
-from digest.render import render, render_many
-from digest.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
-from digest.search import search_index
-from digest.stamp import Inputs, Stamp, read_inputs
-from digest.write import (
+from digest.output.owned import check_output
+from digest.output.search import search_index
+from digest.output.write import (
     Finisher,
     Surveyed,
     WriteStats,
@@ -57,6 +51,13 @@ from digest.write import (
     survey_site,
     with_kept,
 )
+from digest.parallel import in_background
+from digest.plan.pages import Planner, lean
+from digest.progress import Timings, track
+from digest.read.listing import Listing, walk
+from digest.read.load import FileResult, load, read_file
+from digest.render.pages import Renderer as PageRenderer
+from digest.render.pages import render, render_many
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

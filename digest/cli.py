@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from digest import __version__
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import ConfigError, DigestError
+from digest.incremental.stamp import read_inputs, up_to_date
 from digest.printable import PrintableFormatter, printable
-from digest.stamp import read_inputs, up_to_date
 
 if TYPE_CHECKING:
     from digest.build import Checked
@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
                             "diagnostic, one a line as path:line:col: severity code: message "
                             "(hint), then a count. Writes nothing. Exit status 0 when there "
                             "are no errors, 1 when there are.",
-                            epilog="The codes are listed in the README, under Content format and validation.")
+                            epilog="The codes are listed in docs/reference.md, under Diagnostic codes.")
     c.add_argument("--strict", action="store_true", help="count warnings as errors")
     c.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for people (default) or json for scripts, on standard output")
@@ -263,9 +263,9 @@ def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
 def run_serve(args: argparse.Namespace, config: Config) -> int:
     # Imported here: the server and the watcher cost a build a tenth of a second to import.
     from digest.build import require_content
-    from digest.preview import Preview, Update
-    from digest.serve import open_server, serve
-    from digest.watch import Watched
+    from digest.live.preview import Preview, Update
+    from digest.live.serve import open_server, serve
+    from digest.live.watch import Watched
 
     require_content(config)
     settings = args.config or Path(CONFIG_NAME)

@@ -83,7 +83,7 @@ def load_config(path: Path | None, overrides: dict[str, object] | None = None) -
 def _check_base_url(url: str, where: str) -> None:
     """Refuse a base URL that is no web address: every page's canonical link, feed and
     sitemap starts with it, and one that does not parse stopped the build with a traceback."""
-    from digest.weburl import web_url  # here: most configs leave the default
+    from digest.read.weburl import web_url  # here: most configs leave the default
 
     # Pages' paths are appended to it; quotes and spaces would be written into robots.txt.
     if web_url(url) is None or "?" in url or "#" in url or _UNSAFE.search(url):

@@ -10,8 +10,8 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Literal, TypeVar
 
-from digest.clean import normalise_url, words
 from digest.printable import printable
+from digest.read.clean import normalise_url, words
 
 T = TypeVar("T")
 Severity = Literal["error", "warning", "info"]
@@ -85,7 +85,7 @@ class Diagnostic:
     """1-based line, or 0 when the problem concerns the whole file."""
     severity: Severity
     code: str
-    """Stable identifier such as ``D101``; listed in the README."""
+    """Stable identifier such as ``D101``; listed in docs/reference.md."""
     message: str
     hint: str = ""
     """What the editor can do to fix it."""

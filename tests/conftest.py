@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from digest import sealed
 from digest.config import Config
+from digest.incremental import sealed
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "content"
@@ -123,7 +123,7 @@ def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture
 def shards_read(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The cache's shard files read from now on, in order."""
-    from digest import cache
+    from digest.incremental import cache
 
     read: list[Path] = []
     original = cache._load_shard

@@ -8,9 +8,9 @@ from dataclasses import replace
 from conftest import age, record, site_bytes
 
 from digest import parallel
-from digest.bodies import FOLDER, PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.build import build
-from digest.cache import SHARDS, load_state, shard_path
+from digest.incremental.bodies import FOLDER, PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
+from digest.incremental.cache import SHARDS, load_state, shard_path
 
 # The opening, kept with the body's metadata, is the first 400 characters: the second
 # paragraph lies past it.

@@ -11,15 +11,16 @@ from dataclasses import replace
 import pytest
 from conftest import age, record, site_bytes
 
-from digest import model, parallel, sealed
-from digest.bodies import stow_related
+from digest import model, parallel
 from digest.build import build
-from digest.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.cli import main
 from digest.errors import TemplateProblem
-from digest.load import parse_file
-from digest.stamp import FORMAT
-from digest.write import kept_folders
+from digest.incremental import sealed
+from digest.incremental.bodies import stow_related
+from digest.incremental.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
+from digest.incremental.stamp import FORMAT
+from digest.output.write import kept_folders
+from digest.read.load import parse_file
 
 TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
 PROVIDERS = ("Example News", "Daily Planet", "The Wire")
@@ -34,7 +35,7 @@ def test_corrupt_cache_is_detected_and_rebuilt(seed_site, caplog):
     cache = seed_site.cache_dir / CACHE_FILE
     assert load_state(seed_site.cache_dir).files
     cache.write_bytes(cache.read_bytes()[:200] + b"\x00garbage")
-    with caplog.at_level(logging.WARNING, logger="digest.cache"):
+    with caplog.at_level(logging.WARNING, logger="digest.incremental.cache"):
         build(seed_site)
     assert "damaged" in caplog.text
     assert site_bytes(seed_site.output) == first
@@ -79,7 +80,7 @@ def test_cache_from_another_version_is_not_trusted(seed_site, caplog):
     (seed_site.cache_dir / CACHE_FILE).write_bytes(b"".join(sealed.sections(sealed.MAIN, [
         header, *(pickle.dumps(part) for part in (state.stamp, state))])))
     first = site_bytes(seed_site.output)
-    with caplog.at_level(logging.INFO, logger="digest.cache"):
+    with caplog.at_level(logging.INFO, logger="digest.incremental.cache"):
         build(seed_site)
     assert "another digest version" in caplog.text
     assert site_bytes(seed_site.output) == first
@@ -94,7 +95,7 @@ def test_a_damaged_or_stale_shard_is_read_again(seed_site, caplog):
     good = path.read_bytes()
     for bad in (good[:-40] + b"\x00garbage", good[:len(good) // 2]):
         path.write_bytes(bad)
-        with caplog.at_level(logging.WARNING, logger="digest.cache"):
+        with caplog.at_level(logging.WARNING, logger="digest.incremental.cache"):
             state = load_state(seed_site.cache_dir)
         assert "damaged or stale" in caplog.text
         assert all(shard_of(rel) != shard for rel in state.files) and state.files
@@ -111,7 +112,7 @@ def test_a_damaged_or_stale_shard_is_read_again(seed_site, caplog):
     old = path.read_bytes()
     assert old != good
     path.write_bytes(good)
-    with caplog.at_level(logging.WARNING, logger="digest.cache"):
+    with caplog.at_level(logging.WARNING, logger="digest.incremental.cache"):
         assert edited not in load_state(seed_site.cache_dir).files
     assert "damaged or stale" in caplog.text
 

@@ -27,14 +27,14 @@ import jinja2.bccache
 import pytest
 from conftest import REPO, age, record, site_bytes, stories
 
-from digest.bodies import FOLDER as STORE
-from digest.bodies import fetch_related
 from digest.build import build
-from digest.cache import CACHE_FILE, body_shard_path, load_state, shard_of, shard_path
 from digest.cli import main
+from digest.incremental.bodies import FOLDER as STORE
+from digest.incremental.bodies import fetch_related
+from digest.incremental.cache import CACHE_FILE, body_shard_path, load_state, shard_of, shard_path
+from digest.incremental.replan import KEPT_FILE
+from digest.incremental.stamp import Stamp, load_stamp
 from digest.model import copied
-from digest.replan import KEPT_FILE
-from digest.stamp import Stamp, load_stamp
 
 RELATED = "related:\n  - title: Elsewhere\n    webUrl: https://example.com/s1\n"
 
@@ -211,7 +211,7 @@ def test_a_poisoned_compiled_template_is_never_loaded(site, marker, capsys, tmp_
 
 def forget_key() -> None:
     """Make the next build read the key again, from where ``XDG_CACHE_HOME`` now says."""
-    from digest import sealed
+    from digest.incremental import sealed
 
     sealed.key.cache_clear()
 
@@ -236,7 +236,7 @@ def test_a_cache_committed_by_another_user_is_rebuilt(site, tmp_path, capsys, ca
     another_user()
     assert load_stamp(clone / "build-cache") == Stamp()  # not this user's: not even read
     monkeypatch.chdir(clone)
-    with caplog.at_level(logging.WARNING, logger="digest.cache"):
+    with caplog.at_level(logging.WARNING, logger="digest.incremental.cache"):
         assert "Nothing changed" not in built(capsys)
     assert "not sealed by this user's digest" in caplog.text
     assert "Nothing changed" in built(capsys)  # the cache, sealed again, is this user's now
@@ -256,13 +256,13 @@ def test_the_key_is_made_once_for_builds_at_the_same_time(tmp_path):
 
 
 def test_without_a_key_kept_the_build_goes_on(site, tmp_path, monkeypatch, caplog, capsys):
-    from digest import sealed
+    from digest.incremental import sealed
 
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
     forget_key()
     try:
-        with caplog.at_level(logging.INFO, logger="digest.sealed"):
+        with caplog.at_level(logging.INFO, logger="digest.incremental.sealed"):
             assert sealed.key() == sealed._PROCESS_KEY
         assert "cannot keep a key" in caplog.text
         shutil.rmtree(site.output)

@@ -9,7 +9,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.clean import (
+from digest.read.clean import (
     _MOJIBAKE_HINT,
     clean_line,
     clean_paragraphs,
@@ -17,7 +17,7 @@ from digest.clean import (
     safe_url,
     words,
 )
-from digest.weburl import web_url
+from digest.read.weburl import web_url
 
 _NONCHARACTERS = "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
 _CONTROL = re.compile(f"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef"

@@ -7,7 +7,7 @@ import markupsafe
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.render import escape
+from digest.render.pages import escape
 
 
 class _Html:

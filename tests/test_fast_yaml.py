@@ -10,9 +10,9 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.fast_yaml import KeyLines, parse_plain
-from digest.load import split_front_matter
-from digest.safe_yaml import MAX_DEPTH, parse_with_pyyaml
+from digest.read.fast_yaml import KeyLines, parse_plain
+from digest.read.load import split_front_matter
+from digest.read.safe_yaml import MAX_DEPTH, parse_with_pyyaml
 
 
 def typed(value: object) -> object:

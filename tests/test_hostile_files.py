@@ -10,8 +10,8 @@ import pytest
 from conftest import record
 
 from digest.build import build
-from digest.load import parse_file
 from digest.model import Diagnostic
+from digest.read.load import parse_file
 
 SOUND = record(title="A sound story", url="https://example.com/sound") + "The sound body.\n"
 

@@ -9,7 +9,7 @@ from conftest import record
 from htmlcheck import all_text, parse, site_problems
 
 from digest.build import build
-from digest.load import parse_file
+from digest.read.load import parse_file
 
 
 def parsed(text: str, name: str = "a.txt"):
@@ -90,7 +90,7 @@ def test_same_web_url_publishes_one_article(make_site):
 
 
 def urls_of(built) -> dict[str, str]:
-    from digest.urls import assign_urls
+    from digest.plan.urls import assign_urls
     urls = assign_urls(built.checked.site).articles
     return {built.checked.site.articles[a].record.title: urls[a] for a in built.checked.site.order}
 

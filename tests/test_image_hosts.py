@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digest.article import _origin, image_hosts
 from digest.model import Image
+from digest.plan.article import _origin, image_hosts
 
 _PIECE = st.sampled_from(["https:", "http:", "HTTPS:", "//", "/", "img.example.com", "Img.Example.Net",
                           ":8443", ":", "::", ":99999", ":-1", ";", "@", "user", "?q=1", "#f",

@@ -11,7 +11,7 @@ from htmlcheck import parse, site_problems
 
 from digest.build import build
 from digest.cli import main
-from digest.weburl import image_origin
+from digest.read.weburl import image_origin
 
 BAD_PORTS = ["https://img.example::/x.png", "https://img.example:99999/x.png",
              "https://img.example:-1/x.png", "https://img.example:443;/x.png"]

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.build import Timings, check
-from digest.plan import plan
-from digest.urls import _NOT_WORD, SLUG_LENGTH, assign_urls, slugify
+from digest.plan.pages import plan
+from digest.plan.urls import _NOT_WORD, SLUG_LENGTH, assign_urls, slugify
 
 
 def site_for(make_site, files, **settings):

@@ -8,8 +8,8 @@ from dataclasses import replace
 from conftest import record
 
 from digest.join import _common_words, join
-from digest.load import load
 from digest.model import JoinMethod
+from digest.read.load import load
 
 OPENING = ("The council voted on Tuesday to pause the rollout of cameras in the city centre "
            "while an independent review of their accuracy takes place.")

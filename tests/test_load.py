@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 from conftest import SEEDS, record
 
-from digest.clean import clean_line, clean_paragraphs, safe_url
-from digest.load import load, parse_file
 from digest.model import BodyFormat
+from digest.read.clean import clean_line, clean_paragraphs, safe_url
+from digest.read.load import load, parse_file
 
 
 def test_seed_record_is_parsed_into_typed_fields():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digest.load import parse_file
+from digest.read.load import parse_file
 
 
 def test_front_matter_problems_point_at_their_own_line():

@@ -8,9 +8,9 @@ from conftest import record
 
 from digest.build import build
 from digest.cli import main
-from digest.load import parse_file
-from digest.markdown import MAX_CHARACTERS, MAX_LINES, MAX_MARKS
 from digest.model import BodyFormat
+from digest.read.load import parse_file
+from digest.read.markdown import MAX_CHARACTERS, MAX_LINES, MAX_MARKS
 
 HEAD = record(title="Pathological", url="https://example.com/p")
 BODY_LINE = HEAD.count("\n") + 1

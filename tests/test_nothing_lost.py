@@ -16,13 +16,13 @@ import pytest
 from conftest import REPO, record
 
 from digest import parallel
-from digest.bodies import FOLDER as BODIES
-from digest.bodies import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.build import build
-from digest.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.cli import main
-from digest.replan import KEPT_FILE
-from digest.write import kept_folders, work_folder
+from digest.incremental.bodies import FOLDER as BODIES
+from digest.incremental.bodies import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
+from digest.incremental.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
+from digest.incremental.replan import KEPT_FILE
+from digest.output.write import kept_folders, work_folder
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
@@ -110,7 +110,7 @@ def test_a_build_refuses_while_another_holds_the_lock(make_site, tmp_path, capsy
     # Another process holds the lock, as another build would.
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys\nfrom pathlib import Path\n"
-         "from digest.write import site_lock\nwith site_lock(Path(sys.argv[1])):\n"
+         "from digest.output.write import site_lock\nwith site_lock(Path(sys.argv[1])):\n"
          "    print('locked', flush=True)\n    sys.stdin.read()", str(config.output)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)})

@@ -13,8 +13,8 @@ from conftest import record
 from digest.build import build
 from digest.cli import main
 from digest.errors import OutputError
-from digest.owned import MARKER
-from digest.write import kept_folders, site_lock, work_folder
+from digest.output.owned import MARKER
+from digest.output.write import kept_folders, site_lock, work_folder
 
 STORY = record(title="A story", url="https://example.com/a") + "A body.\n"
 
@@ -127,7 +127,7 @@ def test_a_builds_temporary_folders_are_its_own_output_s_alone(make_site, tmp_pa
     # Another build holds _site-x's lock: a build of _site neither waits for it nor touches it.
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys\nfrom pathlib import Path\n"
-         "from digest.write import site_lock\nwith site_lock(Path(sys.argv[1])):\n"
+         "from digest.output.write import site_lock\nwith site_lock(Path(sys.argv[1])):\n"
          "    print('locked', flush=True)\n    sys.stdin.read()", str(other)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -11,9 +11,9 @@ import pytest
 from conftest import age, built_stories, site_bytes, story
 
 from digest.build import build
-from digest.cache import UNTRUSTED, load_state
 from digest.cli import main
-from digest.load import file_digest
+from digest.incremental.cache import UNTRUSTED, load_state
+from digest.read.load import file_digest
 
 
 @pytest.fixture

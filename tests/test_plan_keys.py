@@ -9,7 +9,7 @@ from conftest import record
 
 from digest.build import Timings, check
 from digest.model import Deferred, Page
-from digest.plan import plan
+from digest.plan.pages import plan
 
 TOPICS = ("AI", "ai", "Robots", "Chips", "Policy")
 PROVIDERS = ("Example News", "example news", "Other Wire", "Third Post")

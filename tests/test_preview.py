@@ -9,9 +9,9 @@ import pytest
 
 from digest.build import build
 from digest.errors import ConfigError
-from digest.owned import MARKER
-from digest.preview import Preview
-from digest.watch import ChangeKind
+from digest.live.preview import Preview
+from digest.live.watch import ChangeKind
+from digest.output.owned import MARKER
 from tests.conftest import REPO, record
 
 BODY = "It was the week that big tech slammed the brakes on facial recognition.\nSecond paragraph.\n"

@@ -8,11 +8,11 @@ import random
 import pytest
 
 from digest.build import produce
-from digest.load import FileResult, read_file
+from digest.incremental.patch import body_edit
+from digest.live.preview import Preview
+from digest.live.watch import ChangeKind
 from digest.model import JoinMethod
-from digest.patch import body_edit
-from digest.preview import Preview
-from digest.watch import ChangeKind
+from digest.read.load import FileResult, read_file
 from tests.conftest import record, stories, story
 
 
@@ -149,7 +149,7 @@ def test_an_edit_to_the_opening_of_a_body_found_by_its_name_changes_only_its_pag
 
 def test_edits_of_records_that_move_no_article_render_only_the_pages_showing_them(
         site, monkeypatch):
-    import digest.preview
+    import digest.live.preview
 
     def whole(*args, **kwargs):
         raise AssertionError("the whole site was built again")
@@ -167,7 +167,7 @@ def test_edits_of_records_that_move_no_article_render_only_the_pages_showing_the
     served = dict(site.files)
     for name, change in edits:
         path = site.config.content / name
-        monkeypatch.setattr(digest.preview, "produce", whole)
+        monkeypatch.setattr(digest.live.preview, "produce", whole)
         update = save(site, name, text=change(path.read_text()))
         monkeypatch.undo()
         assert update.problems == (), name
@@ -177,7 +177,7 @@ def test_edits_of_records_that_move_no_article_render_only_the_pages_showing_the
     assert moved not in site.files and moved.replace("/story-1-", "/tale-1-") in site.files
     for name in ("s1.txt", "b8.txt"):  # the bodies of retitled records: their pages as they are
         path = site.config.content / name
-        monkeypatch.setattr(digest.preview, "produce", whole)
+        monkeypatch.setattr(digest.live.preview, "produce", whole)
         update = save(site, name, text=path.read_text() + "One more line.\n")
         monkeypatch.undo()
         [page] = update.changed
@@ -186,10 +186,10 @@ def test_edits_of_records_that_move_no_article_render_only_the_pages_showing_the
 
 
 def test_an_edit_of_a_record_that_moves_its_article_builds_everything(site, monkeypatch):
-    import digest.preview
+    import digest.live.preview
 
     built = []
-    monkeypatch.setattr(digest.preview, "produce",
+    monkeypatch.setattr(digest.live.preview, "produce",
                         lambda *a, **k: built.append(1) or produce(*a, **k))
     path = site.config.content / "r2.yaml"
     save(site, "r2.yaml", text=path.read_text().replace("2021-", "2019-", 1))

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.render import rel_url, relative_path
+from digest.render.pages import rel_url, relative_path
 
 _PART = st.sampled_from(["articles", "2020", "06", "topics", "ai", "page", "2", "index.html", "é"])
 _PATH = st.lists(_PART, max_size=6).map("/".join)

@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 from conftest import record
 
-from digest import parallel, write
-from digest import render as render_module
+from digest import parallel
 from digest.build import Timings, build, check
 from digest.errors import OutputError, TemplateProblem
-from digest.owned import MARKER, check_output, marker
-from digest.plan import plan
-from digest.render import render
-from digest.tree import survey
-from digest.write import kept_folders, survey_site, work_folder, write_site
+from digest.output import write
+from digest.output.owned import MARKER, check_output, marker
+from digest.output.tree import survey
+from digest.output.write import kept_folders, survey_site, work_folder, write_site
+from digest.plan.pages import plan
+from digest.render.pages import pages as render_module
+from digest.render.pages import render
 
 
 def test_autoescape_keeps_markup_in_content_as_text(make_site):
@@ -209,7 +210,7 @@ def test_a_kept_site_changed_since_is_not_patched(make_site, tmp_path, caplog, t
         page.write_text("stray")
     config = make_site(dict([story("c")]))
     try:
-        with caplog.at_level(logging.INFO, logger="digest.write"):
+        with caplog.at_level(logging.INFO, logger="digest.output.write"):
             build(config)
     finally:
         os.close(held)

@@ -11,8 +11,8 @@ from conftest import age, built_stories, record, site_bytes
 from test_patch import clean, edit
 
 from digest.build import build
-from digest.cache import load_main
-from digest.replan import KEPT_FILE
+from digest.incremental.cache import load_main
+from digest.incremental.replan import KEPT_FILE
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from digest.load import load
-from digest.reported import ReportedFiles
+from digest.live.reported import ReportedFiles
+from digest.read.load import load
 
 MAX = 1 << 20
 

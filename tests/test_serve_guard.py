@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from digest import serve
-from digest.guard import Hosts, Limits
-from digest.preview import Preview
-from digest.serve import EVENTS, SCRIPT, SiteServer, open_server
+from digest.live import serve
+from digest.live.guard import Hosts, Limits
+from digest.live.preview import Preview
+from digest.live.serve import EVENTS, SCRIPT, SiteServer, open_server
 from tests.conftest import record, stories
 
 SECRET = b"Unannounced merger of the two harbour authorities"

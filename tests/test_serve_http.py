@@ -14,9 +14,9 @@ import time
 import pytest
 
 from digest.build import build
-from digest.preview import Preview, Problem, Update
-from digest.serve import SCRIPT, open_server, serve, site_key
-from digest.watch import Watched
+from digest.live.preview import Preview, Problem, Update
+from digest.live.serve import SCRIPT, open_server, serve, site_key
+from digest.live.watch import Watched
 from tests.conftest import SEEDS
 
 

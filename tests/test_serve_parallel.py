@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from digest import parallel, render, reported
+from digest import parallel
 from digest.build import build
 from digest.config import Config
-from digest.owned import MARKER
-from digest.preview import Preview
-from digest.serve import SCRIPT
-from digest.watch import ChangeKind
+from digest.live import reported
+from digest.live.preview import Preview
+from digest.live.serve import SCRIPT
+from digest.live.watch import ChangeKind
+from digest.output.owned import MARKER
+from digest.render.pages import pages as render
 from tests.conftest import site_bytes, stories
 
 ARTICLES = 330

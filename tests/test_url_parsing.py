@@ -10,16 +10,16 @@ from conftest import REPO
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digest.article import image_hosts
-from digest.clean import normalise_url, safe_url
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.markdown import render_markdown
 from digest.model import Image
-from digest.records import parse_record
-from digest.render import environment
-from digest.urls import absolute_url
-from digest.weburl import ascii_host, csp_host, image_origin, image_url, web_url
+from digest.plan.article import image_hosts
+from digest.plan.urls import absolute_url
+from digest.read.clean import normalise_url, safe_url
+from digest.read.markdown import render_markdown
+from digest.read.records import parse_record
+from digest.read.weburl import ascii_host, csp_host, image_origin, image_url, web_url
+from digest.render.pages import environment
 
 BAD_PORTS = ["https://img.example::/x.png", "https://img.example:99999/x.png",
              "https://img.example:-1/x.png", "https://img.example:443;/x.png"]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_url_parsing import URLS
 
-from digest.weburl import image_origin, image_url, web_url
+from digest.read.weburl import image_origin, image_url, web_url
 
 NODE = shutil.which("node")
 _READ = """

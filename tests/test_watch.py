@@ -16,7 +16,7 @@ from watchdog.events import (
     FileMovedEvent,
 )
 
-from digest.watch import QUIET, ChangeHandler, ChangeKind, Watched, classify_change, watching
+from digest.live.watch import QUIET, ChangeHandler, ChangeKind, Watched, classify_change, watching
 
 ROOT = Path("/site")
 WATCHED = Watched(ROOT / "content", ROOT / "templates", ROOT / "static", ROOT / "digest.toml")

@@ -17,15 +17,16 @@ import jinja2.runtime
 import markupsafe
 from markupsafe import Markup
 
-from digest import parallel, sealed
-from digest.cache import replace_file
+from digest import parallel
 from digest.config import Config
 from digest.errors import TemplateProblem
-from digest.markdown import render_markdown
+from digest.incremental import sealed
+from digest.incremental.cache import replace_file
 from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
-from digest.theme import ThemeLoader
-from digest.urls import absolute_url
+from digest.plan.urls import absolute_url
+from digest.read.markdown import render_markdown
+from digest.render.theme import ThemeLoader
 
 
 @dataclass(frozen=True)

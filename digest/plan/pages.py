@@ -10,13 +10,13 @@ from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
-from digest.article import Card, Setting, article_page, card_of, common
 from digest.config import Config
 from digest.errors import DigestError
-from digest.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.index import provider_key, term_key
 from digest.model import Article, Deferred, Page, Site, Term, copied, page_key
-from digest.urls import Link, Urls, assign_urls
+from digest.plan.article import Card, Setting, article_page, card_of, common
+from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
+from digest.plan.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"
 T = TypeVar("T")

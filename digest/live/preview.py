@@ -10,20 +10,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digest.build import Rendered, Timings, basis, gc_paused, produce
-from digest.cache import fingerprint
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
+from digest.incremental.cache import fingerprint
+from digest.incremental.patch import body_edit
+from digest.incremental.replan import Kept, keep, moved_listing, replanned
 from digest.join import with_body
-from digest.load import FileResult
+from digest.live.reported import ReportedFiles
+from digest.live.watch import ChangeKind, Changes
 from digest.model import Article, Diagnostic, Matches, Page
-from digest.patch import body_edit
-from digest.plan import Planner
-from digest.render import Renderer, render_many
-from digest.replan import Kept, keep, moved_listing, replanned
+from digest.output.write import with_static
+from digest.plan.pages import Planner
+from digest.read.load import FileResult
+from digest.render.pages import Renderer, render_many
 from digest.report import shown_path
-from digest.reported import ReportedFiles
-from digest.watch import ChangeKind, Changes
-from digest.write import with_static
 
 log = logging.getLogger(__name__)
 

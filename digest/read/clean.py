@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from digest.weburl import web_url
+from digest.read.weburl import web_url
 
 # Characters that start typical UTF-8-read-as-cp1252 sequences, C1 controls and the
 # replacement character. ftfy costs ~1 ms a body, so only text showing one of them

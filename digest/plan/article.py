@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from digest.bodies import related_of, restore
 from digest.config import Config
-from digest.feeds import article_feeds
-from digest.markdown import render_markdown
+from digest.incremental.bodies import related_of, restore
 from digest.model import Article, Body, BodyFormat, Image, Page, Related, page_key, quick_pickled
-from digest.urls import Link, absolute_url
-from digest.weburl import image_origin
+from digest.plan.feeds import article_feeds
+from digest.plan.urls import Link, absolute_url
+from digest.read.markdown import render_markdown
+from digest.read.weburl import image_origin
 
 WORDS_PER_MINUTE = 230
 

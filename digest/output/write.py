@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from digest.errors import OutputError
-from digest.listing import walk
-from digest.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
-from digest.tree import STAMP_LENGTH, FileStat, Tree, survey
+from digest.output.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
+from digest.output.tree import STAMP_LENGTH, FileStat, Tree, survey
+from digest.read.listing import walk
 
 log = logging.getLogger(__name__)
 

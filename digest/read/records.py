@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
-from digest.clean import clean_line, safe_url
 from digest.model import Diagnostic, Image, Provider, Record, Related
-from digest.weburl import image_url
+from digest.read.clean import clean_line, safe_url
+from digest.read.weburl import image_url
 
 KNOWN = {
     "title", "excerpt", "publishedDateTime", "webUrl", "provider", "topics", "images",

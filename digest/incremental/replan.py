@@ -24,15 +24,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.cache import Entries, KeptEdits, Stored, checksum, log, replace_file_with
-from digest.feeds import Listed
+from digest.incremental.cache import Entries, KeptEdits, Stored, checksum, log, replace_file_with
+from digest.incremental.patch import Edits
 from digest.index import newest_first
 from digest.join import rescored, scored_alike
-from digest.load import FileResult
 from digest.model import Article, Matches, Record, Site, copied
-from digest.patch import Edits
-from digest.plan import lean
-from digest.urls import Urls, Wanted, assign_urls, unique_paths, wanted_path, wanted_paths
+from digest.plan.feeds import Listed
+from digest.plan.pages import lean
+from digest.plan.urls import Urls, Wanted, assign_urls, unique_paths, wanted_path, wanted_paths
+from digest.read.load import FileResult
 
 KEPT_FILE = "site.pickle"
 

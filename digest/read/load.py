@@ -12,12 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from digest.clean import clean_paragraphs
-from digest.listing import Listing, walk
-from digest.markdown import markdown_body
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
-from digest.records import parse_datetime, parse_record
-from digest.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
+from digest.read.clean import clean_paragraphs
+from digest.read.listing import Listing, walk
+from digest.read.markdown import markdown_body
+from digest.read.records import parse_datetime, parse_record
+from digest.read.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

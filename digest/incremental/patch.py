@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digest.article import Setting, article_page
-from digest.bodies import store_of
-from digest.cache import (
+from digest.config import Config
+from digest.incremental.bodies import store_of
+from digest.incremental.cache import (
     SHARDS,
     UNTRUSTED,
     Entries,
@@ -24,11 +24,11 @@ from digest.cache import (
     shard_of,
     stowed,
 )
-from digest.config import Config
+from digest.incremental.stamp import RACY_NS, Inputs
 from digest.join import joins_alike, rejoined
-from digest.load import FileResult, read_file
 from digest.model import Article, JoinMethod, Page, quick_pickled
-from digest.stamp import RACY_NS, Inputs
+from digest.plan.article import Setting, article_page
+from digest.read.load import FileResult, read_file
 
 MAX_SHARDS = 8
 """More shards changed than this is no small edit: the whole build is about as quick."""

@@ -24,7 +24,7 @@ from yaml.events import (
 )
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from digest.fast_yaml import key_lines_of, parse_plain
+from digest.read.fast_yaml import key_lines_of, parse_plain
 
 MAX_DEPTH = 32
 """Collections nested deeper than this are replaced by null; real records nest about 5 deep."""

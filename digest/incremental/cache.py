@@ -16,19 +16,20 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from digest import parallel, sealed
-from digest.bodies import FOLDER as BODIES
-from digest.bodies import remove, stored_names, stow_result, stow_results, unnamed
-from digest.feeds import Listed
-from digest.listing import Listing
-from digest.load import FileResult, read_file
+from digest import parallel
+from digest.incremental import sealed
+from digest.incremental.bodies import FOLDER as BODIES
+from digest.incremental.bodies import remove, stored_names, stow_result, stow_results, unnamed
+from digest.incremental.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp, main_file, read_main
 from digest.model import Article, Deferred, Matches, Page, Tally
 from digest.parallel import chunks, fork_map
+from digest.plan.feeds import Listed
 from digest.progress import track
-from digest.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp, main_file, read_main
+from digest.read.listing import Listing
+from digest.read.load import FileResult, read_file
 
 if TYPE_CHECKING:
-    from digest.patch import BodyPage
+    from digest.incremental.patch import BodyPage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

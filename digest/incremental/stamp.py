@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest import __version__, sealed
+from digest import __version__
 from digest.config import Config
-from digest.tree import survey
+from digest.incremental import sealed
+from digest.output.tree import survey
 
-FORMAT = 21
+FORMAT = 22
 """Bumped whenever what the cache holds changes shape."""
 HEADER = f"digest-cache {FORMAT} {__version__}".encode()
 """The first of the main file's sealed sections; the stamp and the cache's state follow."""

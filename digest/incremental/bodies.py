@@ -25,12 +25,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import sealed
 from digest.config import Config
+from digest.incremental import sealed
 from digest.model import Body, Record, Related, copied
 
 if TYPE_CHECKING:
-    from digest.load import FileResult
+    from digest.read.load import FileResult
 
 log = logging.getLogger(__name__)
 
@@ -309,6 +309,6 @@ def related_of(record: Record, config: Config) -> tuple[Related, ...]:
 
 
 def _parse_again(source: str, config: Config) -> FileResult:
-    from digest.load import read_file  # the rare way back: not worth importing otherwise
+    from digest.read.load import read_file  # the rare way back: not worth importing otherwise
 
     return read_file(source, config.content / source, config.max_file_size)

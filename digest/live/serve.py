@@ -19,11 +19,11 @@ from urllib.parse import quote, unquote, urlsplit
 import jinja2
 
 from digest.errors import DigestError
-from digest.events import Broker, event_message
-from digest.guard import GuardedHandler, GuardedServer, Limits
-from digest.preview import Preview, Update
+from digest.live.events import Broker, event_message
+from digest.live.guard import GuardedHandler, GuardedServer, Limits
+from digest.live.preview import Preview, Update
+from digest.live.watch import Changes, Watched, watching
 from digest.printable import printable
-from digest.watch import Changes, Watched, watching
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from digest.clean import clean_markdown, clean_paragraphs
 from digest.model import Body, BodyFormat, Diagnostic
-from digest.weburl import image_origin, image_url, web_url
+from digest.read.clean import clean_markdown, clean_paragraphs
+from digest.read.weburl import image_origin, image_url, web_url
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from digest.config import Config
 from digest.model import Article, Deferred, Page, Record, Site, page_key
-from digest.urls import Link, Urls, absolute_url
+from digest.plan.urls import Link, Urls, absolute_url
 
 SITE_FEED = "feed.xml"
 SITEMAP = "sitemap.xml"

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from digest import parallel
-from digest.cache import parse_in_parallel
-from digest.listing import Listing, walk
-from digest.load import FileResult, read_file
+from digest.incremental.cache import parse_in_parallel
+from digest.read.listing import Listing, walk
+from digest.read.load import FileResult, read_file
 
 
 class ReportedFiles:

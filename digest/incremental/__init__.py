@@ -1,0 +1,1 @@
+"""Remember what the last build read and wrote, and redo only what changed."""

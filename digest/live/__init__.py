@@ -1,0 +1,1 @@
+"""Preview the site from memory and reload open pages as files change."""

@@ -1,0 +1,1 @@
+"""Write the rendered site into the output folder, atomically, and only there."""

@@ -1,0 +1,1 @@
+"""Plan the site's pages: their URLs, feeds and article pages, as templates and contexts."""

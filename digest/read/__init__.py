@@ -1,0 +1,1 @@
+"""Read content files: list them, decode, clean, and parse records and bodies."""

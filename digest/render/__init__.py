@@ -1,0 +1,1 @@
+"""Render planned pages through the Jinja templates into bytes."""
