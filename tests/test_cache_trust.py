@@ -245,7 +245,7 @@ def test_a_cache_committed_by_another_user_is_rebuilt(site, tmp_path, capsys, ca
 
 def test_the_key_is_made_once_for_builds_at_the_same_time(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    command = [sys.executable, "-c", "from digest import sealed; print(sealed.key().hex())"]
+    command = [sys.executable, "-c", "from digest.incremental import sealed; print(sealed.key().hex())"]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, cwd=REPO)
             for _ in range(4)]
     keys = {run.communicate()[0] for run in runs}

@@ -19,7 +19,7 @@ from digest.output.owned import MARKER, check_output, marker
 from digest.output.tree import survey
 from digest.output.write import kept_folders, survey_site, work_folder, write_site
 from digest.plan.pages import plan
-from digest.render.pages import pages as render_module
+from digest.render import pages as render_module
 from digest.render.pages import render
 
 

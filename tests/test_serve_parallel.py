@@ -22,7 +22,7 @@ from digest.live.preview import Preview
 from digest.live.serve import SCRIPT
 from digest.live.watch import ChangeKind
 from digest.output.owned import MARKER
-from digest.render.pages import pages as render
+from digest.render import pages as render
 from tests.conftest import site_bytes, stories
 
 ARTICLES = 330
