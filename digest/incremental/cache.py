@@ -29,7 +29,7 @@ from digest.read.listing import Listing
 from digest.read.load import FileResult, read_file
 
 if TYPE_CHECKING:
-    from digest.incremental.patch import BodyPage
+    from digest.plan.article import BodyPage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

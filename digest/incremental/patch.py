@@ -26,23 +26,12 @@ from digest.incremental.cache import (
 )
 from digest.incremental.stamp import RACY_NS, Inputs
 from digest.join import joins_alike, rejoined
-from digest.model import Article, JoinMethod, Page, quick_pickled
-from digest.plan.article import Setting, article_page
+from digest.model import Article, JoinMethod, Page
+from digest.plan.article import BodyPage, Setting, article_page
 from digest.read.load import FileResult, read_file
 
 MAX_SHARDS = 8
 """More shards changed than this is no small edit: the whole build is about as quick."""
-
-
-@quick_pickled
-@dataclass(frozen=True, slots=True)
-class BodyPage:
-    """The page a body file is shown on: its article, how it was joined, where the page stands."""
-
-    article: str
-    """The article's id: its record's file."""
-    method: JoinMethod
-    setting: Setting
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,17 @@ from functools import lru_cache
 
 from digest.config import Config
 from digest.incremental.bodies import related_of, restore
-from digest.model import Article, Body, BodyFormat, Image, Page, Related, page_key, quick_pickled
+from digest.model import (
+    Article,
+    Body,
+    BodyFormat,
+    Image,
+    JoinMethod,
+    Page,
+    Related,
+    page_key,
+    quick_pickled,
+)
 from digest.plan.feeds import article_feeds
 from digest.plan.urls import Link, absolute_url
 from digest.read.markdown import render_markdown
@@ -73,6 +83,17 @@ class Setting:
     """The page's key but for the article's own version: the keys of its card, its neighbours'
     cards and its related articles' paths; empty if one is unknown."""
 
+
+
+@quick_pickled
+@dataclass(frozen=True, slots=True)
+class BodyPage:
+    """The page a body file is shown on: its article, how it was joined, where the page stands."""
+
+    article: str
+    """The article's id: its record's file."""
+    method: JoinMethod
+    setting: Setting
 
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
            *, noindex: bool = False) -> dict[str, object]:
