@@ -22,7 +22,8 @@ from digest.incremental.bodies import FOLDER as BODIES
 from digest.incremental.bodies import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.incremental.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.incremental.replan import KEPT_FILE
-from digest.output.write import kept_folders, work_folder
+from digest.output.staging import work_folder
+from digest.output.write import kept_folders
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:

@@ -14,7 +14,8 @@ from digest.build import build
 from digest.cli import main
 from digest.errors import OutputError
 from digest.output.owned import MARKER
-from digest.output.write import kept_folders, site_lock, work_folder
+from digest.output.staging import work_folder
+from digest.output.write import kept_folders, site_lock
 
 STORY = record(title="A story", url="https://example.com/a") + "A body.\n"
 

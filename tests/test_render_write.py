@@ -14,10 +14,11 @@ from conftest import record
 from digest import parallel
 from digest.build import Timings, build, check
 from digest.errors import OutputError, TemplateProblem
-from digest.output import write
+from digest.output import staging, write
 from digest.output.owned import MARKER, check_output, marker
+from digest.output.staging import work_folder
 from digest.output.tree import survey
-from digest.output.write import kept_folders, survey_site, work_folder, write_site
+from digest.output.write import kept_folders, survey_site, write_site
 from digest.plan.pages import plan
 from digest.render import pages as render_module
 from digest.render.pages import render
@@ -259,7 +260,7 @@ def test_patching_turns_files_into_folders_and_back(tmp_path):
 
 def test_without_an_atomic_exchange_the_old_site_is_still_kept_and_patched(make_site, tmp_path,
                                                                           monkeypatch):
-    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(staging, "exchange", lambda a, b: False)
     config = make_site(dict([story("a")]))
     build(config)
     build(make_site(dict([story("b")])))
