@@ -4,16 +4,21 @@ what a fresh build of the same files gives, whichever way the preview brought it
 from __future__ import annotations
 
 import random
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from digest.build import produce
+from digest.build import build, produce
 from digest.incremental.patch import body_edit
 from digest.live.preview import Preview
 from digest.live.watch import ChangeKind
 from digest.model import JoinMethod
+from digest.output.owned import MARKER
 from digest.read.load import FileResult, read_file
-from tests.conftest import record, stories, story
+from tests.conftest import record, site_bytes, stories, story
 
 
 def fresh(preview: Preview) -> Preview:
@@ -196,38 +201,69 @@ def test_an_edit_of_a_record_that_moves_its_article_builds_everything(site, monk
     assert built and site.files == fresh(site).files
 
 
+def random_edit(rng: random.Random, content: Path, step: int) -> tuple[str, list[str]]:
+    """Make one edit of the kinds editors make, moves of articles among them; return what it
+    was and the files it touched, as the watcher would report them."""
+    action = rng.choice(["append", "append", "append", "opening", "title", "title", "domain",
+                         "date", "topic", "new", "delete", "rename"])
+    kinds = {"append": (".txt", ".md"), "opening": (".txt",), "title": (".yaml", ".md"),
+             "domain": (".yaml",), "date": (".yaml", ".md"), "topic": (".yaml", ".md")}
+    name = rng.choice(sorted(p.name for p in content.iterdir()
+                             if p.suffix in kinds.get(action, (p.suffix,))))
+    path = content / name
+    touched = [name]
+    if action == "append":
+        path.write_text(path.read_text() + f"Step {step} adds a line.\n")
+    elif action == "opening":
+        path.write_text(f"Step {step} opens differently.\n\n" + path.read_text())
+    elif action == "title":
+        path.write_text(path.read_text().replace("title: \"Story", "title: \"Tale", 1)
+                        .replace("title: \"Tale", f"title: \"Tale {step}", 1))
+    elif action == "domain":
+        path.write_text(path.read_text().replace("domain: ", f"domain: s{step}.", 1))
+    elif action == "date":  # moves the article among the others, and maybe to another month
+        path.write_text(re.sub(r"publishedDateTime: \S+",
+                               f"publishedDateTime: 2021-{1 + step % 12:02d}-{1 + step % 28:02d}"
+                               "T08:00:00Z", path.read_text(), count=1))
+    elif action == "topic":  # moves it onto another topic's pages
+        text = path.read_text().replace("topics:\n  []", "topics:\n", 1)
+        path.write_text(text.replace("topics:\n", f"topics:\n  - Topic {step % 3}\n", 1))
+    elif action == "new":
+        files = story(rng, 100 + step)
+        for new, text in files.items():
+            (content / new).write_text(text)
+        touched = list(files)
+    elif action == "delete":
+        path.unlink()
+    else:
+        path.rename(content / f"moved{step}{path.suffix}")
+        touched.append(f"moved{step}{path.suffix}")
+    return f"{action} {name}", touched
+
+
 def test_any_sequence_of_edits_serves_what_a_fresh_build_gives(site):
     rng = random.Random(13)
-    content = site.config.content
     for step in range(30):
-        action = rng.choice(["append", "append", "append", "opening", "title", "title", "domain",
-                             "new", "delete", "rename"])
-        kinds = {"append": (".txt", ".md"), "opening": (".txt",), "title": (".yaml", ".md"),
-                 "domain": (".yaml",)}
-        name = rng.choice(sorted(p.name for p in content.iterdir()
-                                 if p.suffix in kinds.get(action, (p.suffix,))))
-        path = content / name
-        touched = [name]
-        if action == "append":
-            path.write_text(path.read_text() + f"Step {step} adds a line.\n")
-        elif action == "opening":
-            path.write_text(f"Step {step} opens differently.\n\n" + path.read_text())
-        elif action == "title":
-            path.write_text(path.read_text().replace("title: \"Story", "title: \"Tale", 1)
-                            .replace("title: \"Tale", f"title: \"Tale {step}", 1))
-        elif action == "domain":
-            path.write_text(path.read_text().replace("domain: ", f"domain: s{step}.", 1))
-        elif action == "new":
-            files = story(rng, 100 + step)
-            for new, text in files.items():
-                (content / new).write_text(text)
-            touched = list(files)
-        elif action == "delete":
-            path.unlink()
-        else:
-            path.rename(content / f"moved{step}{path.suffix}")
-            touched.append(f"moved{step}{path.suffix}")
+        what, touched = random_edit(rng, site.config.content, step)
         update = save(site, *touched)
-        assert update.problems == (), f"step {step}: {action} {name}"
+        assert update.problems == (), f"step {step}: {what}"
         other = fresh(site)
-        assert site.files == other.files, f"step {step}: {action} {name}"
+        assert site.files == other.files, f"step {step}: {what}"
+
+
+def test_any_sequence_of_edits_serves_what_a_clean_build_writes(make_site, tmp_path):
+    config = make_site(stories(23, 14))
+    preview = Preview(config, lambda: config, drafts=False)
+    assert preview.start().problems == ()
+    reference = replace(config, output=tmp_path / "reference")
+    rng = random.Random(29)
+    for step in range(24):
+        what, touched = random_edit(rng, config.content, step)
+        assert save(preview, *touched).problems == (), f"step {step}: {what}"
+        if step % 3 == 2:
+            shutil.rmtree(reference.output, ignore_errors=True)
+            build(reference, cached=False)
+            written = {rel: data for rel, data in site_bytes(reference.output).items()
+                       if rel != MARKER}
+            served = {rel: data for rel, data in preview.files.items()}
+            assert served == written, f"step {step}: {what}"
