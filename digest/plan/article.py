@@ -1,7 +1,7 @@
 """What a reader sees of one article: its card in lists, and its own page.
 
 An article's page is made from its record, its body and its ``Setting`` alone: the plan
-(``plan.py``) makes the setting from the whole site, and a build after an edit of bodies alone
+(``plan/pages.py``) makes the setting from the whole site, and a build after an edit of bodies alone
 (``patch.py``) makes the page again from the setting the last build kept.
 """
 
