@@ -38,7 +38,7 @@ from digest.incremental.replan import Replan, keep, moved_listing, pickled, plan
 from digest.incremental.stamp import Inputs, Stamp, read_inputs
 from digest.index import index
 from digest.join import join
-from digest.model import Diagnostic, Joined, Loaded, Matches, Page, Site, Tally
+from digest.model import Diagnostic, Joined, Loaded, Matches, Site, Tally
 from digest.output.owned import check_output
 from digest.output.search import search_index
 from digest.output.write import (
@@ -52,6 +52,7 @@ from digest.output.write import (
     with_kept,
 )
 from digest.parallel import in_background
+from digest.plan.page import Page
 from digest.plan.pages import Planner, lean
 from digest.progress import Timings, track
 from digest.read.listing import Listing, walk

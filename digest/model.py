@@ -2,79 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from operator import attrgetter
-from typing import Literal, TypeVar
+from typing import Literal
 
+from digest.pickling import quick_pickled
 from digest.printable import printable
 from digest.read.clean import normalise_url, words
 
-T = TypeVar("T")
 Severity = Literal["error", "warning", "info"]
 OPENING = 400
 """Characters of a body's text kept as its opening: enough to match it to its record."""
-
-
-_REBUILDERS: dict[type, Callable[[tuple[object, ...]], object]] = {}
-_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _rebuild(cls: type[T], values: tuple[object, ...]) -> T:
-    """Make an instance of a slotted dataclass from its fields' values, as they were pickled."""
-    return _REBUILDERS[cls](values)  # type: ignore[return-value]
-
-
-def _rebuilder(cls: type, names: tuple[str, ...]) -> Callable[[tuple[object, ...]], object]:
-    """Return a function that makes an instance of ``cls`` from its fields' values, through
-    its slots' setters (the frozen class's __setattr__ refuses). As quick as setters written
-    out one a line, which this replaced: 220-240 ms against 250-300 ms to unpickle the parse
-    results of 8,000 files."""
-    setters = tuple(cls.__dict__[name].__set__ for name in names)
-    count, new = len(names), object.__new__
-
-    def rebuild(values: tuple[object, ...]) -> object:
-        if len(values) != count:
-            raise TypeError(f"{cls.__name__} takes {count} values")
-        made = new(cls)
-        for setter, value in zip(setters, values, strict=True):
-            setter(made, value)
-        return made
-
-    return rebuild
-
-
-def quick_pickled(cls: type[T]) -> type[T]:
-    """Pickle a frozen slotted dataclass as a tuple of its fields' values, derived ones too.
-
-    The pickling that ``dataclass(slots=True)`` provides asks ``fields()`` for every object:
-    unpickling the parse cache spent a third of its time there. Derived fields travel with
-    the rest, so nothing is computed again.
-    """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass
-    _REBUILDERS[cls] = _rebuilder(cls, names)
-    _NAMES[cls] = names
-    values = attrgetter(*names)
-
-    def __reduce__(self: T) -> tuple[object, ...]:
-        return _rebuild, (cls, values(self))
-
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
-    return cls
-
-
-def copied(made: T, **changes: object) -> T:
-    """Return a copy of a quick-pickled dataclass with ``changes``; unlike ``replace``, the
-    derived fields are copied, not derived again (a record's words took half of storing it)."""
-    cls = type(made)
-    unknown = changes.keys() - _NAMES[cls]
-    if unknown:
-        raise TypeError(f"{cls.__name__} has no fields {', '.join(sorted(unknown))}")
-    return _rebuild(cls, tuple(changes[name] if name in changes else getattr(made, name)
-                               for name in _NAMES[cls]))
 
 
 @quick_pickled
@@ -313,9 +253,8 @@ class Joined:
 
 @dataclass(frozen=True)
 class Tally:
-    """What a build tells of its content: the summary's counts and every diagnostic.
-
-    Kept by the build, for a build that reads only the bodies edited since (``patch.py``)."""
+    """What a build tells of its content: the summary's counts and every diagnostic; kept for a
+    build that reads only the bodies edited since (``patch.py``)."""
 
     published: int
     joins: tuple[tuple[str, int], ...]
@@ -359,66 +298,3 @@ class Site:
     by_url: Mapping[str, str]
     """Normalised original URL to article id, for resolving related coverage."""
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One output page: where it goes, which template draws it, and what it shows."""
-
-    path: str
-    """Output path relative to the site root, e.g. ``topics/ai/index.html``."""
-    template: str
-    context: Mapping[str, object]
-    key: str = ""
-    """A digest of everything the context is made from (with the templates and the config, all
-    the page depends on), when the plan can tell it without making the context; else empty."""
-
-
-def page_key(*parts: str) -> str:
-    """Return a digest of the parts of a page's key; empty if any part is unknown, as then no key
-    can be trusted.
-
-    A digest, not the parts joined: a build holds every page's key, and an article page's parts
-    (its version, its neighbours', the pages its related coverage links to) ran to 450 bytes.
-    """
-    if "" in parts:
-        return ""
-    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
-
-
-class Deferred(Mapping[str, object]):
-    """A page context made only when it is read: a rebuild renders few pages and reads few.
-
-    Not kept once made, so that a build never holds every page's context at once. ``known``
-    entries are answered without making the context (the sitemap reads each page's date).
-    """
-
-    __slots__ = ("_known", "_make")
-
-    def __init__(self, make: Callable[[], dict[str, object]], **known: object) -> None:
-        self._make = make
-        self._known = known
-
-    def made(self) -> dict[str, object]:
-        """Make and return the whole context."""
-        return self._make()
-
-    def __getitem__(self, key: str) -> object:
-        return self._known[key] if key in self._known else self._make()[key]
-
-    def get(self, key: str, default: object = None) -> object:
-        # Mapping.get would answer through __getitem__ and a KeyError: twice the calls.
-        return self._known[key] if key in self._known else self._make().get(key, default)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._make())
-
-    def __len__(self) -> int:
-        return len(self._make())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Deferred):
-            other = other.made()
-        return isinstance(other, Mapping) and self.made() == dict(other)
-
-    __hash__ = None  # type: ignore[assignment]  # like dict

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from conftest import age, record, site_bytes
 
-from digest import model, parallel
+from digest import model, parallel, pickling
 from digest.build import build
 from digest.cli import main
 from digest.errors import TemplateProblem
@@ -299,14 +299,14 @@ def test_a_copy_keeps_derived_fields_without_deriving_them_again(monkeypatch, tm
     original = parse_file("a.md", text.encode()).record
     assert original is not None and original.related_keys == ("other.example/a",)
     monkeypatch.setattr(model, "words", lambda text: pytest.fail("derived again"))
-    copy = model.copied(original, related=(), related_stored="abc")
+    copy = pickling.copied(original, related=(), related_stored="abc")
     assert (copy.related, copy.related_stored) == ((), "abc")
     assert (copy.probes, copy.url_key, copy.related_keys) == (
         original.probes, original.url_key, original.related_keys)
     monkeypatch.undo()  # replace() derives them again: from the items, which the copy lacks
     assert replace(copy, related_stored="").related_keys == ()
     with pytest.raises(TypeError):
-        model.copied(original, no_such_field=1)
+        pickling.copied(original, no_such_field=1)
     monkeypatch.setattr(model, "words", lambda text: pytest.fail("derived again"))
     stored = stow_related(original, tmp_path)
     assert stored.related_keys == original.related_keys and stored.related_stored

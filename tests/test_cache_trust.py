@@ -34,7 +34,7 @@ from digest.incremental.bodies import fetch_related
 from digest.incremental.cache import CACHE_FILE, body_shard_path, load_state, shard_of, shard_path
 from digest.incremental.replan import KEPT_FILE
 from digest.incremental.stamp import Stamp, load_stamp
-from digest.model import copied
+from digest.pickling import copied
 
 RELATED = "related:\n  - title: Elsewhere\n    webUrl: https://example.com/s1\n"
 

@@ -12,8 +12,8 @@ import pytest
 from digest.build import build
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.model import Page
 from digest.plan.feeds import site_pages, sitemap_listing
+from digest.plan.page import Page
 from tests.conftest import record
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -8,7 +8,7 @@ import random
 from conftest import record
 
 from digest.build import Timings, check
-from digest.model import Deferred, Page
+from digest.plan.page import Deferred, Page
 from digest.plan.pages import plan
 
 TOPICS = ("AI", "ai", "Robots", "Chips", "Policy")

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from digest.config import Config
 from digest.incremental import sealed
-from digest.model import Body, Record, Related, copied
+from digest.model import Body, Record, Related
+from digest.pickling import copied
 
 if TYPE_CHECKING:
     from digest.read.load import FileResult

@@ -21,9 +21,10 @@ from digest.incremental import sealed
 from digest.incremental.bodies import FOLDER as BODIES
 from digest.incremental.bodies import remove, stored_names, stow_result, stow_results, unnamed
 from digest.incremental.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp, main_file, read_main
-from digest.model import Article, Deferred, Matches, Page, Tally
+from digest.model import Article, Matches, Tally
 from digest.parallel import chunks, fork_map
 from digest.plan.feeds import Listed
+from digest.plan.page import Deferred, Page
 from digest.progress import track
 from digest.read.listing import Listing
 from digest.read.load import FileResult, read_file

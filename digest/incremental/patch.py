@@ -26,8 +26,9 @@ from digest.incremental.cache import (
 )
 from digest.incremental.stamp import RACY_NS, Inputs
 from digest.join import joins_alike, rejoined
-from digest.model import Article, JoinMethod, Page
+from digest.model import Article, JoinMethod
 from digest.plan.article import BodyPage, Setting, article_page
+from digest.plan.page import Page
 from digest.read.load import FileResult, read_file
 
 MAX_SHARDS = 8

@@ -28,7 +28,8 @@ from digest.incremental.cache import Entries, KeptEdits, Stored, checksum, log, 
 from digest.incremental.patch import Edits
 from digest.index import newest_first
 from digest.join import rescored, scored_alike
-from digest.model import Article, Matches, Record, Site, copied
+from digest.model import Article, Matches, Record, Site
+from digest.pickling import copied
 from digest.plan.feeds import Listed
 from digest.plan.pages import lean
 from digest.plan.urls import Urls, Wanted, assign_urls, unique_paths, wanted_path, wanted_paths

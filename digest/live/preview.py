@@ -18,8 +18,9 @@ from digest.incremental.replan import Kept, keep, moved_listing, replanned
 from digest.join import with_body
 from digest.live.reported import ReportedFiles
 from digest.live.watch import ChangeKind, Changes
-from digest.model import Article, Diagnostic, Matches, Page
+from digest.model import Article, Diagnostic, Matches
 from digest.output.write import with_static
+from digest.plan.page import Page
 from digest.plan.pages import Planner
 from digest.read.load import FileResult
 from digest.render.pages import Renderer, render_many

@@ -15,18 +15,10 @@ from functools import lru_cache
 
 from digest.config import Config
 from digest.incremental.bodies import related_of, restore
-from digest.model import (
-    Article,
-    Body,
-    BodyFormat,
-    Image,
-    JoinMethod,
-    Page,
-    Related,
-    page_key,
-    quick_pickled,
-)
+from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Related
+from digest.pickling import quick_pickled
 from digest.plan.feeds import article_feeds
+from digest.plan.page import Page, page_key
 from digest.plan.urls import Link, absolute_url
 from digest.read.markdown import render_markdown
 from digest.read.weburl import image_origin

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from digest.config import Config
-from digest.model import Article, Deferred, Page, Record, Site, page_key
+from digest.model import Article, Record, Site
+from digest.plan.page import Deferred, Page, page_key
 from digest.plan.urls import Link, Urls, absolute_url
 
 SITE_FEED = "feed.xml"

@@ -13,9 +13,11 @@ from typing import TypeVar
 from digest.config import Config
 from digest.errors import DigestError
 from digest.index import provider_key, term_key
-from digest.model import Article, Deferred, Page, Site, Term, copied, page_key
+from digest.model import Article, Site, Term
+from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
+from digest.plan.page import Deferred, Page, page_key
 from digest.plan.urls import Link, Urls, assign_urls
 
 SEARCH_PATH = "search/index.html"

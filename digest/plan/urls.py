@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from digest.config import Config
-from digest.model import Article, Site, quick_pickled
+from digest.model import Article, Site
+from digest.pickling import quick_pickled
 
 SLUG_LENGTH = 80
 SLUG_BYTES = 160

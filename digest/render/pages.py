@@ -22,8 +22,8 @@ from digest.config import Config
 from digest.errors import TemplateProblem
 from digest.incremental import sealed
 from digest.incremental.cache import replace_file
-from digest.model import Deferred, Page
 from digest.parallel import chunks, fork_map
+from digest.plan.page import Deferred, Page
 from digest.plan.urls import absolute_url
 from digest.read.markdown import render_markdown
 from digest.render.theme import ThemeLoader

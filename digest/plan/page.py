@@ -1,0 +1,70 @@
+"""A planned page: where it goes, which template draws it, and what it shows."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output page: where it goes, which template draws it, and what it shows."""
+
+    path: str
+    """Output path relative to the site root, e.g. ``topics/ai/index.html``."""
+    template: str
+    context: Mapping[str, object]
+    key: str = ""
+    """A digest of everything the context is made from (with the templates and the config, all
+    the page depends on), when the plan can tell it without making the context; else empty."""
+
+
+def page_key(*parts: str) -> str:
+    """Return a digest of the parts of a page's key; empty if any part is unknown, as then no key
+    can be trusted.
+
+    A digest, not the parts joined: a build holds every page's key, and an article page's parts
+    (its version, its neighbours', the pages its related coverage links to) ran to 450 bytes.
+    """
+    if "" in parts:
+        return ""
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+class Deferred(Mapping[str, object]):
+    """A page context made only when it is read: a rebuild renders few pages and reads few.
+
+    Not kept once made, so that a build never holds every page's context at once. ``known``
+    entries are answered without making the context (the sitemap reads each page's date).
+    """
+
+    __slots__ = ("_known", "_make")
+
+    def __init__(self, make: Callable[[], dict[str, object]], **known: object) -> None:
+        self._make = make
+        self._known = known
+
+    def made(self) -> dict[str, object]:
+        """Make and return the whole context."""
+        return self._make()
+
+    def __getitem__(self, key: str) -> object:
+        return self._known[key] if key in self._known else self._make()[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        # Mapping.get would answer through __getitem__ and a KeyError: twice the calls.
+        return self._known[key] if key in self._known else self._make().get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._make())
+
+    def __len__(self) -> int:
+        return len(self._make())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deferred):
+            other = other.made()
+        return isinstance(other, Mapping) and self.made() == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like dict
