@@ -54,7 +54,8 @@ def check_output(output: Path, inside: Iterable[Path], around: Iterable[Path] = 
                 f"the output folder {out} is not empty and no digest build made it (it has no "
                 f"{MARKER} file): it holds {_listed(names)}. A build replaces its output folder "
                 "whole, so it stops rather than delete them. Choose a new or empty folder with "
-                "--output or the output setting, or move these files out first")
+                "--output or the output setting, or move these files out first (a site an "
+                "earlier digest built has no such file either: delete it and build again)")
 
 
 def foreign(output: Path, files: Iterable[str]) -> list[str]:
