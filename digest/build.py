@@ -197,21 +197,14 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
         try:
             if cached:
                 remove_leftovers(config.cache_dir)
-            main, small = None, None
+            main, write_edit = None, None
             if cached and not whole:
                 main = timings.run("cache", lambda: load_main(config.cache_dir))
                 if inputs is not None and not (strict and main.tally and main.tally.errors):
-                    small = small_edit(config, main, inputs, started, timings)
-            if isinstance(small, Patch):
-                built = patched(config, main, small, inputs, timings,  # type: ignore[arg-type]
-                                surveyed)
-                if built is not None:
-                    return built
-            elif small is not None:
-                built = replanned(config, main, small, inputs,  # type: ignore[arg-type]
-                                  timings, surveyed)
-                if built is not None:
-                    return built
+                    write_edit = small_edit(config, main, inputs, started, timings)
+            built = write_edit(surveyed) if write_edit is not None else None
+            if built is not None:
+                return built
             # Surveyed again, and a kept site made if there is none to patch up, while the
             # content is read and planned.
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
@@ -245,16 +238,23 @@ def saving(folder: Path) -> Iterator[None]:
                     exc.filename or folder, exc.strerror or exc)
 
 
+EditWriter = Callable[[Callable[[], Surveyed]], Built | None]
+"""Writes a small edit, given the output folder's survey; None if it cannot after all."""
+
+
 def small_edit(config: Config, stored: Stored, inputs: Inputs, started: int, timings: Timings
-               ) -> Patch | Replan | None:
+               ) -> EditWriter | None:
     """Read the files changed since the last build; return how to write them without a whole
     build, when they are edits of bodies alone (``patch.py``) or of records alone
     (``replan.py``), else None. ``stored`` is the cache's main file (``load_main``)."""
     edits = timings.run("patch", lambda: edits_of(config, inputs, stored, started))
     if edits is None:
         return None
-    return timings.run("patch", lambda: plan_patch(config, stored, edits)
-                       or plan_replan(config.cache_dir, stored, edits))
+    patch = timings.run("patch", lambda: plan_patch(config, stored, edits))
+    if patch is not None:
+        return partial(patched, config, stored, patch, inputs, timings)
+    replan = timings.run("patch", lambda: plan_replan(config.cache_dir, stored, edits))
+    return None if replan is None else partial(replanned, config, stored, replan, inputs, timings)
 
 
 def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
