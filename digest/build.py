@@ -19,7 +19,6 @@ from digest import __version__
 from digest.config import Config
 from digest.errors import ConfigError, DigestError
 from digest.incremental import sealed
-from digest.incremental.bodies import store_of
 from digest.incremental.cache import (
     FileCache,
     Stored,
@@ -36,6 +35,7 @@ from digest.incremental.cache import (
 from digest.incremental.patch import Patch, body_pages, edits_of, plan_patch
 from digest.incremental.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
 from digest.incremental.stamp import Inputs, Stamp, read_inputs
+from digest.incremental.store import store_of
 from digest.index import index
 from digest.join import join
 from digest.model import Diagnostic, Joined, Loaded, Matches, Site, Tally

@@ -114,7 +114,7 @@ class Record:
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
     related_stored: str = ""
     """The name the related items are kept under on disk when the build keeps them there
-    (``bodies.py``): ``related`` is empty until the article's page reads them back. Empty
+    (``store.py``): ``related`` is empty until the article's page reads them back. Empty
     when never stored."""
     related_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """Each related item's ``url_key``, all that planning needs of them (which link inside the
@@ -157,7 +157,7 @@ class Body:
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
     stored: str = ""
-    """The name the text is kept under on disk when the build keeps it there (``bodies.py``):
+    """The name the text is kept under on disk when the build keeps it there (``store.py``):
     ``text`` is empty until the page that shows it reads it back. Empty when never stored."""
     opening: str = ""
     """The text's first few hundred characters, for matching and reports."""

@@ -9,8 +9,8 @@ from conftest import age, record, site_bytes
 
 from digest import parallel
 from digest.build import build
-from digest.incremental.bodies import FOLDER, PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.incremental.cache import SHARDS, load_state, shard_path
+from digest.incremental.store import FOLDER, PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 
 # The opening, kept with the body's metadata, is the first 400 characters: the second
 # paragraph lies past it.

@@ -16,9 +16,9 @@ from digest.build import build
 from digest.cli import main
 from digest.errors import TemplateProblem
 from digest.incremental import sealed
-from digest.incremental.bodies import stow_related
 from digest.incremental.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.incremental.stamp import FORMAT
+from digest.incremental.store import stow_related
 from digest.output.write import kept_folders
 from digest.read.load import parse_file
 
@@ -279,7 +279,7 @@ def test_cached_records_and_bodies_come_back_whole(seed_site):
     results = [result for _, result in load_state(seed_site.cache_dir).files.values()]
     records = [r.record for r in results if r.record is not None]
     bodies = [r.body for r in results if r.body is not None]
-    # Related coverage waits on disk (bodies.py): the records hold where, and its items' URL keys.
+    # Related coverage waits on disk (store.py): the records hold where, and its items' URL keys.
     assert records and bodies and any(r.related_keys for r in records)
     assert all(not r.related and bool(r.related_stored) == bool(r.related_keys) for r in records)
     again = pickle.loads(pickle.dumps((records, bodies), protocol=pickle.HIGHEST_PROTOCOL))

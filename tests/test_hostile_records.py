@@ -195,6 +195,6 @@ def test_ten_thousand_related_items(make_site):
     problem = [d for d in built.checked.diagnostics if d.code == "D217"]
     assert len(problem) == 1 and "10000 related items" in problem[0].message
     article = built.checked.site.articles[built.checked.site.order[0]]
-    assert len(article.record.related_keys) == 200  # the items wait on disk (bodies.py)
+    assert len(article.record.related_keys) == 200  # the items wait on disk (store.py)
     page = next((config.output / "articles").rglob("index.html")).read_text()
     assert "Related 199<" in page and "Related 200<" not in page

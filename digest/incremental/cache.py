@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from digest import parallel
 from digest.incremental import sealed
-from digest.incremental.bodies import FOLDER as BODIES
-from digest.incremental.bodies import remove, stored_names, stow_result, stow_results, unnamed
 from digest.incremental.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp, main_file, read_main
+from digest.incremental.store import FOLDER as BODIES
+from digest.incremental.store import remove, stored_names, stow_result, stow_results, unnamed
 from digest.model import Article, Matches, Tally
 from digest.parallel import chunks, fork_map
 from digest.plan.feeds import Listed
@@ -61,7 +61,7 @@ class FileCache:
                  store: Path | None = None) -> None:
         self._results = dict(results or {})
         self._store = store
-        """Where parsed bodies' texts are kept on disk (``bodies.py``); None keeps them here."""
+        """Where parsed bodies' texts are kept on disk (``store.py``); None keeps them here."""
         self._used: set[str] = set()
         self._checked: set[str] = set()
         """Files whose entry ``prefetch`` found current a moment ago: not worth a second stat."""

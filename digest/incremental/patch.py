@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from digest.config import Config
-from digest.incremental.bodies import store_of
 from digest.incremental.cache import (
     SHARDS,
     UNTRUSTED,
@@ -25,6 +24,7 @@ from digest.incremental.cache import (
     stowed,
 )
 from digest.incremental.stamp import RACY_NS, Inputs
+from digest.incremental.store import store_of
 from digest.join import joins_alike, rejoined
 from digest.model import Article, JoinMethod
 from digest.plan.article import BodyPage, Setting, article_page

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from digest.config import Config
-from digest.incremental.bodies import related_of, restore
+from digest.incremental.store import related_of, restore
 from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Related
 from digest.pickling import quick_pickled
 from digest.plan.feeds import article_feeds

@@ -1,5 +1,5 @@
-"""Keep article bodies and related coverage on disk from parsing to rendering, so a build holds
-only their metadata.
+"""The body store: article bodies and related coverage kept on disk from parsing to rendering,
+so a build holds only their metadata.
 
 A cold build parses every file in worker processes; each worker writes the bodies' cleaned
 texts, and the records' related coverage, to the cache's store and hands back bodies and
