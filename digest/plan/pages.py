@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -11,14 +10,13 @@ from functools import partial
 from typing import TypeVar
 
 from digest.config import Config
-from digest.errors import DigestError
 from digest.index import provider_key, term_key
 from digest.model import Article, Site, Term
 from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.plan.page import Deferred, Page, page_key
-from digest.plan.urls import Link, Urls, assign_urls
+from digest.plan.urls import Link, Urls, assign_urls, check_collisions
 
 SEARCH_PATH = "search/index.html"
 T = TypeVar("T")
@@ -86,12 +84,9 @@ def card_key(article: Article, paths: CardPaths) -> str:
 
 
 def lean(article: Article) -> Article:
-    """Return the article with what planning and its pages read, and no more: a site of lean
-    articles plans and renders as the site does (the cache keeps one, ``replan.py``).
-
-    Left out: the words the join matches by, fields no page shows, images past the first (the
-    only one pages show) and the body's opening.
-    """
+    """Return the article with what planning and its pages read, and no more (the cache keeps a
+    site of lean articles, ``replan.py``): not the words the join matches by, fields no page
+    shows, images past the first (the only one pages show), nor the body's opening."""
     record, body = article.record, article.body
     return copied(article, record=copied(record, probes=("", ""), extra={},
                                          images=record.images[:1]),
@@ -303,10 +298,3 @@ def terms_context(title: str, kind: str, terms: Mapping[str, Term], paths: Mappi
     return {"title": title, "kind": kind,
             "terms": [(Link(t.name, paths[k]), len(t.article_ids)) for k, t in terms.items()],
             **common(feeds, (), None)}
-
-
-def check_collisions(pages: list[Page]) -> None:
-    """Refuse a plan in which two pages would be written to one path."""
-    clashes = [path for path, n in Counter(p.path for p in pages).items() if n > 1]
-    if clashes:
-        raise DigestError(f"two pages would be written to {', '.join(sorted(clashes)[:5])}")

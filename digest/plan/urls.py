@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from digest.config import Config
+from digest.errors import DigestError
 from digest.model import Article, Site
 from digest.pickling import quick_pickled
+from digest.plan.page import Page
 
 SLUG_LENGTH = 80
 SLUG_BYTES = 160
@@ -102,3 +105,10 @@ def unique_paths(wanted: dict[str, tuple[str, str]]) -> dict[str, str]:
         taken.add(path)
         paths[key] = f"{path}/index.html"
     return paths
+
+
+def check_collisions(pages: list[Page]) -> None:
+    """Refuse a plan in which two pages would be written to one path."""
+    clashes = [path for path, n in Counter(p.path for p in pages).items() if n > 1]
+    if clashes:
+        raise DigestError(f"two pages would be written to {', '.join(sorted(clashes)[:5])}")
