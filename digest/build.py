@@ -49,7 +49,7 @@ from digest.output.write import (
     replace_site,
     site_lock,
     survey_site,
-    with_kept,
+    with_spare,
 )
 from digest.parallel import in_background
 from digest.plan.page import Page
@@ -205,7 +205,7 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
             built = write_edit(surveyed) if write_edit is not None else None
             if built is not None:
                 return built
-            # Surveyed again, and a kept site made if there is none to patch up, while the
+            # Surveyed again, and a spare site made if there is none to patch up, while the
             # content is read and planned.
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
                 return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
@@ -294,9 +294,9 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         tallied = tally(checked)
         previous = timings.run("stamp", surveyed)
         # The previous build's pages are reused only from the very output folder it wrote.
-        kept = stored if stored.stamp.output == previous.live.stamp else Stored()
+        last = stored if stored.stamp.output == previous.live.stamp else Stored()
         prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-        stats, search, rendered = write_changed(config, planned, prints, kept, previous, timings,
+        stats, search, rendered = write_changed(config, planned, prints, last, previous, timings,
                                                 compiled_templates(config) if cached else None)
         if cached:
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
@@ -317,18 +317,19 @@ def _save_kept(folder: Path, site: Site) -> str:
     return save_kept(folder, keep(site), pickled(site.articles))
 
 
-def write_changed(config: Config, planned: list[Page], prints: dict[str, str], kept: Stored,
+def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
                   previous: Surveyed, timings: Timings, compiled: Path | None
                   ) -> tuple[WriteStats, tuple[str, tuple[str, ...]], int]:
-    """Render the ``planned`` pages whose fingerprints are not ``kept``'s, and write the site of
-    every page ``prints`` names, keeping the others' files; return what was written, the search
-    index's fingerprint and files, and how many pages were rendered."""
+    """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
+    cache), and write the site of every page ``prints`` names, keeping the others' files; return
+    what was written, the search index's fingerprint and files, and how many pages were
+    rendered."""
     position = {path: n for n, path in enumerate(prints)}
-    todo = sorted((page for page in planned if kept.pages.get(page.path) != prints[page.path]),
+    todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
                   key=lambda page: position[page.path])
     files = timings.each("render", track(stream(list(prints), todo, config, compiled), "Rendering",
                                          len(todo), weight=lambda file: file[1] is not None))
-    search, finish = search_of(prints, kept, timings) if config.search else (("", ()), None)
+    search, finish = search_of(prints, last, timings) if config.search else (("", ()), None)
     stats = timings.run("write", lambda: replace_site(
         config.output, previous, files, config.static, finish))
     # Pages are rendered, and the index made, as the site is written: that time was theirs.
@@ -357,9 +358,9 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
     previous = timings.run("stamp", surveyed)
     if stored.stamp.output != previous.live.stamp:
         return None
-    # A kept site to patch up, made if the survey found none (after a cold build, or edits of
+    # A spare site to patch up, made if the survey found none (after a cold build, or edits of
     # bodies alone): 12,400 folders at 10,000 articles.
-    previous = timings.run("stamp", lambda: with_kept(config.output, previous))
+    previous = timings.run("stamp", lambda: with_spare(config.output, previous))
     prints.update(timings.run("fingerprint", lambda: fingerprints(pages, config)))
     stats, search, rendered = write_changed(config, pages, prints, stored, previous, timings,
                                             compiled_templates(config))
@@ -453,7 +454,7 @@ def basis(config: Config) -> bytes:
     return f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
 
 
-def search_of(prints: dict[str, str], kept: Stored, timings: Timings
+def search_of(prints: dict[str, str], last: Stored, timings: Timings
               ) -> tuple[tuple[str, tuple[str, ...]], Finisher]:
     """Return the search index's fingerprint and files, and how the writer completes the site.
 
@@ -462,8 +463,8 @@ def search_of(prints: dict[str, str], kept: Stored, timings: Timings
     """
     basis = "\0".join(f"{path}={prints[path]}" for path in sorted(prints) if path.endswith(".html"))
     key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
-    if key == kept.search[0]:
-        return kept.search, lambda _staging: [(path, None) for path in kept.search[1]]
+    if key == last.search[0]:
+        return last.search, lambda _staging: [(path, None) for path in last.search[1]]
     made: list[str] = []
 
     def index(staging: Path) -> list[tuple[str, bytes | None]]:

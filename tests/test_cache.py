@@ -19,7 +19,7 @@ from digest.incremental import sealed
 from digest.incremental.cache import CACHE_FILE, HEADER, SHARDS, load_state, shard_of, shard_path
 from digest.incremental.stamp import FORMAT
 from digest.incremental.store import stow_related
-from digest.output.write import kept_folders
+from digest.output.write import spare_folders
 from digest.read.load import parse_file
 
 TOPICS = ("AI", "Climate", "Health", "Space", "Markets")
@@ -168,8 +168,8 @@ def article(rng, n):
     return head + f"\n{sentence.capitalize()}.\n\nMore about {rng.choice(WORDS)}.\n"
 
 
-def kept_site(config):
-    return next(iter(kept_folders(config.output)), None)
+def spare_site(config):
+    return next(iter(spare_folders(config.output)), None)
 
 
 def test_incremental_and_parallel_builds_equal_a_clean_build(make_site, monkeypatch, tmp_path):
@@ -182,13 +182,13 @@ def test_incremental_and_parallel_builds_equal_a_clean_build(make_site, monkeypa
     for step in range(10):
         # Every other build parses and renders in worker processes, however few files there are.
         monkeypatch.setattr(parallel, "PARALLEL_MIN", 1 if step % 2 else 10**9)
-        kept = kept_site(config)
+        kept = spare_site(config)
         folder = kept.stat().st_ino if kept else None
         build(config)
         # From the third build on, the writer patches up the site before last and swaps it in.
         assert (config.output.stat().st_ino == folder) == (step >= 2), f"step {step}"
         if before is not None:
-            assert site_bytes(kept_site(config)) == before, f"step {step}"
+            assert site_bytes(spare_site(config)) == before, f"step {step}"
         before = site_bytes(config.output)
         monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
         shutil.rmtree(reference.output, ignore_errors=True)

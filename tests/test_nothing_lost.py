@@ -23,7 +23,7 @@ from digest.incremental.replan import KEPT_FILE
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.output.staging import work_folder
-from digest.output.write import kept_folders
+from digest.output.write import spare_folders
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
@@ -45,13 +45,13 @@ def command(config, *extra: str) -> list[str]:
 
 def leftovers(config) -> list[str]:
     """Temporary folders beside the output, but for the site before last, kept on purpose."""
-    kept = kept_folders(config.output)
+    kept = spare_folders(config.output)
     return sorted(p.name for p in work_folder(config.output).iterdir()
                   if p.is_dir() and p not in kept)
 
 
 def kept(config) -> list[Path]:
-    return sorted(kept_folders(config.output))
+    return sorted(spare_folders(config.output))
 
 
 def staging(config, process: subprocess.Popen) -> Path:

@@ -15,7 +15,7 @@ from digest.cli import main
 from digest.errors import OutputError
 from digest.output.owned import MARKER
 from digest.output.staging import work_folder
-from digest.output.write import kept_folders, site_lock
+from digest.output.write import site_lock, spare_folders
 
 STORY = record(title="A story", url="https://example.com/a") + "A body.\n"
 
@@ -123,8 +123,8 @@ def test_a_builds_temporary_folders_are_its_own_output_s_alone(make_site, tmp_pa
     for n, output in enumerate((other, other, config.output, config.output)):
         (config.content / f"{n}.txt").write_text(record(title=f"N{n}", url=f"https://e.com/{n}"))
         assert run(config, "--output", str(output)).returncode == 0
-    kept_other = kept_folders(other)
-    assert len(kept_other) == 1 and len(kept_folders(config.output)) == 1
+    kept_other = spare_folders(other)
+    assert len(kept_other) == 1 and len(spare_folders(config.output)) == 1
     # Another build holds _site-x's lock: a build of _site neither waits for it nor touches it.
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys\nfrom pathlib import Path\n"
@@ -138,7 +138,7 @@ def test_a_builds_temporary_folders_are_its_own_output_s_alone(make_site, tmp_pa
         assert done.returncode == 0, done.stderr
     finally:
         holder.communicate("")
-    assert kept_folders(other) == kept_other and kept_other[0].is_dir()
+    assert spare_folders(other) == kept_other and kept_other[0].is_dir()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".digest-tmp-")) == [
         ".digest-tmp-_site", ".digest-tmp-_site-x"]
 

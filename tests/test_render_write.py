@@ -18,7 +18,7 @@ from digest.output import staging, write
 from digest.output.owned import MARKER, check_output, marker
 from digest.output.staging import work_folder
 from digest.output.tree import survey
-from digest.output.write import kept_folders, survey_site, write_site
+from digest.output.write import spare_folders, survey_site, write_site
 from digest.plan.pages import plan
 from digest.render import pages as render_module
 from digest.render.pages import render
@@ -116,8 +116,8 @@ def files_of(folder: Path) -> dict[str, bytes | None]:
             for p in sorted(folder.rglob("*"))}
 
 
-def kept_site(config) -> Path | None:
-    found = kept_folders(config.output)
+def spare_site(config) -> Path | None:
+    found = spare_folders(config.output)
     assert len(found) <= 1
     return found[0] if found else None
 
@@ -137,12 +137,12 @@ def story(letter: str) -> tuple[str, str]:
 def test_the_site_before_last_is_kept_and_patched_into_the_next(make_site, tmp_path):
     config = make_site(dict([story("a")]))
     build(config)
-    assert kept_site(config) is None  # the first build had no site to swap out
+    assert spare_site(config) is None  # the first build had no site to swap out
     first = files_of(config.output)
     config = make_site(dict([story("b")]))
     build(config)
     second = files_of(config.output)
-    kept = kept_site(config)
+    kept = spare_site(config)
     assert kept is not None and files_of(kept) == first
     assert kept.name.endswith(survey(kept).stamp)
     folder = kept.stat().st_ino
@@ -152,19 +152,19 @@ def test_the_site_before_last_is_kept_and_patched_into_the_next(make_site, tmp_p
     # The kept folder was patched up and swapped in: no second copy of the site was made.
     assert config.output.stat().st_ino == folder
     assert files_of(config.output) == clean_build(config, tmp_path)
-    assert files_of(kept_site(config)) == second
+    assert files_of(spare_site(config)) == second
     assert 0 < built.stats.written < built.stats.written + built.stats.unchanged
 
 
 def test_with_no_site_before_last_a_copy_of_links_is_made_to_patch_up(make_site, tmp_path):
     config = make_site(dict([story("a"), story("b")]))
     build(config)
-    assert kept_site(config) is None  # a cold build has none
+    assert spare_site(config) is None  # a cold build has none
     surveyed = survey_site(config.output, prepare=True)
-    copy = kept_site(config)
+    copy = spare_site(config)
     # A copy of the site in place, each file the very file (a link), named by its stamp as the
     # kept site is: the next build takes it and patches it up.
-    assert copy is not None and surveyed.kept == {copy.name: surveyed.live}
+    assert copy is not None and surveyed.spare == {copy.name: surveyed.live}
     assert survey(copy).stamp == surveyed.live.stamp and copy.name.endswith(surveyed.live.stamp)
     assert inodes(copy) == inodes(config.output)
     folder = copy.stat().st_ino
@@ -183,7 +183,7 @@ def test_a_copy_that_cannot_be_made_leaves_nothing_behind(make_site, monkeypatch
 
     monkeypatch.setattr(write.os, "link", refuse)
     surveyed = survey_site(config.output, prepare=True)
-    assert surveyed.kept == {} and kept_site(config) is None
+    assert surveyed.spare == {} and spare_site(config) is None
     assert sorted(p.name for p in work_folder(config.output).iterdir()) == ["lock"]
 
 
@@ -198,7 +198,7 @@ def test_a_kept_site_changed_since_is_not_patched(make_site, tmp_path, caplog, t
     build(config)
     config = make_site(dict([story("b")]))
     build(config)
-    kept = kept_site(config)
+    kept = spare_site(config)
     folder = kept.stat().st_ino
     held = os.open(kept, os.O_RDONLY)  # while it is open, its inode number is not reused
     if tamper == "add a file":
@@ -224,12 +224,12 @@ def test_a_kept_site_is_patched_even_with_no_site_in_place(make_site, tmp_path):
     config = make_site(dict([story("a")]))
     build(config)
     build(make_site(dict([story("b")])))
-    folder = kept_site(config).stat().st_ino
+    folder = spare_site(config).stat().st_ino
     shutil.rmtree(config.output)
     build(config)
     assert config.output.stat().st_ino == folder
     assert files_of(config.output) == clean_build(config, tmp_path)
-    assert kept_site(config) is None
+    assert spare_site(config) is None
 
 
 def as_tree(files: dict[str, bytes]) -> dict[str, bytes | None]:
@@ -253,7 +253,7 @@ def test_patching_turns_files_into_folders_and_back(tmp_path):
         assert files_of(output) == as_tree(files), f"step {step}"
         assert (output.stat().st_ino == folder) == (step >= 2), f"step {step}: not patched"
         if step:
-            kept = next(iter(kept_folders(output)))
+            kept = next(iter(spare_folders(output)))
             assert files_of(kept) == as_tree(sites[step - 1]), f"step {step}"
             folder = kept.stat().st_ino
 
@@ -264,7 +264,7 @@ def test_without_an_atomic_exchange_the_old_site_is_still_kept_and_patched(make_
     config = make_site(dict([story("a")]))
     build(config)
     build(make_site(dict([story("b")])))
-    folder = kept_site(config).stat().st_ino
+    folder = spare_site(config).stat().st_ino
     build(make_site(dict([story("c")])))
     assert config.output.stat().st_ino == folder
     assert files_of(config.output) == clean_build(config, tmp_path)
@@ -273,11 +273,11 @@ def test_without_an_atomic_exchange_the_old_site_is_still_kept_and_patched(make_
     config.output.rename(work_folder(config.output) / "old-1")
     with write.site_lock(config.output):
         pass
-    assert files_of(config.output) == site and kept_site(config) is not None
+    assert files_of(config.output) == site and spare_site(config) is not None
     build(make_site(dict([story("d")])))
     assert files_of(config.output) == clean_build(config, tmp_path)
     assert sorted(p.name for p in work_folder(config.output).iterdir() if p.is_dir()) == [
-        kept_site(config).name]
+        spare_site(config).name]
 
 
 def test_where_hard_links_fail_a_build_says_so_and_without_cache_writes_everything(

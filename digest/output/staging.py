@@ -17,7 +17,7 @@ from digest.output.tree import FileStat, Tree
 
 def work_folder(output: Path) -> Path:
     """Return the folder beside ``output`` that holds its lock, its temporary folders and the
-    kept site: named after the output whole, so that no other output's folders are in it."""
+    spare site: named after the output whole, so that no other output's folders are in it."""
     return output.parent / f"{TEMP_PREFIX}{output.name}"
 
 
@@ -33,9 +33,9 @@ def holds(path: str | Path, stat: FileStat | None, data: bytes) -> bool:
 
 
 class Staging:
-    """A folder being made into the new site: an empty one, or the kept site before last.
+    """A folder being made into the new site: an empty one, or the spare site.
 
-    The kept site shares most of its files' inodes with the site in place, through hard links:
+    The spare site shares most of its files' inodes with the site in place, through hard links:
     a file already in the folder is only ever unlinked and replaced, never written into.
     Paths are plain strings: a site has a folder per page, and making ``Path`` objects for
     each file and folder cost more than the system calls themselves.
@@ -64,7 +64,7 @@ class Staging:
         """Make ``rel`` hold ``data``: a link to the live site's file if it is the same or None."""
         self._folder(rel.rpartition("/")[0])
         there = self._held.pop(rel, None) or self.files.pop(rel, None)
-        if rel in self._there:  # the new site has a file where the kept one had a folder
+        if rel in self._there:  # the new site has a file where the spare one had a folder
             self._remove_folder(rel)
         path = self._root + rel
         live = self._live.get(rel)
@@ -122,7 +122,7 @@ class Staging:
             return
         self._folder(rel.rpartition("/")[0])
         if rel not in self._there:
-            if self._held.pop(rel, None) is not None:  # a kept file stands where it goes
+            if self._held.pop(rel, None) is not None:  # a spare file stands where it goes
                 os.unlink(self._root + rel)
             os.mkdir(self._root + rel)
             self._there.add(rel)

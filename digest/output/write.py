@@ -19,8 +19,9 @@ from digest.read.listing import walk
 
 log = logging.getLogger(__name__)
 
-KEPT = "kept-"
-"""Names the folder that keeps the site before last, followed by that folder's stamp."""
+SPARE = "spare-"
+"""Names the spare site's folder, followed by its stamp: the site before last, kept in the work
+folder to be patched up into the next site (a double buffer)."""
 Finisher = Callable[[Path], Iterable[tuple[str, bytes | None]]]
 """Reads the staged site and returns more files for it, e.g. the search index."""
 
@@ -63,44 +64,44 @@ def site_lock(output: Path) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Surveyed:
-    """The site in place and the kept site before last beside it, as a build found them."""
+    """The site in place and the spare site beside it, as a build found them."""
 
     live: Tree
-    kept: dict[str, Tree | None]
-    """Each folder named as the kept site, by name, and what it holds (None if unreadable)."""
+    spare: dict[str, Tree | None]
+    """Each folder named as the spare site, by name, and what it holds (None if unreadable)."""
 
     def patchable(self, output: Path) -> bool:
-        """Whether a kept site was found as a build left it: the next build patches it up."""
-        return any(_as_left(output, name, tree) for name, tree in self.kept.items())
+        """Whether a spare site was found as a build left it: the next build patches it up."""
+        return any(_as_left(output, name, tree) for name, tree in self.spare.items())
 
 
-def with_kept(output: Path, surveyed: Surveyed) -> Surveyed:
-    """Return what a survey of ``output`` found, with a kept site made if it found none to
+def with_spare(output: Path, surveyed: Surveyed) -> Surveyed:
+    """Return what a survey of ``output`` found, with a spare site made if it found none to
     patch up: a copy of the site in place, of hard links (see ``survey_site``)."""
     if surveyed.patchable(output) or not surveyed.live.files:
         return surveyed
     name = _link_copy(output, surveyed.live)
-    return surveyed if name is None else Surveyed(surveyed.live, {**surveyed.kept,
+    return surveyed if name is None else Surveyed(surveyed.live, {**surveyed.spare,
                                                                    name: surveyed.live})
 
 
 def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
-    """Survey ``output`` and the kept site beside it; the caller holds ``site_lock(output)``.
+    """Survey ``output`` and the spare site beside it; the caller holds ``site_lock(output)``.
 
-    With ``prepare``, when no kept site can be taken, one is made: a copy of the site in place,
+    With ``prepare``, when no spare site can be taken, one is made: a copy of the site in place,
     of hard links (``_link_copy``), for the build to patch up. The trees' stamps are worked
     out here too: this runs in a process of its own, while the build reads and plans.
     """
     live = survey(output)
-    kept: dict[str, Tree | None] = {}
-    for folder in sorted(kept_folders(output)):
+    spare: dict[str, Tree | None] = {}
+    for folder in sorted(spare_folders(output)):
         try:
             # There is one, unless a build was killed: only the first can be taken.
-            kept[folder.name] = None if kept else survey(folder, live.files)
+            spare[folder.name] = None if spare else survey(folder, live.files)
         except OSError:  # unreadable, or changing as it is read: not to be trusted
-            kept[folder.name] = None
-    surveyed = with_kept(output, Surveyed(live, kept)) if prepare else Surveyed(live, kept)
-    for tree in (live, *surveyed.kept.values()):
+            spare[folder.name] = None
+    surveyed = with_spare(output, Surveyed(live, spare)) if prepare else Surveyed(live, spare)
+    for tree in (live, *surveyed.spare.values()):
         if tree is not None:
             tree.stamp  # noqa: B018  # a cached property, pickled with its tree
     return surveyed
@@ -108,13 +109,13 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
 
 def _link_copy(output: Path, live: Tree) -> str | None:
     """Make a copy of the site in place, surveyed as ``live``, of hard links to its files, and
-    name it as the kept site; return that name, or None if it cannot be made.
+    name it as the spare site; return that name, or None if it cannot be made.
 
     Its files are the very files in place, so it surveys as ``live`` does and has its stamp. It
     is made under a leftover's name, and renamed once whole.
     """
     copy = work_folder(output) / f"copy-{os.getpid()}"
-    name = _kept_name(live.stamp)
+    name = _spare_name(live.stamp)
     root, at = f"{copy}/", f"{output}/"
     try:
         os.mkdir(copy)
@@ -144,12 +145,12 @@ def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, by
     The caller holds ``site_lock(output)`` and surveyed ``output`` under it as ``previous``.
     A file given as None bytes is kept from ``output`` as it is. ``finish`` may read the
     staged site and return more files (a search index) before the swap. The site swapped out
-    is kept beside ``output``, and the next build stages its site by patching it up. Nothing is
+    is the spare site, and the next build stages its site by patching it up. Nothing is
     written if ``output`` holds a file that no build wrote (``owned.foreign``).
     """
     refuse_foreign(output, previous.live.files)
     staging = work_folder(output) / f"staging-{os.getpid()}"
-    held = _take_kept(output, staging, previous.kept)
+    held = _take_spare(output, staging, previous.spare)
     if held is None:
         staging.mkdir()
     try:
@@ -165,7 +166,7 @@ def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, by
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if old is not None:
-        _keep(old, output, previous.live.stamp)
+        _keep_spare(old, output, previous.live.stamp)
     new = Tree(stage.files, frozenset(stage.folders))
     return WriteStats(stage.written, stage.unchanged, new.stamp)
 
@@ -215,59 +216,59 @@ def with_static(files: Iterable[tuple[str, bytes | None]], static: Path | None
             yield f"static/{rel}", Path(path).read_bytes()
 
 
-def _take_kept(output: Path, staging: Path, surveyed: dict[str, Tree | None]) -> Tree | None:
-    """Move the kept site before last to ``staging``; return what it holds (as ``surveyed``).
+def _take_spare(output: Path, staging: Path, surveyed: dict[str, Tree | None]) -> Tree | None:
+    """Move the spare site to ``staging``; return what it holds (as ``surveyed``).
 
     It is taken only if it is exactly as the last build left it, or made by ``_link_copy``: its
     stamp is in its name. Anything else found there is deleted.
     """
     taken = None
-    for kept in sorted(kept_folders(output)):
-        held = surveyed.get(kept.name) if taken is None else None
-        if held is not None and _as_left(output, kept.name, held):
-            kept.rename(staging)
+    for spare in sorted(spare_folders(output)):
+        held = surveyed.get(spare.name) if taken is None else None
+        if held is not None and _as_left(output, spare.name, held):
+            spare.rename(staging)
             taken = held
         else:
-            log.info("%s is not as the last build left it; staging the whole site", kept)
-            shutil.rmtree(kept, ignore_errors=True)
+            log.info("%s is not as the last build left it; staging the whole site", spare)
+            shutil.rmtree(spare, ignore_errors=True)
     return taken
 
 
 def _as_left(output: Path, name: str, tree: Tree | None) -> bool:
-    """Whether the folder ``name``, surveyed as ``tree``, is the kept site as a build left it."""
-    return tree is not None and name == _kept_name(tree.stamp)
+    """Whether the folder ``name``, surveyed as ``tree``, is the spare site as a build left it."""
+    return tree is not None and name == _spare_name(tree.stamp)
 
 
-def _kept_name(stamp: str) -> str:
-    return f"{KEPT}{stamp}"
+def _spare_name(stamp: str) -> str:
+    return f"{SPARE}{stamp}"
 
 
-def kept_folders(output: Path) -> list[Path]:
-    """Return the folders named as ``output``'s kept site, whatever their stamp."""
-    return list(work_folder(output).glob(KEPT + "[0-9a-f]" * STAMP_LENGTH))
+def spare_folders(output: Path) -> list[Path]:
+    """Return the folders named as ``output``'s spare site, whatever their stamp."""
+    return list(work_folder(output).glob(SPARE + "[0-9a-f]" * STAMP_LENGTH))
 
 
-def _keep(old: Path, output: Path, stamp: str) -> None:
+def _keep_spare(old: Path, output: Path, stamp: str) -> None:
     """Keep the site just swapped out, whose stamp is ``stamp``, for the next build to patch."""
     try:
-        old.rename(work_folder(output) / _kept_name(stamp))
+        old.rename(work_folder(output) / _spare_name(stamp))
     except OSError:
         shutil.rmtree(old, ignore_errors=True)
 
 
 def _remove_leftovers(output: Path) -> None:
-    """Delete temporary folders left by a build that was killed; keep the kept site.
+    """Delete temporary folders left by a build that was killed; keep the spare site.
 
     A build killed between the two renames of ``_swap``'s fallback leaves the old site aside
     and none in place: that old site is put back first. A build killed while it patched the
-    kept site leaves it under its own staging name: it is deleted with the rest.
+    spare site leaves it under its own staging name: it is deleted with the rest.
     """
     work = work_folder(output)
     if not output.exists():
         for aside in sorted(work.glob("old-*")):
             aside.rename(output)
             break
-    kept = kept_folders(output)
+    spare = spare_folders(output)
     for leftover in work.iterdir():
-        if leftover.is_dir() and not leftover.is_symlink() and leftover not in kept:
+        if leftover.is_dir() and not leftover.is_symlink() and leftover not in spare:
             shutil.rmtree(leftover, ignore_errors=True)
