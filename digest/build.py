@@ -20,20 +20,18 @@ from digest.config import Config
 from digest.errors import ConfigError, DigestError
 from digest.incremental import sealed
 from digest.incremental.cache import (
-    FileCache,
     Stored,
-    fingerprint,
-    folder_hash,
     load_main,
     load_state,
-    remove_leftovers,
     save_edits,
     save_files,
     save_shards,
     save_state,
 )
+from digest.incremental.files import FileCache
 from digest.incremental.patch import Patch, body_pages, edits_of, plan_patch
 from digest.incremental.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
+from digest.incremental.sealed import remove_leftovers
 from digest.incremental.stamp import Inputs, Stamp, read_inputs
 from digest.incremental.store import store_of
 from digest.index import index
@@ -52,7 +50,7 @@ from digest.output.write import (
     with_spare,
 )
 from digest.parallel import in_background
-from digest.plan.page import Page
+from digest.plan.page import Page, fingerprint, folder_hash
 from digest.plan.pages import Planner, lean
 from digest.progress import Timings, track
 from digest.read.listing import Listing, walk

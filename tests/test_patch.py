@@ -12,7 +12,8 @@ from conftest import age, built_stories, site_bytes, story
 
 from digest.build import build
 from digest.cli import main
-from digest.incremental.cache import UNTRUSTED, load_state
+from digest.incremental.cache import load_state
+from digest.incremental.files import UNTRUSTED
 from digest.read.load import file_digest
 
 

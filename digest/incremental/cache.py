@@ -1,33 +1,25 @@
-"""Remember each content file's parse result between builds, in memory and on disk."""
+"""Save what a build read and planned (``Stored``) in the cache folder, and read it back."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
-import os
 import pickle
-import tempfile
-import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from digest import parallel
-from digest.incremental import sealed
-from digest.incremental.stamp import CACHE_FILE, HEADER, RACY_NS, Signature, Stamp, main_file, read_main
+from digest.incremental.files import Entries
+from digest.incremental.sealed import checksum, replace_file, replace_file_with
+from digest.incremental.stamp import CACHE_FILE, HEADER, Signature, Stamp, main_file, read_main
 from digest.incremental.store import FOLDER as BODIES
-from digest.incremental.store import remove, stored_names, stow_result, stow_results, unnamed
+from digest.incremental.store import remove, stored_names, unnamed
 from digest.model import Article, Matches, Tally
-from digest.parallel import chunks, fork_map
 from digest.plan.feeds import Listed
-from digest.plan.page import Deferred, Page
-from digest.progress import track
-from digest.read.listing import Listing
-from digest.read.load import FileResult, read_file
 
 if TYPE_CHECKING:
     from digest.plan.article import BodyPage
@@ -36,107 +28,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SHARDS = 64
-"""The files' parse results are spread over this many shard files beside CACHE_FILE, so that a
-build rewrites only the shards whose files changed."""
-_TEMP = ".build-"
-"""How the names of the cache's temporary files begin."""
-
-
-def signature(path: str | Path) -> Signature:
-    """Return the stat signature of ``path``; raises OSError."""
-    stat = os.stat(path)
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
-
-
-UNTRUSTED: Signature = (0, 0, 0)
-"""The signature of a file read too soon after it changed: it is read again next time."""
-Entries = dict[str, tuple[Signature, FileResult]]
-"""Content files' parse results by relative path, with the signature each was read at."""
-
-
-class FileCache:
-    """Each content file's parse result, reused while the file's size and times are unchanged."""
-
-    def __init__(self, results: dict[str, tuple[Signature, FileResult]] | None = None,
-                 store: Path | None = None) -> None:
-        self._results = dict(results or {})
-        self._store = store
-        """Where parsed bodies' texts are kept on disk (``store.py``); None keeps them here."""
-        self._used: set[str] = set()
-        self._checked: set[str] = set()
-        """Files whose entry ``prefetch`` found current a moment ago: not worth a second stat."""
-        self._started = time.time_ns()
-
-    def read(self, rel: str, path: str, max_file_size: int) -> FileResult:
-        """Return the file's parse result, parsing it only when it is new or changed."""
-        if rel in self._checked:
-            self._checked.discard(rel)
-            self._used.add(rel)
-            return self._results[rel][1]
-        try:
-            sig = signature(path)
-        except OSError:
-            return read_file(rel, path, max_file_size)
-        self._used.add(rel)
-        cached = self._results.get(rel)
-        if cached is not None and cached[0] == sig:
-            return cached[1]
-        result = stowed(read_file(rel, path, max_file_size), self._store)
-        self._results[rel] = (sig, result)
-        return result
-
-    def prefetch(self, listing: Listing, max_file_size: int,
-                 known: Mapping[str, Signature] | None = None) -> int:
-        """Parse the new and changed files of ``listing`` ahead of ``read``, in parallel if many.
-
-        ``known`` holds signatures already read this build (``stamp.read_inputs``): a file is
-        not stat'ed twice. Returns how many files were parsed.
-        """
-        todo: list[tuple[str, str, Signature]] = []
-        for rel, path, problem in listing.files:
-            try:
-                sig = known[rel] if known and rel in known else signature(path)
-            except OSError:
-                continue
-            cached = self._results.get(rel)
-            if problem is None and (cached is None or cached[0] != sig):
-                todo.append((rel, path, sig))
-            elif problem is None:
-                self._checked.add(rel)
-        if len(todo) >= parallel.PARALLEL_MIN:
-            results = parse_in_parallel([(rel, path) for rel, path, _ in todo], max_file_size,
-                                        self._store)
-            for (rel, _, sig), result in zip(todo, results, strict=True):
-                self._results[rel] = (sig, result)
-                self._checked.add(rel)
-        return len(todo)
-
-    def forget(self, rels: Iterable[str]) -> None:
-        """Drop files reported changed: a rewrite can keep the same size and time stamp."""
-        for rel in rels:
-            self._results.pop(rel, None)
-            self._checked.discard(rel)
-
-    def clear(self) -> None:
-        self._results.clear()
-        self._checked.clear()
-
-    def used(self) -> Entries:
-        """Return the entries worth keeping: files read since this cache was made, not deleted.
-
-        A file changed just before the build is kept under a signature no file has: a second
-        change in the same time stamp tick would keep its size and time, and so would go unseen.
-        """
-        recent = self._started - RACY_NS
-        return {rel: entry if entry[0][0] < recent else (UNTRUSTED, entry[1])
-                for rel in self._used if (entry := self._results.get(rel)) is not None}
+"""Shard files the parse results are spread over: a build rewrites those whose files changed."""
 
 
 @dataclass(frozen=True)
 class KeptEdits:
-    """What builds after edits of bodies or records alone changed of the site the last whole
-    build kept (``replan.Kept``): kept in the main file, so that such a build writes a few
-    entries, not the whole site again."""
+    """What edits of bodies or records alone changed of the ``replan.Kept`` site since the last
+    whole build: in the main file, so that such a build writes a few entries, not the site."""
 
     articles: dict[str, Article] = field(default_factory=dict)
     """Each article changed, as it now is (``plan.lean``)."""
@@ -177,8 +75,7 @@ class Stored:
     listing: Listed = field(default_factory=list)
     """The pages the sitemap lists (``feeds.sitemap_listing``)."""
     site: str = ""
-    """The checksum of the site the last whole build planned, kept for a build after an edit of
-    records (``replan.Kept``); "" for none."""
+    """The checksum of the ``replan.Kept`` site the last whole build saved; "" for none."""
     since: KeptEdits = field(default_factory=KeptEdits)
     """What edits of bodies or records alone changed of that site since."""
 
@@ -401,86 +298,3 @@ def _split(items: dict[str, T]) -> list[dict[str, T]]:
 def _same_entries(new: dict[str, object], old: dict[str, object]) -> bool:
     """Whether ``new`` holds the very objects ``old`` does: entries read from the cache, unchanged."""
     return len(new) == len(old) and all(old.get(rel) is entry for rel, entry in new.items())
-
-
-def checksum(data: bytes) -> str:
-    """Return the tag of a cache file's bytes that the main file names it by: keyed
-    (``sealed.py``), so that no file but the one this user's digest wrote can match."""
-    return sealed.tag(sealed.FILE, data).hex()
-
-
-def remove_leftovers(folder: Path) -> None:
-    """Delete the temporary files that saves killed midway left in the cache ``folder`` (see
-    ``replace_file_with``). The caller holds the output folder's lock, which every build that
-    writes the cache takes: no save is under way."""
-    for leftover in (*folder.glob(f"{_TEMP}*"), *(folder / "templates").glob(f"{_TEMP}*")):
-        leftover.unlink(missing_ok=True)
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
-    replace_file_with(path, [data], tagged=False)
-
-
-def replace_file_with(path: Path, parts: Iterable[bytes], *, tagged: bool = True) -> str:
-    """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
-    its ``checksum`` if ``tagged``. A large file is so written without being held whole."""
-    mac = sealed.hasher(sealed.FILE) if tagged else None
-    fd, temp = tempfile.mkstemp(prefix=_TEMP, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            for data in parts:
-                stream.write(data)
-                if mac is not None:
-                    mac.update(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return mac.hexdigest() if mac is not None else ""
-
-
-PARSE_SPAN = 500
-"""The most files a parse worker is sent at once. With a few chunks a core (25,000 files each
-at 100,000 articles) one core could idle for seconds at the end, and a worker held a whole
-chunk's results while its collector ran: 100,000 articles took 51-62 s to parse, 48-56 s so."""
-
-
-def parse_in_parallel(files: list[tuple[str, str]], max_file_size: int,
-                      store: Path | None = None) -> list[FileResult]:
-    """Read and parse ``files`` in worker processes, one per core; results in the same order.
-
-    With a ``store``, the workers keep the bodies' texts there rather than send them back.
-    """
-    def parse(chunk: Sequence[tuple[str, str]]) -> list[FileResult]:
-        results = (read_file(rel, path, max_file_size) for rel, path in chunk)
-        return list(results if store is None else stow_results(results, store))
-
-    done = fork_map(parse, chunks(files, most=PARSE_SPAN))
-    return [result for chunk in track(done, "Parsing", len(files), weight=len) for result in chunk]
-
-
-def stowed(result: FileResult, store: Path | None) -> FileResult:
-    """Return ``result`` with its body's text and related coverage kept in ``store``, if any."""
-    return result if store is None else stow_result(result, store)
-
-
-def folder_hash(folder: Path) -> str:
-    """Hash the names and contents of every file under ``folder``."""
-    digest = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def fingerprint(page: Page, basis: bytes) -> str:
-    """Hash everything a page's bytes come from: ``basis`` (config, templates) and its context,
-    or the key that stands for its context."""
-    if page.key:
-        data = f"{page.path}\0{page.template}\0{page.key}".encode()
-    else:
-        context = page.context.made() if isinstance(page.context, Deferred) else page.context
-        data = pickle.dumps((page.path, page.template, context), protocol=pickle.HIGHEST_PROTOCOL)
-    return hashlib.blake2b(basis + data, digest_size=16).hexdigest()

@@ -12,17 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from digest.config import Config
-from digest.incremental.cache import (
-    SHARDS,
-    UNTRUSTED,
-    Entries,
-    Stored,
-    listed_digests,
-    load_body_pages,
-    load_shards,
-    shard_of,
-    stowed,
-)
+from digest.incremental.cache import SHARDS, Stored, listed_digests, load_body_pages, load_shards, shard_of
+from digest.incremental.files import UNTRUSTED, Entries, stowed
 from digest.incremental.stamp import RACY_NS, Inputs
 from digest.incremental.store import store_of
 from digest.join import joins_alike, rejoined

@@ -24,8 +24,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.incremental.cache import Entries, KeptEdits, Stored, checksum, log, replace_file_with
+from digest.incremental.cache import KeptEdits, Stored, log
+from digest.incremental.files import Entries
 from digest.incremental.patch import Edits
+from digest.incremental.sealed import checksum, replace_file_with
 from digest.index import newest_first
 from digest.join import rescored, scored_alike
 from digest.model import Article, Matches, Record, Site

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,8 @@ TEMPLATE = b"template"  # a compiled template
 TAG_BYTES = 32
 # The key when none can be kept: made at import, so that forked workers share it.
 _PROCESS_KEY = os.urandom(32)
+_TEMP = ".build-"
+"""How the names of the cache's temporary files begin."""
 
 
 def key_path() -> Path:
@@ -113,3 +116,40 @@ def read_sections(stream: BinaryIO, kind: bytes, count: int) -> list[bytes] | No
             return None
         found.append(part)
     return found
+
+
+def checksum(data: bytes) -> str:
+    """Return the tag of a cache file's bytes that the main file names it by: keyed
+    (``sealed.py``), so that no file but the one this user's digest wrote can match."""
+    return tag(FILE, data).hex()
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete the temporary files that saves killed midway left in the cache ``folder`` (see
+    ``replace_file_with``). The caller holds the output folder's lock, which every build that
+    writes the cache takes: no save is under way."""
+    for leftover in (*folder.glob(f"{_TEMP}*"), *(folder / "templates").glob(f"{_TEMP}*")):
+        leftover.unlink(missing_ok=True)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` atomically: a reader sees the old file or the new one."""
+    replace_file_with(path, [data], tagged=False)
+
+
+def replace_file_with(path: Path, parts: Iterable[bytes], *, tagged: bool = True) -> str:
+    """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
+    its ``checksum`` if ``tagged``. A large file is so written without being held whole."""
+    mac = hasher(FILE) if tagged else None
+    fd, temp = tempfile.mkstemp(prefix=_TEMP, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            for data in parts:
+                stream.write(data)
+                if mac is not None:
+                    mac.update(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return mac.hexdigest() if mac is not None else ""

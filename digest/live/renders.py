@@ -7,8 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from digest.build import basis
 from digest.config import Config
-from digest.incremental.cache import fingerprint
-from digest.plan.page import Page
+from digest.plan.page import Page, fingerprint
 from digest.render.pages import Renderer, render_many
 
 

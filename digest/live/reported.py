@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from digest import parallel
-from digest.incremental.cache import parse_in_parallel
+from digest.incremental.files import parse_in_parallel
 from digest.read.listing import Listing, walk
 from digest.read.load import FileResult, read_file
 
@@ -16,7 +16,7 @@ class ReportedFiles:
     """Serve's view of the content folder: the listing and each file's parse result, trusted
     until the watcher reports a change, so that a save costs neither a walk of the folder nor a
     stat of every file. ``digest build``, which has no watcher, checks each file's stat instead
-    (``cache.FileCache``)."""
+    (``files.FileCache``)."""
 
     def __init__(self) -> None:
         self._listing: Listing | None = None

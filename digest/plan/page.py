@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +70,24 @@ class Deferred(Mapping[str, object]):
         return isinstance(other, Mapping) and self.made() == dict(other)
 
     __hash__ = None  # type: ignore[assignment]  # like dict
+
+
+def folder_hash(folder: Path) -> str:
+    """Hash the names and contents of every file under ``folder``."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def fingerprint(page: Page, basis: bytes) -> str:
+    """Hash everything a page's bytes come from: ``basis`` (config, templates) and its context,
+    or the key that stands for its context."""
+    if page.key:
+        data = f"{page.path}\0{page.template}\0{page.key}".encode()
+    else:
+        context = page.context.made() if isinstance(page.context, Deferred) else page.context
+        data = pickle.dumps((page.path, page.template, context), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.blake2b(basis + data, digest_size=16).hexdigest()

@@ -21,7 +21,7 @@ from digest import parallel
 from digest.config import Config
 from digest.errors import TemplateProblem
 from digest.incremental import sealed
-from digest.incremental.cache import replace_file
+from digest.incremental.sealed import replace_file
 from digest.parallel import chunks, fork_map
 from digest.plan.page import Deferred, Page
 from digest.plan.urls import absolute_url
