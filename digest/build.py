@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -15,9 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from digest import __version__
 from digest.config import Config
-from digest.errors import ConfigError, DigestError
+from digest.errors import DigestError
 from digest.incremental import sealed
 from digest.incremental.cache import (
     Stored,
@@ -30,17 +27,16 @@ from digest.incremental.cache import (
 )
 from digest.incremental.files import FileCache
 from digest.incremental.patch import Patch, body_pages, edits_of, plan_patch
-from digest.incremental.replan import Replan, keep, moved_listing, pickled, plan_replan, save_kept
-from digest.incremental.sealed import remove_leftovers
+from digest.incremental.replan import Replan, keep, pickled, plan_replan, save_kept
+from digest.incremental.sealed import cache_writable, remove_leftovers, saving
 from digest.incremental.stamp import Inputs, Stamp, read_inputs
 from digest.incremental.store import store_of
 from digest.index import index
 from digest.join import join
 from digest.model import Diagnostic, Joined, Loaded, Matches, Site, Tally
-from digest.output.owned import check_output
-from digest.output.search import search_index
+from digest.output.owned import check_folders, require_content
+from digest.output.search import search_of
 from digest.output.write import (
-    Finisher,
     Surveyed,
     WriteStats,
     replace_files,
@@ -50,7 +46,8 @@ from digest.output.write import (
     with_spare,
 )
 from digest.parallel import in_background
-from digest.plan.page import Page, fingerprint, folder_hash
+from digest.plan.feeds import moved_listing
+from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner, lean
 from digest.progress import Timings, track
 from digest.read.listing import Listing, walk
@@ -128,21 +125,6 @@ def examine(loaded: Loaded, config: Config, timings: Timings, *, drafts: bool = 
     return Checked(loaded, joined, site)
 
 
-def require_content(config: Config) -> None:
-    """Refuse a content folder that is not there, before anything is read or written."""
-    if not config.content.is_dir():
-        what = "is not a folder" if config.content.exists() else "does not exist"
-        raise ConfigError(f"the content folder {config.content} {what}; create it, or name "
-                          "another with --content or the content setting in digest.toml")
-
-
-def check_folders(config: Config) -> None:
-    """Refuse a build that would read nothing or write where it must not (``owned``)."""
-    require_content(config)
-    check_output(config.output, [config.content, config.templates, config.static,
-                                 config.cache_dir], [config.root])
-
-
 class StrictRefusal(DigestError):
     """A strict build found errors in the content and wrote nothing."""
 
@@ -210,30 +192,6 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                                    main=main, surveyed=prepared)
         finally:
             timings.end()
-
-
-def cache_writable(folder: Path) -> bool:
-    """Whether the cache ``folder`` can be written; if not, say so: the build goes on without."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            return True
-    except OSError as exc:
-        log.warning("cannot write the cache folder %s (%s); building everything afresh, "
-                    "without it", folder, exc.strerror or exc)
-        return False
-
-
-@contextmanager
-def saving(folder: Path) -> Iterator[None]:
-    """Save the cache, or say why it could not be: the site is written by then, and a cache
-    half saved is found stale and read again (``cache.save_state``)."""
-    try:
-        yield
-    except OSError as exc:
-        log.warning("the site is built, but the cache in %s could not be saved (%s: %s); "
-                    "the next build reads and renders everything again", folder,
-                    exc.filename or folder, exc.strerror or exc)
 
 
 EditWriter = Callable[[Callable[[], Surveyed]], Built | None]
@@ -439,38 +397,6 @@ def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | 
 def compiled_templates(config: Config) -> Path:
     """Return the cache's folder of compiled templates."""
     return config.cache_dir / "templates"
-
-
-def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
-    """Fingerprint every page with what else its bytes depend on: digest, config, templates."""
-    common = basis(config)
-    return {page.path: fingerprint(page, common) for page in pages}
-
-
-def basis(config: Config) -> bytes:
-    """Return what every page's bytes depend on besides its own: digest, config and templates."""
-    return f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
-
-
-def search_of(prints: dict[str, str], last: Stored, timings: Timings
-              ) -> tuple[tuple[str, tuple[str, ...]], Finisher]:
-    """Return the search index's fingerprint and files, and how the writer completes the site.
-
-    When no HTML page changed, the previous index is kept as it is; otherwise Pagefind indexes
-    the staged site once every page is in it.
-    """
-    basis = "\0".join(f"{path}={prints[path]}" for path in sorted(prints) if path.endswith(".html"))
-    key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
-    if key == last.search[0]:
-        return last.search, lambda _staging: [(path, None) for path in last.search[1]]
-    made: list[str] = []
-
-    def index(staging: Path) -> list[tuple[str, bytes | None]]:
-        bundle = timings.run("search", lambda: search_index(staging))
-        made.extend(path for path, _ in bundle)
-        return list(bundle)
-
-    return (key, made), index  # type: ignore[return-value]  # ``made`` fills as the site is written
 
 
 @gc_paused()

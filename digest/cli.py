@@ -262,10 +262,10 @@ def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
     # Imported here: the server and the watcher cost a build a tenth of a second to import.
-    from digest.build import require_content
     from digest.live.preview import Preview, Update
     from digest.live.serve import open_server, serve
     from digest.live.watch import Watched
+    from digest.output.owned import require_content
 
     require_content(config)
     settings = args.config or Path(CONFIG_NAME)

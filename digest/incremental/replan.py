@@ -32,7 +32,6 @@ from digest.index import newest_first
 from digest.join import rescored, scored_alike
 from digest.model import Article, Matches, Record, Site
 from digest.pickling import copied
-from digest.plan.feeds import Listed
 from digest.plan.pages import lean
 from digest.plan.urls import Urls, Wanted, assign_urls, unique_paths, wanted_path, wanted_paths
 from digest.read.load import FileResult
@@ -254,11 +253,6 @@ def _with(articles: Mapping[str, Article], edited: dict[str, Article]) -> Mappin
     if isinstance(articles, Unpickled):
         return articles.with_articles(edited)
     return {**articles, **edited}
-
-
-def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:
-    """Return the sitemap's pages with those that ``moved`` at their new paths."""
-    return [(moved.get(path, path), updated) for path, updated in listed]
 
 
 def _targets(site: Site, article: Article) -> set[str]:

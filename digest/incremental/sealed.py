@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO
@@ -153,3 +154,27 @@ def replace_file_with(path: Path, parts: Iterable[bytes], *, tagged: bool = True
         Path(temp).unlink(missing_ok=True)
         raise
     return mac.hexdigest() if mac is not None else ""
+
+
+def cache_writable(folder: Path) -> bool:
+    """Whether the cache ``folder`` can be written; if not, say so: the build goes on without."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError as exc:
+        log.warning("cannot write the cache folder %s (%s); building everything afresh, "
+                    "without it", folder, exc.strerror or exc)
+        return False
+
+
+@contextmanager
+def saving(folder: Path) -> Iterator[None]:
+    """Save the cache, or say why it could not be: the site is written by then, and a cache
+    half saved is found stale and read again (``cache.save_state``)."""
+    try:
+        yield
+    except OSError as exc:
+        log.warning("the site is built, but the cache in %s could not be saved (%s: %s); "
+                    "the next build reads and renders everything again", folder,
+                    exc.filename or folder, exc.strerror or exc)

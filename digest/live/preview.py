@@ -13,13 +13,14 @@ from digest.build import Rendered, Timings, gc_paused, produce
 from digest.config import Config
 from digest.errors import DigestError, TemplateProblem
 from digest.incremental.patch import body_edit
-from digest.incremental.replan import Kept, keep, moved_listing, replanned
+from digest.incremental.replan import Kept, keep, replanned
 from digest.join import with_body
 from digest.live.renders import RenderCache
 from digest.live.reported import ReportedFiles
 from digest.live.watch import ChangeKind, Changes
 from digest.model import Article, Diagnostic, Matches
 from digest.output.write import with_static
+from digest.plan.feeds import moved_listing
 from digest.plan.page import Page
 from digest.plan.pages import Planner
 from digest.read.load import FileResult

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from digest.build import basis
 from digest.config import Config
-from digest.plan.page import Page, fingerprint
+from digest.plan.page import Page, basis, fingerprint
 from digest.render.pages import Renderer, render_many
 
 

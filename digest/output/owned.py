@@ -12,8 +12,12 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from digest.errors import OutputError
+from digest.errors import ConfigError, OutputError
+
+if TYPE_CHECKING:
+    from digest.config import Config
 
 MARKER = ".digest-site"
 """The file a build leaves in the output folder: the names of the files it wrote, as JSON."""
@@ -113,3 +117,18 @@ def _listed(names: list[str], total: int | None = None) -> str:
     if len(names) <= _SHOWN:
         return shown
     return f"{shown} and {total - _SHOWN} more" if total is not None else f"{shown} and more"
+
+
+def require_content(config: Config) -> None:
+    """Refuse a content folder that is not there, before anything is read or written."""
+    if not config.content.is_dir():
+        what = "is not a folder" if config.content.exists() else "does not exist"
+        raise ConfigError(f"the content folder {config.content} {what}; create it, or name "
+                          "another with --content or the content setting in digest.toml")
+
+
+def check_folders(config: Config) -> None:
+    """Refuse a build that would read nothing or write where it must not (``owned``)."""
+    require_content(config)
+    check_output(config.output, [config.content, config.templates, config.static,
+                                 config.cache_dir], [config.root])

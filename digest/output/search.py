@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.errors import SearchError
+
+if TYPE_CHECKING:
+    from digest.incremental.cache import Stored
+    from digest.output.write import Finisher
+    from digest.progress import Timings
 
 BUNDLE = "pagefind"
 """Folder of the site that holds the index and Pagefind's own UI scripts."""
@@ -68,3 +75,24 @@ def _missing(reason: str) -> str:
     return (f"cannot build the search index: {reason}; install it with "
             "pip install 'pagefind[bin]', or set search = false in digest.toml "
             "to build without search")
+
+
+def search_of(prints: dict[str, str], last: Stored, timings: Timings
+              ) -> tuple[tuple[str, tuple[str, ...]], Finisher]:
+    """Return the search index's fingerprint and files, and how the writer completes the site.
+
+    When no HTML page changed, the previous index is kept as it is; otherwise Pagefind indexes
+    the staged site once every page is in it.
+    """
+    basis = "\0".join(f"{path}={prints[path]}" for path in sorted(prints) if path.endswith(".html"))
+    key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
+    if key == last.search[0]:
+        return last.search, lambda _staging: [(path, None) for path in last.search[1]]
+    made: list[str] = []
+
+    def index(staging: Path) -> list[tuple[str, bytes | None]]:
+        bundle = timings.run("search", lambda: search_index(staging))
+        made.extend(path for path, _ in bundle)
+        return list(bundle)
+
+    return (key, made), index  # type: ignore[return-value]  # ``made`` fills as the site is written

@@ -194,3 +194,8 @@ def sitemap_page(path: str, listed: list[tuple[str, datetime | None]], config: C
 def _updated(context: Mapping[str, object]) -> datetime | None:
     value = context.get("updated")
     return value if isinstance(value, datetime) else None
+
+
+def moved_listing(listed: Listed, moved: dict[str, str]) -> Listed:
+    """Return the sitemap's pages with those that ``moved`` at their new paths."""
+    return [(moved.get(path, path), updated) for path, updated in listed]

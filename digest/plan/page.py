@@ -7,6 +7,12 @@ import pickle
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digest import __version__
+
+if TYPE_CHECKING:
+    from digest.config import Config
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +97,14 @@ def fingerprint(page: Page, basis: bytes) -> str:
         context = page.context.made() if isinstance(page.context, Deferred) else page.context
         data = pickle.dumps((page.path, page.template, context), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(basis + data, digest_size=16).hexdigest()
+
+
+def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
+    """Fingerprint every page with what else its bytes depend on: digest, config, templates."""
+    common = basis(config)
+    return {page.path: fingerprint(page, common) for page in pages}
+
+
+def basis(config: Config) -> bytes:
+    """Return what every page's bytes depend on besides its own: digest, config and templates."""
+    return f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
