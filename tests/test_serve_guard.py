@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import select
 import socket
@@ -211,13 +212,23 @@ def _until_closed(silent: list[socket.socket], partial: list[socket.socket],
     return closed
 
 
+@contextlib.contextmanager
+def silent_clients(port: int, count: int, base: int, busy: int) -> Iterator[None]:
+    """Open ``count`` connections that send nothing; hold them until ``busy`` threads answer."""
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    try:
+        assert wait_for(lambda: handler_threads() - base >= busy, 2)
+        yield
+    finally:
+        for sock in slow:
+            sock.close()
+
+
 def test_more_slow_clients_than_slots_hold_no_more_threads_than_slots(start):
     base = handler_threads()
     server = start(Limits(request_timeout=0.5, max_requests=4, slot_wait=3.0))
     port = server.server_address[1]
-    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(12)]
-    try:
-        assert wait_for(lambda: handler_threads() - base >= 4, 2)
+    with silent_clients(port, 12, base, 4):
         most = 0
         for _ in range(15):
             most = max(most, handler_threads() - base)
@@ -227,25 +238,17 @@ def test_more_slow_clients_than_slots_hold_no_more_threads_than_slots(start):
         began = time.monotonic()
         status, _, _ = get(port, "/", f"127.0.0.1:{port}")
         assert status == 200 and time.monotonic() - began < 3
-    finally:
-        for sock in slow:
-            sock.close()
 
 
 def test_a_connection_beyond_the_slots_gets_503_after_a_short_wait(start):
     base = handler_threads()
     server = start(Limits(request_timeout=5, max_requests=2, slot_wait=0.3))
     port = server.server_address[1]
-    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
-    try:
-        assert wait_for(lambda: handler_threads() - base >= 2, 2)
+    with silent_clients(port, 2, base, 2):
         began = time.monotonic()
         status, head, body = get(port, "/", f"127.0.0.1:{port}")
         assert status == 503 and b"Retry-After: 1" in head and b"try again" in body
         assert 0.25 < time.monotonic() - began < 2
-    finally:
-        for sock in slow:
-            sock.close()
     assert wait_for(lambda: handler_threads() <= base, 2)
     assert get(port, "/", f"127.0.0.1:{port}")[0] == 200
 

@@ -66,8 +66,6 @@ def key_kept() -> bool:
 
 def _make_key(path: Path) -> None:
     """Write a new key at ``path``, unless a build at the same time made one first."""
-    import tempfile  # only the first build of a user makes a key
-
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # readable by the user alone
     try:

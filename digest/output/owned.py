@@ -36,15 +36,15 @@ def check_output(output: Path, inside: Iterable[Path], around: Iterable[Path] = 
     empty or hold a build's ``MARKER``.
     """
     out = output.resolve()
-    for folder in (*inside, *around):
-        folder = folder.resolve()
+    read = [folder.resolve() for folder in inside]
+    for folder in (*read, *(folder.resolve() for folder in around)):
         if out == folder or folder.is_relative_to(out):
             raise OutputError(f"the output folder {out} would replace {folder}; "
                               "choose a separate folder such as _site")
-    for folder in inside:
-        if out.is_relative_to(folder.resolve()):
-            raise OutputError(f"the output folder {out} is inside {folder.resolve()}, which the "
-                              "build reads; choose a folder outside it, such as _site")
+    for folder in read:
+        if out.is_relative_to(folder):
+            raise OutputError(f"the output folder {out} is inside {folder}, which the build "
+                              "reads; choose a folder outside it, such as _site")
     if out.name.startswith(TEMP_PREFIX):
         raise OutputError(f"the output folder {out} is named as a build's temporary folder; "
                           "choose another name")

@@ -76,7 +76,6 @@ class Setting:
     cards and its related articles' paths; empty if one is unknown."""
 
 
-
 @quick_pickled
 @dataclass(frozen=True, slots=True)
 class BodyPage:
@@ -86,6 +85,7 @@ class BodyPage:
     """The article's id: its record's file."""
     method: JoinMethod
     setting: Setting
+
 
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
            *, noindex: bool = False) -> dict[str, object]:

@@ -33,6 +33,7 @@ class Listing:
         return [(rel, path) for rel, path, problem in self.files if problem is None]
 
     def problems(self) -> list[Diagnostic]:
+        """Return why each file that cannot be read is left out."""
         return [problem for _, _, problem in self.files if problem is not None]
 
 
