@@ -8,8 +8,9 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from digest.build import Built, Checked
+from digest.build import Built
 from digest.config import Config
+from digest.content import Checked
 from digest.model import Diagnostic, JoinMethod
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import build, produce
-from digest.incremental.patch import body_edit
+from digest.build import build
+from digest.content import produce
+from digest.incremental.edit import body_edit
 from digest.live.preview import Preview
 from digest.live.watch import ChangeKind
 from digest.model import JoinMethod

@@ -12,7 +12,7 @@ from test_patch import clean, edit
 
 from digest.build import build
 from digest.incremental.cache import load_main
-from digest.incremental.replan import KEPT_FILE
+from digest.incremental.kept import KEPT_FILE
 
 
 @pytest.fixture
