@@ -254,7 +254,7 @@ class Joined:
 @dataclass(frozen=True)
 class Tally:
     """What a build tells of its content: the summary's counts and every diagnostic; kept for a
-    build that reads only the bodies edited since (``patch.py``)."""
+    build that reads only the files edited since (``edit.py``)."""
 
     published: int
     joins: tuple[tuple[str, int], ...]

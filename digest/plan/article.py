@@ -1,25 +1,27 @@
-"""What a reader sees of one article: its card in lists, and its own page.
+"""What a reader sees of one article: its card in lists, and its own page, with its body and
+related coverage read back from the store.
 
 An article's page is made from its record, its body and its ``Setting`` alone: the plan
 (``plan/pages.py``) makes the setting from the whole site, and a build after an edit of bodies alone
-(``patch.py``) makes the page again from the setting the last build kept.
+(``edit.py``) makes the page again from the setting the last build kept.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
 from digest.config import Config
-from digest.incremental.store import related_of, restore
-from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Related
+from digest.incremental.store import fetch, fetch_related, store_of, stow, stow_related
+from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Record, Related
 from digest.pickling import quick_pickled
 from digest.plan.feeds import article_feeds
 from digest.plan.page import Page, page_key
 from digest.plan.urls import Link, absolute_url
+from digest.read.load import FileResult, read_file
 from digest.read.markdown import render_markdown
 from digest.read.weburl import image_origin
 
@@ -59,7 +61,7 @@ class Setting:
     """Where an article's page stands in the site: all it shows besides its record and body.
 
     Made from the whole site, and kept by the build: an edit of a body alone changes none of
-    it, so the page can be made again from the record, the new body and this (``patch.py``).
+    it, so the page can be made again from the record, the new body and this (``edit.py``).
     """
 
     path: str
@@ -193,3 +195,34 @@ def _related(item: Related, target: str | None) -> RelatedItem:
         published=item.published,
         excerpt=item.excerpt,
     )
+
+
+def restore(body: Body, config: Config) -> Body:
+    """Return the body with its text: from the store, or parsed again if the store lost it."""
+    fetched = fetch(body, store_of(config))
+    if fetched is not None:
+        return fetched
+    again = _parse_again(body.source, config).body
+    if again is None:
+        return replace(body, stored="")
+    stow(again, store_of(config))  # stored afresh: the cache names it, and the next build reads it
+    return again
+
+
+def related_of(record: Record, config: Config) -> tuple[Related, ...]:
+    """Return the record's related coverage: from the store, or parsed again if the store lost it."""
+    fetched = fetch_related(record, store_of(config))
+    if fetched is not None:
+        return fetched
+    again = _parse_again(record.source, config).record
+    if again is None:
+        return ()
+    if again.related:
+        stow_related(again, store_of(config))  # stored afresh, as a body's text is
+    return again.related
+
+
+def _parse_again(source: str, config: Config) -> FileResult:
+    """Parse a content file again, in whichever process renders its page: the rare way back,
+    when the store lost what the parse kept there."""
+    return read_file(source, config.content / source, config.max_file_size)

@@ -85,7 +85,7 @@ def card_key(article: Article, paths: CardPaths) -> str:
 
 def lean(article: Article) -> Article:
     """Return the article with what planning and its pages read, and no more (the cache keeps a
-    site of lean articles, ``replan.py``): not the words the join matches by, fields no page
+    site of lean articles, ``kept.py``): not the words the join matches by, fields no page
     shows, images past the first (the only one pages show), nor the body's opening."""
     record, body = article.record, article.body
     return copied(article, record=copied(record, probes=("", ""), extra={},
