@@ -3,16 +3,18 @@ make again. One algorithm, for ``build`` (the last build remembered on disk) and
 memory): see ``memory.py`` for both.
 
 An edit is small when every changed file is a body that joins as before (same record, same
-pairing, same problems), or every one is a record that moves no article: it keeps its date,
-original URL, provider, topics, draft state, body and place in its file, and so its article's
-place in the order, the indexes and the join; its new title reorders nothing; and it has the
-same problems, so the remembered tally holds. Anything else is not small: the whole site is
-read, joined and planned again.
+pairing, same problems), or every one is a record that joins as before: it keeps its original
+URL, draft state, body and place in its file, the words it is matched by, and its problems,
+so the remembered tally holds. Anything else is not small: the whole site is read, joined and
+planned again.
 
 A body is shown on its article's page alone, so a body edit plans that page again from the
 setting the last build remembered (``article.Setting``). A record is shown on every page that
 shows its article's card (``Planner.pages_showing``): its page, its neighbours', the list pages
 and feeds; and, if its new title moves its page, on the pages linking to it and the sitemap.
+A record that moves its article in the indexes (a new date, topics or provider, or a title
+that reorders it) may change any list page: the remembered articles are indexed and every
+page planned again, and the fingerprints tell which changed.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ from typing import Protocol
 
 from digest.config import Config
 from digest.incremental.kept import Kept, KeptEdits, targets, with_articles
-from digest.index import newest_first
+from digest.index import index, newest_first
 from digest.join import joins_alike, rescored, scored_alike
-from digest.model import Article, JoinMethod, Matches, Record, Site
+from digest.model import Article, Joined, JoinMethod, Matches, Record, Site
 from digest.pickling import copied
 from digest.plan.article import BodyPage, Setting
 from digest.plan.feeds import Listed, moved_listing
 from digest.plan.page import Page
 from digest.plan.pages import Planner, deferred_article_page, lean
-from digest.plan.urls import unique_paths, wanted_path
+from digest.plan.urls import assign_urls, unique_paths, wanted_path
 from digest.read.load import FileResult
 
 Changed = list[tuple[str, FileResult, FileResult]]
@@ -64,6 +66,8 @@ class Redo:
     """The pages that may have changed, in plan order."""
     moved: dict[str, str]
     """Each page that moved, by its old path, to its new one."""
+    site: Site | None
+    """The site indexed again, when the edit moved an article: ``pages`` are then every page."""
     edits: KeptEdits
     """What the edit changed of the site."""
     bodies: dict[str, BodyPage]
@@ -87,12 +91,12 @@ def redo(memory: Memory, changed: Changed, config: Config) -> Redo | None:
             return None
         edited[article.id] = (article, page.setting)
     pages = [deferred_article_page(article, setting, config) for article, setting in edited.values()]
-    return Redo(pages, {}, KeptEdits({aid: lean(article) for aid, (article, _) in edited.items()}),
-                {}, memory.matches, memory.listing)
+    return Redo(pages, {}, None, KeptEdits({aid: lean(article) for aid, (article, _)
+                                            in edited.items()}), {}, memory.matches, memory.listing)
 
 
 def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
-    """Return what an edit of records alone changes, if it moves no article."""
+    """Return what an edit of records alone changes, if they join as before."""
     remembered = memory.site()
     if remembered is None:
         return None
@@ -102,9 +106,12 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
     for rel, old, new in changed:
         record = new.record
         assert old.record is not None and record is not None  # record_edit checked
-        if rel not in articles or (rel in matches.found
-                                   and not scored_alike(matches, old.record, record)):
-            return None  # a draft or a duplicate, not on the site; or it may join elsewhere
+        # A draft or a duplicate is not on the site; a record matched by content may join
+        # elsewhere, and a content match weighs the dates of the candidates it found.
+        if rel not in articles or (rel in matches.found and (
+                not scored_alike(matches, old.record, record)
+                or (old.record.published != record.published and matches.found[rel][1]))):
+            return None
         article = articles[rel]
         if not article.version:
             return None
@@ -113,8 +120,9 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
         matches = rescored(matches, record)
     before = replace(kept.site, articles=articles)
     site = replace(kept.site, articles=with_articles(articles, edited))
-    if not all(_in_place(site, aid) for aid in edited):
-        return None
+    if not all(_placed(old.record) == _placed(new.record) for _, old, new in changed  # type: ignore[arg-type]
+               ) or not all(_in_place(site, aid) for aid in edited):
+        return _reindexed(kept, site, edited, matches, config)
     wanted = {aid: path for aid, article in edited.items()
               if (path := wanted_path(article)) != kept.wanted[aid]}
     urls = replace(kept.urls, articles=unique_paths({**kept.wanted, **wanted})) if wanted else kept.urls
@@ -128,9 +136,26 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
         frozenset(edited.keys() | paths.keys()),
         [source for aid in paths for source in links.get(aid, kept.linking.get(aid, ()))],
         listing if moved else None)
-    return Redo(pages, moved, KeptEdits(edited, wanted, paths, links),
+    return Redo(pages, moved, None, KeptEdits(edited, wanted, paths, links),
                 body_pages([site.articles[aid] for aid in planner.settings], planner.settings),
                 matches, listing)
+
+
+def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matches,
+               config: Config) -> Redo:
+    """Index the ``site`` whose ``edited`` articles moved, and plan every page of it again."""
+    joined = Joined(tuple(site.articles[aid] for aid in site.order), (), ())
+    site = index(joined, drafts=True)  # each was published already: none is left out now
+    # Oldest first, as a whole build gives each article its path (``urls.wanted_paths``).
+    urls = assign_urls(site, {aid: wanted_path(edited[aid]) if aid in edited else kept.wanted[aid]
+                              for aid in reversed(site.order)})
+    planner = Planner(site, config, urls)
+    pages = planner.pages()
+    moved = {kept.urls.articles[aid]: path for aid, path in urls.articles.items()
+             if kept.urls.articles[aid] != path}
+    return Redo(pages, moved, site, KeptEdits(), body_pages(list(site.articles.values()),
+                                                            planner.settings),
+                matches, planner.listed)
 
 
 def body_pages(articles: list[Article], settings: Mapping[str, Setting]) -> dict[str, BodyPage]:
@@ -159,11 +184,15 @@ def record_edit(old: FileResult, new: FileResult) -> bool:
 
 
 def _place(record: Record) -> tuple[object, ...]:
-    """What of a record the join and the index read, but for the words it is matched by (see
-    ``join.scored_alike``) and its title (see ``_in_place``)."""
-    provider = record.provider.name if record.provider else None
-    return (record.source, record.line, record.body_path, record.published, record.url_key,
-            provider, record.topics, record.draft, record.feed_published)
+    """What of a record the join and the choice of published articles read, but for the words
+    it is matched by (see ``join.scored_alike``) and its date (see ``_records``)."""
+    return (record.source, record.line, record.body_path, record.url_key, record.draft,
+            record.feed_published)
+
+
+def _placed(record: Record) -> tuple[object, ...]:
+    """What of a record places its article in the indexes, but for its title (see ``_in_place``)."""
+    return record.published, record.provider.name if record.provider else None, record.topics
 
 
 def _in_place(site: Site, aid: str) -> bool:

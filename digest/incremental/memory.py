@@ -137,7 +137,10 @@ class InMemory:
 
     def after(self, redo: Redo) -> InMemory:
         """Return what is remembered once ``redo`` is served."""
-        edits = redo.edits
-        site = replace(self._site, articles=with_articles(self._site.articles, edits.articles))
+        edits, kept = redo.edits, self._kept
+        if redo.site is not None:  # indexed again: its kept form is made again when needed
+            site, kept = redo.site, None
+        else:
+            site = replace(self._site, articles=with_articles(self._site.articles, edits.articles))
         return InMemory(site, {**self._bodies, **redo.bodies}, redo.matches, redo.listing,
-                        edits.applied(self._kept) if self._kept is not None else None)
+                        edits.applied(kept) if kept is not None else None)

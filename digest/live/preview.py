@@ -147,7 +147,9 @@ class Preview:
         found = redo(memory, changed, self.config)  # type: ignore[arg-type]  # None: returned above
         if found is None:
             return None
-        return self._serve(found.pages, memory.after(found), gone=found.moved.keys())
+        # Every page planned again, if the site was indexed again: any other is gone.
+        gone = found.moved.keys() if found.site is None else self._pages.keys()
+        return self._serve(found.pages, memory.after(found), gone=gone)
 
     def _serve(self, pages: list[Page], memory: InMemory, gone: Iterable[str] = ()) -> Update:
         """Serve the site with ``pages`` rendered again (and the pages at paths ``gone``
