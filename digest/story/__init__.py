@@ -1,0 +1,1 @@
+"""Stories: the digest's articles grouped by the event they cover (``cluster.py``)."""
