@@ -33,8 +33,10 @@ from digest.plan.article import BodyPage, Setting
 from digest.plan.feeds import Listed, moved_listing
 from digest.plan.page import Page
 from digest.plan.pages import Planner, deferred_article_page, lean
+from digest.plan.stories import stories_of
 from digest.plan.urls import assign_urls, unique_paths, wanted_path
 from digest.read.load import FileResult
+from digest.story.cluster import clustered
 
 Changed = list[tuple[str, FileResult, FileResult]]
 """Each content file changed, none new or gone: its path, its old parse result and its new one."""
@@ -131,6 +133,10 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
     links = _linking(kept, before, site, edited)
     moved = {kept.urls.articles[aid]: path for aid, path in paths.items()}
     planner = Planner(site, config, urls)
+    if not planner.stories.found.of.keys().isdisjoint(edited) or (any(
+            clustered(old.record) != clustered(new.record) for _, old, new in changed  # type: ignore[arg-type]
+    ) and stories_of(before) != planner.stories.found):  # story pages and cards may change
+        return _reindexed(kept, site, edited, matches, config)
     listing = moved_listing(memory.listing, moved)
     pages = planner.pages_showing(
         frozenset(edited.keys() | paths.keys()),

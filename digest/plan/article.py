@@ -28,6 +28,19 @@ from digest.read.weburl import image_origin
 WORDS_PER_MINUTE = 230
 
 
+@quick_pickled
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The story an article is in, as its card and its page show it (``plan/stories.py``)."""
+
+    url: str
+    """The story's page."""
+    sources: int
+    """How many pages cover the story: its articles and the outside pages they list, each once."""
+    more: tuple[Link, ...]
+    """Up to three other articles of the story, each named by its outlet."""
+
+
 @dataclass(frozen=True, slots=True)  # one per article in every render worker
 class Card:
     """An article as it appears in lists and at the top of its own page."""
@@ -41,6 +54,7 @@ class Card:
     image: Image | None
     original: str | None
     draft: bool
+    story: Coverage | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,8 @@ class Setting:
     key: str
     """The page's key but for the article's own version: the keys of its card, its neighbours'
     cards and its related articles' paths; empty if one is unknown."""
+    story: Coverage | None = None
+    """The story the article is in, if it is in one (its card key covers it)."""
 
 
 @quick_pickled
@@ -121,7 +137,8 @@ def _origin(url: str) -> str | None:
     return image_origin(url)
 
 
-def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...]) -> Card:
+def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...],
+            story: Coverage | None = None) -> Card:
     """Build an article's card given the paths of its page, provider page and topic pages."""
     record = article.record
     return Card(
@@ -134,13 +151,14 @@ def card_of(article: Article, path: str, provider: str | None, topics: tuple[str
         image=record.images[0] if record.images else None,
         original=record.url,
         draft=record.draft,
+        story=story,
     )
 
 
 def article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan the page of one article: its story, related coverage, neighbours and metadata."""
     record = article.record
-    view = card_of(article, setting.path, setting.provider, setting.topics)
+    view = card_of(article, setting.path, setting.provider, setting.topics, setting.story)
     related = tuple(_related(item, target) for item, target in zip(
         related_of(record, config), setting.related, strict=True))
     body = restore(article.body, config) if article.body else None
@@ -152,7 +170,7 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
         "description": view.excerpt,
         "reading_minutes": reading_minutes(body) if body else None,
         "newer": setting.newer, "older": setting.older,
-        "structured": structured_data(view, config),
+        "structured": structured_data(view, config), "coverage": setting.story,
         **common(article_feeds(config, record, setting.provider, setting.topics),
                  [view.image, *map(Image, shown)], view.published),
     }, page_key(article.version, setting.key))
@@ -183,6 +201,9 @@ def structured_data(view: Card, config: Config) -> dict[str, object]:
         data["author"] = {"@type": "Organization", "name": view.provider.text}
     if view.original:
         data["isBasedOn"] = view.original
+    if view.story:
+        story = absolute_url(config, view.story.url)
+        data["isPartOf"] = {"@type": "CollectionPage", "@id": story, "url": story}
     return data
 
 

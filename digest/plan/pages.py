@@ -16,6 +16,7 @@ from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.plan.page import Deferred, Page, page_key
+from digest.plan.stories import StoryPlan, evidence
 from digest.plan.urls import Link, Urls, assign_urls, check_collisions
 
 SEARCH_PATH = "search/index.html"
@@ -35,17 +36,19 @@ class Pager:
 class Views:
     """What each article's card shows and is made from, each made on first use."""
 
-    def __init__(self, site: Site, urls: Urls) -> None:
-        self.site, self.urls = site, urls
+    def __init__(self, site: Site, urls: Urls, stories: StoryPlan) -> None:
+        self.site, self.urls, self.stories = site, urls, stories
         self._cards: dict[str, Card] = {}
         self.paths = _Made(lambda aid: card_paths(site.articles[aid], urls))
         """Article id to the paths its card links to: its page, its provider's, its topics'."""
-        self.keys = _Made(lambda aid: card_key(site.articles[aid], self.paths[aid]))
+        self.keys = _Made(lambda aid: card_key(site.articles[aid], self.paths[aid],
+                                               stories.key(aid)))
         """Article id to what its card is made from: every page showing the card needs it."""
 
     def card(self, aid: str) -> Card:
         if aid not in self._cards:
-            self._cards[aid] = card_of(self.site.articles[aid], *self.paths[aid])
+            self._cards[aid] = card_of(self.site.articles[aid], *self.paths[aid],
+                                       self.stories.coverage(aid))
         return self._cards[aid]
 
 
@@ -72,15 +75,12 @@ def card_paths(article: Article, urls: Urls) -> CardPaths:
             tuple(urls.topics[term_key(t)] for t in article.record.topics))
 
 
-def card_key(article: Article, paths: CardPaths) -> str:
-    """Return an article's card key: a digest of its record's version and of the paths its card
-    links to (empty if the version is unknown). A card shows nothing of the body, so editing a
-    body changes no card, and no page that only lists the article.
-
-    A digest (``page_key``), not the parts themselves: a list page's key holds twenty.
-    """
+def card_key(article: Article, paths: CardPaths, story: str = "-") -> str:
+    """Return an article's card key: a digest (``page_key``: a list page's key holds twenty) of
+    its record's version, the paths its card links to and its ``story``'s key (``StoryPlan.key``);
+    empty if the version is unknown. A card shows no body: a body edit changes no list page."""
     path, provider, topics = paths
-    return page_key(article.record_version, path, provider or "-", *topics)
+    return page_key(article.record_version, story, path, provider or "-", *topics)
 
 
 def lean(article: Article) -> Article:
@@ -88,17 +88,14 @@ def lean(article: Article) -> Article:
     site of lean articles, ``kept.py``): not the words the join matches by, fields no page
     shows, images past the first (the only one pages show), nor the body's opening."""
     record, body = article.record, article.body
-    return copied(article, record=copied(record, probes=("", ""), extra={},
+    return copied(article, record=copied(record, probes=("", ""), extra=evidence(record.extra),
                                          images=record.images[:1]),
                   body=body and copied(body, opening="", opening_key=""))
 
 
 def plan(site: Site, config: Config) -> list[Page]:
-    """Return every page of the site, with its path, template and context.
-
-    Article and list pages, nearly all of a site, come with a key and a deferred context, made
-    only if the page is rendered.
-    """
+    """Return every page of the site; article and list pages, nearly all of it, come with a
+    key and a deferred context, made only if the page is rendered."""
     return Planner(site, config).pages()
 
 
@@ -110,7 +107,8 @@ class Planner:
         """Plan ``site``; its pages' paths are ``urls`` if given (``assign_urls(site)``)."""
         self.site, self.config = site, config
         self.urls = urls or assign_urls(site)
-        self.views = Views(site, self.urls)
+        self.stories = StoryPlan(site, self.urls)
+        self.views = Views(site, self.urls, self.stories)
         self.feeds = FeedLinks(site, self.urls, config)
         self.settings: dict[str, Setting] = {}
         """Each article's setting, as its page was planned."""
@@ -129,6 +127,7 @@ class Planner:
             pages += self._term_pages(key, "topic")
         for key in site.providers:
             pages += self._term_pages(key, "provider")
+        pages += self.stories.pages(views.card, views.keys.__getitem__, feeds.site, config)
         pages.append(Page("topics/index.html", "terms.html", terms_context(
             "Topics", "topic", site.topics, urls.topics, feeds.site)))
         pages.append(Page("providers/index.html", "terms.html", terms_context(
@@ -211,7 +210,7 @@ class Planner:
         key = page_key(keys[article.id], keys[newer] if newer else "-",
                        keys[older] if older else "-", *[target or "-" for target in related])
         return Setting(*self.views.paths[article.id], related, self._link(newer),
-                       self._link(older), key)
+                       self._link(older), key, self.stories.coverage(article.id))
 
     def _link(self, aid: str | None) -> Link | None:
         """Return the link to an article, as its neighbours show it: made once an article."""

@@ -46,6 +46,12 @@ def absolute_url(config: Config, path: str) -> str:
     return config.base_url + path.removesuffix("index.html")
 
 
+def story_path(lead_path: str) -> str:
+    """Return the path of a story's page, made from its lead article's (so it stays while
+    articles join): ``stories/YYYY/MM/<slug>/index.html``."""
+    return "stories/" + lead_path.removeprefix("articles/")
+
+
 Wanted = dict[str, tuple[str, str]]
 """Each article's folder and slug, by id, oldest first: what its path is made of."""
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
-from digest.model import Article
+from digest.model import Article, Record
 from digest.story import text
 from digest.story.urlkey import story_key
 
@@ -71,6 +71,13 @@ def forced(article: Article) -> str | None:
 
 def is_lead(article: Article) -> bool:
     return article.record.extra.get("lead") is True
+
+
+def clustered(record: Record) -> tuple[object, ...]:
+    """Return what of a record clustering reads: an edit of anything else moves no article
+    from one story to another."""
+    return (record.title, record.excerpt, record.published, record.url_key, record.related_keys,
+            tuple(record.extra.get(k) for k in ("story", "lead", "ampWebUrl", "cdnAmpWebUrl")))
 
 
 def own_keys(article: Article) -> set[str]:
