@@ -12,6 +12,8 @@ from digest.build import Built
 from digest.config import Config
 from digest.content import Checked
 from digest.model import Diagnostic, JoinMethod
+from digest.plan.stories import stories_of
+from digest.plan.urls import assign_urls, story_path
 
 
 def join_report(checked: Checked) -> dict[str, object]:
@@ -30,8 +32,19 @@ def join_report(checked: Checked) -> dict[str, object]:
             {"body": b.source, "first_words": " ".join(b.opening.split()[:12])}
             for b in joined.orphan_bodies
         ],
+        "stories": story_report(checked),
         "diagnostics": [asdict(d) for d in checked.diagnostics],
     }
+
+
+def story_report(checked: Checked) -> list[dict[str, object]]:
+    """Return every story of two or more articles: its page's path under the site's URL, and
+    the record files of its lead and members (oldest first)."""
+    site = checked.site
+    urls = assign_urls(site)
+    return [{"url": story_path(urls.articles[story.lead]).removesuffix("index.html"),
+             "lead": story.lead, "members": list(story.members)}
+            for story in stories_of(site).by_id.values()]
 
 
 def write_report(path: Path, checked: Checked) -> None:
