@@ -141,7 +141,7 @@ def test_each_story_has_a_feed_and_is_in_the_sitemap(built):
 
 
 def test_story_pages_are_well_formed_and_their_links_resolve(built):
-    site, report = built
+    site, _ = built
     assert site_problems(site) == {}
     targets = [(rel, ref, target) for rel, ref, target in internal_targets(site, "/")
                if rel.startswith("stories/") or "stories/" in ref]
