@@ -35,6 +35,7 @@ test: $(TEST_STAMP)  ## Run the whole test suite
 bench: $(TEST_STAMP)  ## Time digest against Hugo (BENCH="--large" adds 100k), then serve latency
 	$(BIN)/python bench/run.py $(BENCH)
 	$(BIN)/python bench/serve_latency.py
+	$(BIN)/python bench/stories.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check digest tests

@@ -223,6 +223,115 @@ def read_manifest(content: Path) -> list[Entry]:
     return [Entry(**item) for item in json.loads((content / MANIFEST).read_text(encoding="utf-8"))]
 
 
+STORY_LABELS = ".stories.json"
+"""Beside a labelled corpus (``story_corpus``): each record file's event number."""
+ACTIONS = ("fine", "merger", "outage", "recall", "lawsuit", "launch", "strike", "ban", "breach",
+           "earnings", "acquisition", "probe", "layoffs", "tariff", "summit", "settlement",
+           "bankruptcy", "election", "wildfire", "flood", "protest", "verdict", "hack",
+           "shortage", "expansion", "resignation", "appointment", "sanctions", "rescue", "crash")
+SYLLABLES = ("ka", "lor", "ven", "dri", "mox", "tal", "qui", "zen", "bar", "rho", "sel", "nix",
+             "pal", "gor", "mir", "tus", "vel", "dan", "cor", "fey", "lum", "ost", "ra", "ken")
+
+
+def _proper_name(rng: random.Random) -> str:
+    return "".join(rng.choices(SYLLABLES, k=rng.randint(2, 3))).capitalize()
+
+
+def _event_size(rng: random.Random) -> int:
+    """How many outlets cover an event: a third alone, else 2 to 30, most of them few."""
+    return 1 if rng.random() < 0.35 else min(30, 1 + int(rng.paretovariate(1.1)) + 1)
+
+
+def _headline(rng: random.Random, keys: list[str]) -> str:
+    """A headline naming most of the event's key words, in one of several shapes."""
+    entity, action, place, number = keys
+    shape = rng.randrange(4)
+    filler = " ".join(rng.choices(WORDS, k=rng.randint(1, 4)))
+    if shape == 0:
+        words = [entity, action, "in", place, filler]
+    elif shape == 1:
+        words = [f"{place}:", entity, "faces", action, filler]
+    elif shape == 2:
+        words = [entity, "hit by", number, action, filler, place]
+    else:
+        words = [action.capitalize(), "at", entity, filler]
+    return " ".join(words)
+
+
+def _paraphrase(rng: random.Random, sentence: list[str]) -> str:
+    """The event's sentence with some words swapped for others and some pairs reordered."""
+    words = [w if w[0].isupper() or rng.random() > 0.3 else rng.choice(WORDS) for w in sentence]
+    for _ in range(rng.randint(0, 3)):
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+    words += rng.choices(WORDS, k=rng.randint(3, 12))
+    return " ".join(words).capitalize() + "."
+
+
+def _url_spelling(rng: random.Random, url: str) -> str:
+    """The same page as another article might list it: AMP, tracking, www."""
+    form = rng.randrange(4)
+    if form == 0:
+        return url + "amp/"
+    if form == 1:
+        return url + "?utm_source=feed&utm_medium=rss"
+    if form == 2:
+        return url.replace("https://", "http://www.")
+    return url
+
+
+def story_corpus(count: int, out: Path, seed: int = 1) -> dict[str, int]:
+    """Write ``count`` records about labelled events (an event covered by 2 to 30 outlets over
+    1 to 4 days, or by one; headline variants, paraphrased excerpts, related lists partly
+    filled; events of one company or place close in time); return each file's event."""
+    rng = random.Random(seed)
+    entities = [_proper_name(rng) for _ in range(count // 40 + 10)]
+    outlets = [(f"Outlet {_proper_name(rng)} {i}", f"outlet{i}.example") for i in range(80)]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    span = max(30, count // 30) * 86400  # about thirty articles a day
+    labels: dict[str, int] = {}
+    files: list[tuple[str, str]] = []
+    event = 0
+    while len(files) < count:
+        size = min(_event_size(rng), count - len(files))
+        keys = [rng.choice(entities), rng.choice(ACTIONS), _proper_name(rng),
+                f"${rng.randint(2, 900)} million"]
+        sentence = [keys[0], *rng.choices(WORDS, k=4), keys[1], "near", keys[2],
+                    *rng.choices(WORDS, k=6)]
+        first = start + timedelta(seconds=rng.randrange(span))
+        days = rng.uniform(1, 4)
+        outside = [f"https://{rng.choice(outlets)[1]}/news/{event}-{k}/" for k in range(3)]
+        urls: list[str] = []
+        for _ in range(size):
+            when = first + timedelta(days=days * rng.random() ** 2)
+            outlet = rng.choice(outlets)
+            url = f"https://{outlet[1]}/{when:%Y/%m}/{event}-{len(urls)}/"
+            related = []
+            if rng.random() < 0.4 and size > 1:
+                related += [_url_spelling(rng, u) for u in rng.sample(urls, min(len(urls), 2))]
+                related += rng.sample(outside, rng.randint(0, 2))
+            if rng.random() < 0.3:
+                related.append(f"https://{rng.choice(outlets)[1]}/other/{rng.getrandbits(40):x}/")
+            lines = ["---", f"title: {yaml_text(_headline(rng, keys))}",
+                     f"excerpt: {yaml_text(_paraphrase(rng, sentence))}",
+                     f"publishedDateTime: {when:%Y-%m-%dT%H:%M:%SZ}", f"webUrl: {yaml_text(url)}",
+                     "provider:", f"  name: {yaml_text(outlet[0])}", f"  domain: {outlet[1]}",
+                     "topics:", f"  - {rng.choice(TOPICS)}"]
+            if related:
+                lines.append("related:")
+                for link in related:
+                    lines += [f"  - title: {yaml_text(sentence[0] + ' ' + keys[1])}",
+                              f"    webUrl: {yaml_text(link)}"]
+            files.append((".yaml", "\n".join([*lines, "---", ""])))
+            labels[str(len(files) - 1)] = event
+            urls.append(url)
+        event += 1
+    entries = _write(rng, out, files, [Entry(n, record=str(n)) for n in range(len(files))])
+    found = {str(entry.record): labels[str(entry.id)] for entry in entries}
+    (out / STORY_LABELS).write_text(json.dumps(found), encoding="utf-8")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate a corpus from the command line."""
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -199,7 +199,7 @@ def _by_text(items: list[Article], groups: _Groups, alone: set[int]) -> None:
             text.add(groups.sums.setdefault(root, {}), groups.vectors[i])
     # A word in more articles than this finds no candidates (it still counts in the cosine):
     # the few articles sharing a rare word are all the candidates worth scoring.
-    rare = max(20, len(dated) // 50)
+    rare = max(200, len(dated) // 50)
     df = {w: 0 for w in idf}
     for i in dated:
         for w in groups.vectors[i]:
@@ -209,35 +209,37 @@ def _by_text(items: list[Article], groups: _Groups, alone: set[int]) -> None:
     for i in dated:
         vector, when = groups.vectors[i], groups.times[i]
         keys = [w for w in vector if df[w] <= rare]
-        if groups.size[groups.find(i)] == 1:
-            near: set[int] = set()
-            for w in keys:
-                found = postings.get(w, ())
-                at = start.get(w, 0)
-                while at < len(found) and when - groups.times[found[at]] > WINDOW:
-                    at += 1
-                start[w] = at
-                near.update(found[at:])
-            _join_best(i, near, groups)
+        near: set[int] = set()
+        for w in keys:
+            found = postings.get(w, ())
+            at = start.get(w, 0)
+            while at < len(found) and when - groups.times[found[at]] > WINDOW:
+                at += 1
+            start[w] = at
+            near.update(found[at:])
+        _join_alike(i, near, groups)
         for w in keys:
             postings.setdefault(w, []).append(i)
 
 
-def _join_best(i: int, near: set[int], groups: _Groups) -> None:
+def _join_alike(i: int, near: set[int], groups: _Groups) -> None:
+    """Join ``i``'s story (it alone, or those links made) with each story of the ``near``
+    articles that ``i`` is like (``PAIR``) and that is like ``i``'s story as a whole (their
+    centroids, ``STORY``): one like member is not enough."""
     vector = groups.vectors[i]
     scored = sorted((-text.cosine(vector, groups.vectors[j]), j) for j in near)
     tried = set()
     for minus, j in scored:
         if -minus < PAIR:
             return
-        root = groups.find(j)
-        if root in tried:
+        mine, root = groups.find(i), groups.find(j)
+        if root == mine or root in tried:
             continue
         tried.add(root)
-        centroid = groups.centroid(root)
-        size = text.norm(centroid)
-        if size and text.cosine(vector, centroid) / size >= STORY and groups.union(i, root):
-            return
+        a, b = groups.centroid(mine), groups.centroid(root)
+        sizes = text.norm(a) * text.norm(b)
+        if sizes and text.cosine(a, b) / sizes >= STORY:
+            groups.union(i, root)
 
 
 def _stories(items: list[Article], groups: _Groups, own: list[set[str]],

@@ -1,0 +1,78 @@
+"""Measure story clustering: its time, and its B-cubed precision and recall on labelled events.
+
+Usage: python bench/stories.py [--sizes 1000,10000] [--runs 3]
+
+For each size it writes (once, deterministically) a labelled corpus (``corpus.story_corpus``)
+under ``bench-out/``, reads it as a build does, clusters it ``--runs`` times and prints the
+least processor time (``time.process_time``: the machine is shared) and B-cubed precision and
+recall of the stories found against the events the corpus was made of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import STORY_LABELS, story_corpus  # noqa: E402
+
+from digest.config import Config  # noqa: E402
+from digest.content import check  # noqa: E402
+from digest.progress import Timings  # noqa: E402
+from digest.story.cluster import cluster  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "bench-out"
+
+
+def b_cubed(found: dict[str, str], labels: dict[str, int]) -> tuple[float, float]:
+    """Return B-cubed precision and recall of clusters ``found`` (item to cluster) against
+    ``labels`` (item to true class)."""
+    clusters = Counter(found.values())
+    classes = Counter(labels.values())
+    both = Counter((found[i], labels[i]) for i in labels)
+    precision = sum(both[found[i], labels[i]] / clusters[found[i]] for i in labels) / len(labels)
+    recall = sum(both[found[i], labels[i]] / classes[labels[i]] for i in labels) / len(labels)
+    return precision, recall
+
+
+def measure(size: int, runs: int) -> dict[str, float]:
+    content = OUT / f"stories-{size}"
+    if not (content / STORY_LABELS).is_file():
+        story_corpus(size, content)
+    labels = json.loads((content / STORY_LABELS).read_text(encoding="utf-8"))
+    config = Config(root=OUT, content=content, output=OUT / "stories-site", search=False
+                    ).resolved()
+    articles = list(check(config, Timings()).site.articles.values())
+    seconds = float("inf")
+    for _ in range(runs):
+        began = time.process_time()
+        stories = cluster(articles)
+        seconds = min(seconds, time.process_time() - began)
+    found = {a.id: stories.of.get(a.id, a.id) for a in articles}
+    precision, recall = b_cubed(found, {k: v for k, v in labels.items() if k in found})
+    return {"articles": len(articles), "seconds": seconds, "stories": len(stories.by_id),
+            "events": len(set(labels.values())), "precision": precision, "recall": recall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(f"{'articles':>9} {'cluster s':>10} {'stories':>8} {'events':>7} "
+          f"{'precision':>10} {'recall':>7}   (targets: <= 1 s at 10,000; P >= .95, R >= .90)")
+    for size in map(int, args.sizes.split(",")):
+        m = measure(size, args.runs)
+        print(f"{m['articles']:>9,} {m['seconds']:>10.3f} {m['stories']:>8,} {m['events']:>7,} "
+              f"{m['precision']:>10.3f} {m['recall']:>7.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
