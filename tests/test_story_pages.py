@@ -105,11 +105,11 @@ def test_cards_show_sources_and_more_links(built):
     quakes = [coverage for title, coverage in cards if title == QUAKE]
     assert len(quakes) == 2 and quakes.count(None) == 1  # quake3, kept alone by "story: none"
     quake = next(c for c in quakes if c is not None)
-    assert quake.a.get_text() == "+1 sources"
+    assert quake.a.get_text() == "+1 source"
     assert quake.a["href"] == stories_by_lead(report)["quake1.yaml"]["url"] + "index.html"
     assert [a.get_text() for a in quake.select("a")[1:]] == ["Planet"]
     cards = dict(cards)
-    assert cards["Library opening hours change"].a.get_text() == "+1 sources"
+    assert cards["Library opening hours change"].a.get_text() == "+1 source"
 
 
 def test_an_article_page_links_to_its_story(built):
