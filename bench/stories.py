@@ -20,12 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import STORY_LABELS, story_corpus  # noqa: E402
+from corpus import STORY_LABELS, story_corpus
 
-from digest.config import Config  # noqa: E402
-from digest.content import check  # noqa: E402
-from digest.progress import Timings  # noqa: E402
-from digest.story.cluster import cluster  # noqa: E402
+from digest.config import Config
+from digest.content import check
+from digest.progress import Timings
+from digest.story.cluster import cluster
 
 OUT = Path(__file__).resolve().parent.parent / "bench-out"
 
