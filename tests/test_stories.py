@@ -79,6 +79,15 @@ def test_articles_listing_the_same_outside_page_make_a_story() -> None:
     assert story.members == ("a.yaml", "b.yaml") and story.outside == 1
 
 
+def test_an_article_cited_by_its_amp_form_is_found() -> None:
+    a = art("a.yaml", "Alpha one", url="https://news.example/a/b/",
+            ampWebUrl="https://amp.news.example/x/amp-only/")
+    b = art("b.yaml", "Beta two", hours=2, related=(
+        "https://news-example.cdn.ampproject.org/c/s/amp.news.example/x/amp-only/amp/",))
+    c = art("c.yaml", "Gamma three", hours=3, related=("https://news.example/a/b?fbclid=z#top",))
+    assert groups([a, b, c]) == {frozenset({"a.yaml", "b.yaml", "c.yaml"})}
+
+
 def test_alike_headlines_within_the_window_make_a_story() -> None:
     a, b = art("a.yaml", *QUAKE), art("b.yaml", *QUAKE2, hours=10)
     c = art("c.yaml", *CHIP, hours=11)
