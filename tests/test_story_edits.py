@@ -90,3 +90,25 @@ def test_any_sequence_of_story_edits_serves_what_a_fresh_build_gives(make_site):
         path.write_text(CHANGES[change](path.read_text(), rng), encoding="utf-8")
         assert save(preview, name).problems == (), f"step {step}"
         assert preview.files == fresh(preview).files, f"step {step}: {name} {change}"
+
+
+def test_only_edits_that_change_the_stories_plan_every_page(make_site, tmp_path, monkeypatch):
+    from digest.incremental import edit as edits
+
+    lone = record("Council approves library budget", "The council voted.", "2021-03-10T12:00:00Z",
+                  "https://town.example/budget", "Town Paper").strip("-\n") + "\n"
+    config = make_site({**files(), "lone.yaml": lone})
+    age(config.content.iterdir())
+    build(config)
+    whole = []
+    original = edits._reindexed
+    monkeypatch.setattr(edits, "_reindexed", lambda *a: whole.append(a) or original(*a))
+    # Retitled, it is still like no other article: the stories stand, the short way holds.
+    edit(config, "lone.yaml", lambda text: text.replace("library budget", "park budget"))
+    assert build(config).checked is None and whole == []
+    assert site_bytes(config.output) == clean(config, tmp_path)
+    # Retitled as an event's headline, it joins that story: every page is planned.
+    edit(config, "lone.yaml", lambda text: re.sub(r'title: ".*"', f'title: "{HEADS[0]}"', text)
+         .replace("The council voted.", f"{HEADS[0]}. Reported by outlet 4."))
+    assert build(config).checked is None and len(whole) == 1
+    assert site_bytes(config.output) == clean(config, tmp_path)

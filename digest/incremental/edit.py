@@ -33,10 +33,10 @@ from digest.plan.article import BodyPage, Setting
 from digest.plan.feeds import Listed, moved_listing
 from digest.plan.page import Page
 from digest.plan.pages import Planner, deferred_article_page, lean
-from digest.plan.stories import stories_of
 from digest.plan.urls import assign_urls, unique_paths, wanted_path
 from digest.read.load import FileResult
-from digest.story.cluster import clustered
+from digest.story.cluster import Stories, cluster_evidence
+from digest.story.evidence import clustered, evidence_of
 
 Changed = list[tuple[str, FileResult, FileResult]]
 """Each content file changed, none new or gone: its path, its old parse result and its new one."""
@@ -132,11 +132,10 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
              if kept.urls.articles[aid] != path} if wanted else {}
     links = _linking(kept, before, site, edited)
     moved = {kept.urls.articles[aid]: path for aid, path in paths.items()}
-    planner = Planner(site, config, urls)
-    if not planner.stories.found.of.keys().isdisjoint(edited) or (any(
-            clustered(old.record) != clustered(new.record) for _, old, new in changed  # type: ignore[arg-type]
-    ) and stories_of(before) != planner.stories.found):  # story pages and cards may change
-        return _reindexed(kept, site, edited, matches, config)
+    stories = _stories(kept, changed, edited)
+    if stories is None or not stories.of.keys().isdisjoint(edited.keys() | paths.keys()):
+        return _reindexed(kept, site, edited, matches, config)  # story pages and cards change
+    planner = Planner(site, config, urls, stories)
     listing = moved_listing(memory.listing, moved)
     pages = planner.pages_showing(
         frozenset(edited.keys() | paths.keys()),
@@ -145,6 +144,16 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
     return Redo(pages, moved, None, KeptEdits(edited, wanted, paths, links),
                 body_pages([site.articles[aid] for aid in planner.settings], planner.settings),
                 matches, listing)
+
+
+def _stories(kept: Kept, changed: Changed, edited: dict[str, Article]) -> Stories | None:
+    """Return the stories after an edit of records, if they are the kept ones; else None."""
+    if kept.stories is None or all(clustered(old.record) == clustered(new.record)  # type: ignore[arg-type]
+                                   for _, old, new in changed):
+        return kept.stories
+    evidence = {**kept.evidence, **{aid: evidence_of(a) for aid, a in edited.items()}}
+    stories = cluster_evidence(evidence[aid] for aid in kept.site.order)
+    return stories if stories == kept.stories else None
 
 
 def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matches,

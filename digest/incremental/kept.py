@@ -20,6 +20,8 @@ from digest.incremental.sealed import checksum, replace_file_with
 from digest.model import Article, Site
 from digest.plan.pages import lean
 from digest.plan.urls import Urls, Wanted, assign_urls, wanted_paths
+from digest.story.cluster import Stories, cluster_evidence
+from digest.story.evidence import Evidence, evidence_of
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ class Kept:
     urls: Urls
     linking: Mapping[str, tuple[str, ...]]
     """Article id to the articles whose related coverage links to its page."""
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    """What clustering reads of each article: an edit clusters again without the articles."""
+    stories: Stories | None = None
+    """The site's stories, as planned."""
 
 
 @dataclass(frozen=True)
@@ -59,11 +65,13 @@ class KeptEdits:
 
     def applied(self, kept: Kept) -> Kept:
         """Return ``kept`` as these edits left it (its articles aside: see ``articles``)."""
-        if not (self.wanted or self.paths or self.linking):
+        if not (self.wanted or self.paths or self.linking or self.articles):
             return kept
-        return Kept(kept.site, {**kept.wanted, **self.wanted},
-                    replace(kept.urls, articles={**kept.urls.articles, **self.paths}),
-                    {**kept.linking, **self.linking})
+        return replace(kept, wanted={**kept.wanted, **self.wanted},
+                       urls=replace(kept.urls, articles={**kept.urls.articles, **self.paths}),
+                       linking={**kept.linking, **self.linking},
+                       evidence={**kept.evidence, **{aid: evidence_of(article) for aid, article
+                                                     in self.articles.items()}})
 
 
 def keep(site: Site) -> Kept:
@@ -73,8 +81,10 @@ def keep(site: Site) -> Kept:
         for target in targets(site, site.articles[aid]):
             linking[target].append(aid)
     wanted = wanted_paths(site)
+    evidence = {aid: evidence_of(site.articles[aid]) for aid in site.order}
     return Kept(replace(site, articles={}), wanted, assign_urls(site, wanted),
-                {aid: tuple(sources) for aid, sources in linking.items()})
+                {aid: tuple(sources) for aid, sources in linking.items()}, evidence,
+                cluster_evidence(evidence.values()))
 
 
 def targets(site: Site, article: Article) -> set[str]:

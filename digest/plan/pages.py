@@ -16,7 +16,7 @@ from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.plan.page import Deferred, Page, page_key
-from digest.plan.stories import StoryPlan, evidence
+from digest.plan.stories import Stories, StoryPlan, evidence
 from digest.plan.urls import Link, Urls, assign_urls, check_collisions
 
 SEARCH_PATH = "search/index.html"
@@ -103,11 +103,12 @@ class Planner:
     """Plans a site's pages, keeping what they share (URLs, cards' keys, feed links) to plan an
     article's page again when only its body changed: all of it comes from the records alone."""
 
-    def __init__(self, site: Site, config: Config, urls: Urls | None = None) -> None:
-        """Plan ``site``; its pages' paths are ``urls`` if given (``assign_urls(site)``)."""
+    def __init__(self, site: Site, config: Config, urls: Urls | None = None,
+                 stories: Stories | None = None) -> None:
+        """Plan ``site``; its pages' paths are ``urls`` and its stories ``stories`` if given."""
         self.site, self.config = site, config
         self.urls = urls or assign_urls(site)
-        self.stories = StoryPlan(site, self.urls)
+        self.stories = StoryPlan(site, self.urls, stories)
         self.views = Views(site, self.urls, self.stories)
         self.feeds = FeedLinks(site, self.urls, config)
         self.settings: dict[str, Setting] = {}
@@ -237,8 +238,7 @@ def article_context(article: Article, setting: Setting, config: Config) -> dict[
 
 
 def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
-    """Return the page of this digest that an item of related coverage (by its ``url_key``) is,
-    if it is one."""
+    """Return the page of this digest an item of related coverage (by ``url_key``) is, if any."""
     target = site.by_url.get(url_key) if url_key else None
     return urls.articles[target] if target else None
 

@@ -18,7 +18,8 @@ from digest.plan.article import Card, Coverage, common, related_of
 from digest.plan.feeds import entry, feed_context, feed_path
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.urls import Link, Urls, story_path
-from digest.story.cluster import Stories, Story, cluster, own_keys
+from digest.story.cluster import Stories, Story, cluster
+from digest.story.evidence import FIELDS, own_keys
 from digest.story.urlkey import story_key
 
 MORE = 3
@@ -45,9 +46,10 @@ def stories_of(site: Site) -> Stories:
 class StoryPlan:
     """The stories of a site and the paths of their pages."""
 
-    def __init__(self, site: Site, urls: Urls) -> None:
+    def __init__(self, site: Site, urls: Urls, found: Stories | None = None) -> None:
+        """Plan the stories ``found`` (by default, clustered from ``site``)."""
         self.site, self.urls = site, urls
-        self.found = stories_of(site)
+        self.found = stories_of(site) if found is None else found
         self.paths = {sid: story_path(urls.articles[sid]) for sid in self.found.by_id}
         self._coverage: dict[str, Coverage | None] = {}
 
@@ -100,7 +102,7 @@ class StoryPlan:
         articles = [self.site.articles[m] for m in story.members]
         mentions = [Mention(a.record.published, outlet(a), a.record.title,
                             self.urls.articles[a.id], True) for a in articles]
-        seen = set().union(*(own_keys(a) for a in articles))
+        seen = set().union(*(own_keys(a.record) for a in articles))
         outside: dict[str, Mention] = {}
         for article in articles:
             for item in related_of(article.record, config):
@@ -127,13 +129,9 @@ class StoryPlan:
             config)), key)
 
 
-EVIDENCE = ("story", "lead", "ampWebUrl", "cdnAmpWebUrl")
-"""The unknown fields of a record stories are made of: a lean article keeps them."""
-
-
 def evidence(extra: Mapping[str, object]) -> dict[str, object]:
     """Return what of a record's unknown fields stories read (see ``pages.lean``)."""
-    return {k: extra[k] for k in EVIDENCE if k in extra}
+    return {k: extra[k] for k in FIELDS if k in extra}
 
 
 def outlet(article: Article) -> str:

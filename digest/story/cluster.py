@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
-from digest.model import Article, Record
+from digest.model import Article
 from digest.story import text
-from digest.story.urlkey import story_key
+from digest.story.evidence import UNDATED, Evidence, evidence_of
 
 WINDOW = timedelta(hours=72).total_seconds()
 """Two articles further apart than this are never alike enough to be one story by text."""
@@ -32,7 +32,6 @@ PAIR = 0.45
 """The least cosine between an article and a member of a story for it to be a candidate."""
 STORY = 0.40
 """The least cosine between an article and a story's centroid for it to join the story."""
-_UNDATED = float("inf")
 
 
 @dataclass(frozen=True)
@@ -59,60 +58,31 @@ class Stories:
     """Article id to its story's id, for articles in a story."""
 
 
-def forced(article: Article) -> str | None:
-    """Return the story label the record sets (``story: <label>``), ``""`` for ``story: none``,
-    else None."""
-    value = article.record.extra.get("story")
-    if value is None or isinstance(value, bool | list | dict):
-        return None
-    label = str(value).strip()
-    return "" if label.casefold() == "none" else label or None
-
-
-def is_lead(article: Article) -> bool:
-    return article.record.extra.get("lead") is True
-
-
-def clustered(record: Record) -> tuple[object, ...]:
-    """Return what of a record clustering reads: an edit of anything else moves no article
-    from one story to another."""
-    return (record.title, record.excerpt, record.published, record.url_key, record.related_keys,
-            tuple(record.extra.get(k) for k in ("story", "lead", "ampWebUrl", "cdnAmpWebUrl")))
-
-
-def own_keys(article: Article) -> set[str]:
-    """Return the keys of the pages an article is: its webUrl and its AMP forms."""
-    record = article.record
-    urls = [record.url_key] + [v for k in ("ampWebUrl", "cdnAmpWebUrl")
-                               if isinstance(v := record.extra.get(k), str)]
-    return {story_key(u) for u in urls if u}
-
-
 def cluster(articles: Iterable[Article]) -> Stories:
     """Return the stories of ``articles`` (see the module's docstring)."""
-    items = sorted(articles, key=lambda a: (_when(a), a.id))
-    groups = _Groups([_when(a) for a in items])
-    labels = [forced(a) for a in items]
+    return cluster_evidence(evidence_of(a) for a in articles)
+
+
+def cluster_evidence(evidence: Iterable[Evidence]) -> Stories:
+    """Return the stories of the articles ``evidence`` describes."""
+    items = sorted(evidence, key=lambda e: (e.when, e.id))
+    groups = _Groups([e.when for e in items])
+    labels = [e.label for e in items]
     alone = {i for i, label in enumerate(labels) if label == ""}
     first: dict[str, int] = {}
     for i, label in enumerate(labels):
         if label:
             groups.label[i] = label
             groups.union(first.setdefault(label, i), i, force=True)
-    own = [own_keys(a) for a in items]
-    cited = [{story_key(k) for k in a.record.related_keys if k} for a in items]
+    own = [e.own for e in items]
+    cited = [e.cited for e in items]
     for i, j in _link_edges(own, cited, groups.times, alone):
         groups.union(i, j)
     _by_text(items, groups, alone)
     return _stories(items, groups, own, cited)
 
 
-def _when(article: Article) -> float:
-    published = article.record.published
-    return published.timestamp() if published else _UNDATED
-
-
-def _link_edges(own: list[set[str]], cited: list[set[str]], times: list[float],
+def _link_edges(own: list[frozenset[str]], cited: list[frozenset[str]], times: list[float],
                 alone: set[int]) -> list[tuple[int, int]]:
     """Return the pairs of articles links make one story, closest in time first."""
     owner: dict[str, int] = {}
@@ -135,7 +105,7 @@ def _link_edges(own: list[set[str]], cited: list[set[str]], times: list[float],
 
 
 def _gap(a: float, b: float) -> float:
-    return 0.0 if _UNDATED in (a, b) else abs(a - b)
+    return 0.0 if UNDATED in (a, b) else abs(a - b)
 
 
 class _Groups:
@@ -145,7 +115,7 @@ class _Groups:
         self.times = times
         self.parent = list(range(len(times)))
         self.lo = list(times)
-        self.hi = [t if t != _UNDATED else -_UNDATED for t in times]
+        self.hi = [t if t != UNDATED else -UNDATED for t in times]
         self.size = [1] * len(times)
         self.label: dict[int, str] = {}
         self.sums: dict[int, text.Vector] = {}
@@ -186,10 +156,10 @@ class _Groups:
         return self.sums.get(root) or self.vectors[root]
 
 
-def _by_text(items: list[Article], groups: _Groups, alone: set[int]) -> None:
+def _by_text(items: list[Evidence], groups: _Groups, alone: set[int]) -> None:
     """Join each article still alone to the story its headline and excerpt are most like."""
-    documents = [text.terms(a.record.title, a.record.excerpt) for a in items]
-    dated = [i for i, t in enumerate(groups.times) if t != _UNDATED and i not in alone]
+    documents = [text.terms(e.title, e.excerpt) for e in items]
+    dated = [i for i, t in enumerate(groups.times) if t != UNDATED and i not in alone]
     idf = text.weights(documents[i] for i in dated)
     usable = set(dated)
     groups.vectors = [text.vector(d, idf) if i in usable else {} for i, d in enumerate(documents)]
@@ -242,8 +212,8 @@ def _join_alike(i: int, near: set[int], groups: _Groups) -> None:
             groups.union(i, root)
 
 
-def _stories(items: list[Article], groups: _Groups, own: list[set[str]],
-             cited: list[set[str]]) -> Stories:
+def _stories(items: list[Evidence], groups: _Groups, own: list[frozenset[str]],
+             cited: list[frozenset[str]]) -> Stories:
     members: dict[int, list[int]] = {}
     for i in range(len(items)):
         members.setdefault(groups.find(i), []).append(i)
@@ -252,7 +222,7 @@ def _stories(items: list[Article], groups: _Groups, own: list[set[str]],
     for found in members.values():
         if len(found) < 2:
             continue
-        marked = [i for i in found if is_lead(items[i])]
+        marked = [i for i in found if items[i].lead]
         lead = items[(marked or found)[0]].id
         inside = set().union(*(own[i] for i in found))
         outside = set().union(*(cited[i] for i in found)) - inside
