@@ -176,3 +176,17 @@ def test_clustering_does_not_depend_on_file_order(shuffled: list[Article]) -> No
 def test_the_corpus_has_its_three_stories() -> None:
     found = groups(_corpus())
     assert found == {frozenset(f"e{e}-{n}.yaml" for n in range(4)) for e in range(3)}
+
+
+def test_clustering_does_not_depend_on_hash_randomisation() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = str(Path(__file__).parent)
+    script = (f"import sys; sys.path.insert(0, {here!r}); from test_stories import _corpus; "
+              "from digest.story.cluster import cluster; print(repr(cluster(_corpus())))")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(outputs) == 1 and "e0-0.yaml" in outputs.pop()

@@ -8,9 +8,9 @@ Evidence, strongest first:
 - text: headline and excerpt alike (``text.py``) within ``WINDOW`` of each other.
 
 Guards against chaining (A like B, B like C, A nothing like C): evidence never makes a story
-span more than ``SPAN``, and an article joins a story by text only if it is like the story as a
-whole (its centroid), not only like one member. Articles are taken oldest first, then by id:
-nothing depends on the order files were read in, nor on ``hash()``.
+span more than ``SPAN``, and two stories (an article alone is one) join by text only if they
+are alike as wholes (their centroids), not only one member like another. Articles are taken
+oldest first, then by id: nothing depends on the order files were read in, nor on ``hash()``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ WINDOW = timedelta(hours=72).total_seconds()
 SPAN = timedelta(hours=96).total_seconds()
 """The most a story found by links or text may span, first article to last."""
 PAIR = 0.45
-"""The least cosine between an article and a member of a story for it to be a candidate."""
+"""The least cosine between an article and an earlier one for their stories to be candidates."""
 STORY = 0.40
-"""The least cosine between an article and a story's centroid for it to join the story."""
+"""The least cosine between two stories' centroids for them to join."""
 
 
 @dataclass(frozen=True)
