@@ -323,3 +323,11 @@ def test_pages_of_these_records_pass_the_nu_html_checker(make_site):
     messages = json.loads(result.stderr or result.stdout)["messages"]
     errors = [f"{m.get('url', '')}:{m.get('lastLine', 0)}: {m['message']}" for m in messages]
     assert errors == [], "\n".join(errors)
+
+
+def test_a_record_hidden_by_hide_unpublished_is_named_with_the_reason(make_site):
+    hidden = WHOLE.replace("---\nThe body", "published: false\n---\nThe body")
+    built = build(make_site({"012_whole.md": hidden}, hide_unpublished=True))
+    assert built.tally.published == 0
+    assert "  012_whole.md: published: false and hide_unpublished is on; not published (D403)" in (
+        summary(built))
