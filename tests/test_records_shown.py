@@ -331,3 +331,14 @@ def test_a_record_hidden_by_hide_unpublished_is_named_with_the_reason(make_site)
     assert built.tally.published == 0
     assert "  012_whole.md: published: false and hide_unpublished is on; not published (D403)" in (
         summary(built))
+
+
+def test_an_excerpt_made_of_bullets_alone_is_a_list_without_a_lead(make_site):
+    bullets = WHOLE.replace("This excerpt is a whole sentence.",
+                            "• Guest access •Solution checker  • Canvas components")
+    config = make_site({"012_whole.md": bullets})
+    build(config)
+    card = page(config, "index.html").find(".//article")
+    assert card.find(".//p[@class='excerpt']") is None
+    assert [li.text for li in card.findall(".//ul[@class='excerpt points']/li")] == [
+        "Guest access", "Solution checker", "Canvas components…"]

@@ -52,10 +52,10 @@ class Card:
     def points(self) -> tuple[str, tuple[str, ...]]:
         """Return the excerpt as its lead and its bullet points ("• Guest access • Solution
         checker"), when it has two or more; else as its lead alone."""
-        lead, *points = self.excerpt.split(" • ") if " • " in self.excerpt else [self.excerpt]
-        if len(points) < 2:
-            return self.excerpt, ()
-        return lead.removeprefix("• ").removeprefix("•").strip(), tuple(points)
+        text = self.excerpt
+        lead, *points = text.split(" • ") if not text.startswith("• ") else [
+            "", *text[2:].split(" • ")]
+        return (lead, tuple(points)) if len(points) >= 2 else (text, ())
 
 
 @dataclass(frozen=True)
