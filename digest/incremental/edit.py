@@ -195,8 +195,10 @@ def _place(record: Record) -> tuple[object, ...]:
 
 
 def _placed(record: Record) -> tuple[object, ...]:
-    """What of a record places its article in the indexes, but for its title (see ``_in_place``)."""
-    return record.published, record.provider.name if record.provider else None, record.topics
+    """What of a record places its article in the indexes, but for its title (see ``_in_place``);
+    and its update, which dates its page in the sitemap."""
+    return (record.published, record.provider.name if record.provider else None, record.topics,
+            record.updated)
 
 
 def _in_place(site: Site, aid: str) -> bool:
