@@ -17,7 +17,7 @@ import pytest
 
 from digest.build import build
 from digest.report import summary
-from tests.conftest import site_bytes
+from tests.conftest import age, site_bytes
 from tests.htmlcheck import parse, site_problems
 
 VIDEO = """\
@@ -342,3 +342,20 @@ def test_an_excerpt_made_of_bullets_alone_is_a_list_without_a_lead(make_site):
     assert card.find(".//p[@class='excerpt']") is None
     assert [li.text for li in card.findall(".//ul[@class='excerpt points']/li")] == [
         "Guest access", "Solution checker", "Canvas components…"]
+
+
+def test_an_edit_of_the_update_alone_reaches_the_sitemap_and_feed_in_the_next_build(make_site):
+    config = make_site(FILES)
+    age(config.content.iterdir(), seconds=7200)
+    build(config)
+    video = config.content / "010_video.md"
+    video.write_bytes(video.read_bytes().replace(b"2020-09-16T07:30:00Z", b"2020-09-18T06:00:00Z"))
+    age([video])
+    build(config)
+    sitemap = (config.output / "sitemap.xml").read_text()
+    assert "2020-09-18T06:00:00Z" in sitemap and "2020-09-16T07:30:00Z" not in sitemap
+    feed = feedparser.parse((config.output / "feed.xml").read_bytes())
+    entry = next(e for e in feed.entries if "community call" in e.title)
+    assert timegm(entry.updated_parsed) == timegm((2020, 9, 18, 6, 0, 0))
+    tree = page(config, VIDEO_PAGE)
+    assert tree.find(".//span[@class='updated']/time").get("datetime") == "2020-09-18T06:00:00Z"
