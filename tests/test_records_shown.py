@@ -341,7 +341,7 @@ def test_an_excerpt_made_of_bullets_alone_is_a_list_without_a_lead(make_site):
     card = page(config, "index.html").find(".//article")
     assert card.find(".//p[@class='excerpt']") is None
     assert [li.text for li in card.findall(".//ul[@class='excerpt points']/li")] == [
-        "Guest access", "Solution checker", "Canvas components…"]
+        "Guest access", "Solution checker", "Canvas components"]  # short: a list, not cut
 
 
 def test_an_edit_of_the_update_alone_reaches_the_sitemap_and_feed_in_the_next_build(make_site):
@@ -359,3 +359,19 @@ def test_an_edit_of_the_update_alone_reaches_the_sitemap_and_feed_in_the_next_bu
     assert timegm(entry.updated_parsed) == timegm((2020, 9, 18, 6, 0, 0))
     tree = page(config, VIDEO_PAGE)
     assert tree.find(".//span[@class='updated']/time").get("datetime") == "2020-09-18T06:00:00Z"
+
+
+@pytest.mark.parametrize(("excerpt", "shown"), [
+    ("Email enhancements for 2020", "Email enhancements for 2020"),  # a heading-like lede
+    ("Solutions built on the platform, like", "Solutions built on the platform, like"),
+    ("Templates for social distancing,", "Templates for social distancing…"),
+    ("Here are the capabilities covered: • Building", "Here are the capabilities covered: • Building"),
+    ("Here is what is covered:", "Here is what is covered…"),
+    ("word " * 45 + "Engi", "word " * 45 + "Engi…"),  # cut mid-word at about 300 characters
+    ("word " * 45 + "https://aka.ms/powerappscall-join", "word " * 45 + "https://aka.ms/powerappscall-join"),
+    ("word " * 45 + "ends well.", "word " * 45 + "ends well."),
+])
+def test_an_excerpt_cut_mid_sentence_ends_with_an_ellipsis(excerpt, shown):
+    from digest.read.clean import mark_cut
+
+    assert mark_cut(excerpt) == shown

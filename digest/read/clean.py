@@ -67,14 +67,22 @@ def clean_line(value: str) -> str:
 
 _SENTENCE_END = tuple(".!?…\"'”’»)]")
 _DANGLING = " ,;:-–—•"
+CUT_LENGTH = 200
+"""Sources cut excerpts at about 300 characters: one this long that ends without a full stop
+was cut; a shorter one may be a heading-like lede ("Email enhancements for 2020")."""
 
 
 def mark_cut(excerpt: str) -> str:
-    """Return an excerpt that stops mid-sentence (sources cut them at about 300 characters,
-    "… Azure AD users,") ending with "…", so it never reads as a whole paragraph."""
+    """Return an excerpt that stops mid-sentence ("… Azure AD users,", "… • Building") ending
+    with "…", so it never reads as a whole paragraph: one that ends on a comma, colon, dash or
+    bullet, or a long one (``CUT_LENGTH``) that ends without a full stop or a web address."""
     if not excerpt or excerpt.endswith(_SENTENCE_END):
         return excerpt
-    return excerpt.rstrip(_DANGLING) + "…"
+    last = excerpt.rpartition(" ")[2]
+    if excerpt.endswith(tuple(_DANGLING)) or (
+            len(excerpt) >= CUT_LENGTH and "://" not in last and not last.startswith("www.")):
+        return excerpt.rstrip(_DANGLING) + "…"
+    return excerpt
 
 
 def invisible_controls(value: str) -> list[str]:
