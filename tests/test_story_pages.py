@@ -28,6 +28,10 @@ RELATED = f"""related:
     webUrl: "{MERCURY_AMP}"
     provider:
       name: Mercury News
+      images:
+        - url: "https://logos.example/mercury.png"
+          width: 50
+          height: 50
 """
 FILES = {
     # Lists, in an AMP form, a page seed 003 lists too: one story, that page shown once.
@@ -87,11 +91,15 @@ def test_a_story_page_shows_its_lead_and_every_page_once_in_time(built):
     page = soup(site, url + "index.html")
     assert page.h1.get_text(strip=True) == "Cities back away from facial recognition"
     rows = page.select(".timeline li")
-    outlets = [row.select_one(".provider").get_text() for row in rows]
+    outlets = [row.select_one(".provider").get_text(strip=True) for row in rows]
     # Mercury News's page, listed by both articles in two spellings, is one row at its
     # earliest date; the Times of Israel's, listed by the seed, is there too.
     assert outlets == ["Mercury News", "The Times of Israel", "Example Org", "Local News 8"]
     assert rows[0].time["datetime"] == "2020-07-02T12:00:00Z"
+    # Each outlet's logo, when known; the page's policy allows its host.
+    assert rows[0].select_one(".provider img.logo")["src"] == "https://logos.example/mercury.png"
+    policy = page.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert "https://logos.example" in policy
     assert "4 sources from 4 outlets" in page.select_one(".kicker").get_text()
     topics = [a.get_text() for a in page.select(".topics a")]
     assert topics == ["AI", "Natural Language Processing"]

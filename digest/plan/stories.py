@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.config import Config
-from digest.model import Article, Site
+from digest.model import Article, Image, Provider, Site
 from digest.plan.article import Card, Coverage, common, related_of
 from digest.plan.feeds import entry, feed_context, feed_path
 from digest.plan.page import Deferred, Page, page_key
@@ -36,6 +36,8 @@ class Mention:
     url: str | None
     """A site path when ``internal``, else the outside page's URL (None if it has none)."""
     internal: bool
+    logo: Image | None = None
+    """The outlet's logo, when known."""
 
 
 def stories_of(site: Site) -> Stories:
@@ -95,13 +97,15 @@ class StoryPlan:
         return {"title": lead.title, "lead": lead, "timeline": timeline,
                 "outlets": len(outlets), "sources": len(timeline), "topics": topics,
                 "description": lead.excerpt,
-                **common(feeds, [lead.image], lead.published)}
+                **common(feeds, [lead.image, lead.logo, *(m.logo for m in timeline)],
+                         lead.published)}
 
     def timeline(self, story: Story, config: Config) -> list[Mention]:
         """Return every page covering the story, each once, oldest first, then by outlet."""
         articles = [self.site.articles[m] for m in story.members]
         mentions = [Mention(a.record.published, outlet(a), a.record.title,
-                            self.urls.articles[a.id], True) for a in articles]
+                            self.urls.articles[a.id], True, logo(a.record.provider))
+                    for a in articles]
         seen = set().union(*(own_keys(a.record) for a in articles))
         outside: dict[str, Mention] = {}
         for article in articles:
@@ -110,7 +114,7 @@ class StoryPlan:
                 if key in seen:
                     continue
                 mention = Mention(item.published, item.provider.name if item.provider else "",
-                                  item.title, item.url, False)
+                                  item.title, item.url, False, logo(item.provider))
                 if key not in outside or _earlier(mention, outside[key]):
                     outside[key] = mention
         mentions += outside.values()
@@ -132,6 +136,10 @@ class StoryPlan:
 def evidence(extra: Mapping[str, object]) -> dict[str, object]:
     """Return what of a record's unknown fields stories read (see ``pages.lean``)."""
     return {k: extra[k] for k in FIELDS if k in extra}
+
+
+def logo(provider: Provider | None) -> Image | None:
+    return provider.logo if provider else None
 
 
 def outlet(article: Article) -> str:
