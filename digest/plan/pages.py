@@ -16,7 +16,7 @@ from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_images, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.plan.page import Deferred, Page, page_key
-from digest.plan.stories import Stories, StoryPlan, evidence
+from digest.plan.stories import Stories, StoryPlan, story_fields
 from digest.plan.urls import Link, Urls, assign_urls, check_collisions
 
 SEARCH_PATH = "search/index.html"
@@ -85,10 +85,10 @@ def card_key(article: Article, paths: CardPaths, story: str = "-") -> str:
 
 def lean(article: Article) -> Article:
     """Return the article with what planning and its pages read, and no more (the cache keeps a
-    site of lean articles, ``kept.py``): not the words the join matches by, fields no page
-    shows, images past the first (the only one pages show), nor the body's opening."""
+    site of lean articles, ``kept.py``): not the words the join matches by, unknown fields
+    but those stories read, images past the first (pages show one), nor the body's opening."""
     record, body = article.record, article.body
-    return copied(article, record=copied(record, probes=("", ""), extra=evidence(record.extra),
+    return copied(article, record=copied(record, probes=("", ""), extra=story_fields(record.extra),
                                          images=record.images[:1]),
                   body=body and copied(body, opening="", opening_key=""))
 

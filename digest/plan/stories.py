@@ -133,7 +133,7 @@ class StoryPlan:
             config)), key)
 
 
-def evidence(extra: Mapping[str, object]) -> dict[str, object]:
+def story_fields(extra: Mapping[str, object]) -> dict[str, object]:
     """Return what of a record's unknown fields stories read (see ``pages.lean``)."""
     return {k: extra[k] for k in FIELDS if k in extra}
 
