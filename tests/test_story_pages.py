@@ -167,3 +167,14 @@ def test_story_pages_pass_the_nu_html_checker(built):
                             capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout)["messages"]
     assert [f"{m.get('url')}: {m['message']}" for m in messages] == []
+
+
+def test_a_cards_count_agrees_with_its_story_page(built):
+    site, report = built
+    home = soup(site, "index.html")
+    for story in report["stories"]:
+        page = soup(site, story["url"] + "index.html")
+        rows = len(page.select(".timeline li"))
+        links = [a for a in home.select(".coverage a") if a["href"] == story["url"] + "index.html"]
+        assert links and {a.get_text() for a in links} == {f"+{rows - 1} source" + (
+            "s" if rows != 2 else "")}

@@ -110,8 +110,10 @@ class StoryPlan:
         outside: dict[str, Mention] = {}
         for article in articles:
             for item in related_of(article.record, config):
-                key = story_key(item.url) if item.url else f"\0{item.title.casefold()}"
-                if key in seen:
+                # An item with no web address cannot be told from another, nor linked: the
+                # card's count (``Story.outside``) leaves it out too.
+                key = story_key(item.url) if item.url else ""
+                if not key or key in seen:
                     continue
                 mention = Mention(item.published, item.provider.name if item.provider else "",
                                   item.title, item.url, False, logo(item.provider))
