@@ -114,7 +114,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
                    help="show draft: true articles, marked as drafts (default: shown)")
     s.set_defaults(run=run_serve, output=None)
+    _add_links(commands, site)
     return top
+
+
+def _add_links(commands: argparse._SubParsersAction, site: argparse.ArgumentParser) -> None:
+    from digest.links.command import add_links_commands  # its own module: the commands' code
+
+    add_links_commands(commands, site)
 
 
 def run() -> NoReturn:
