@@ -24,10 +24,15 @@ class Linked:
 
 
 def gather(config: Config) -> tuple[Checked, list[Linked]]:
-    """Read the content; return it and every URL its published pages link to outside the
-    digest: each article's original, first image (the one pages show) and related coverage
-    (but items that are articles of this digest, linked inside it). Sorted by URL."""
+    """Read the content; return it and every URL it links to (``linked``)."""
     checked = check(config, Timings())
+    return checked, linked(checked, config)
+
+
+def linked(checked: Checked, config: Config) -> list[Linked]:
+    """Return every URL the published pages link to outside the digest: each article's
+    original, first image (the one pages show) and related coverage (but items that are
+    articles of this digest, linked inside it). Sorted by URL."""
     found: dict[str, tuple[datetime | None, list[tuple[str, int]]]] = {}
 
     def add(url: str | None, when: datetime | None, source: tuple[str, int]) -> None:
@@ -50,5 +55,5 @@ def gather(config: Config) -> tuple[Checked, list[Linked]]:
         for item in related_of(record, config):
             if not site.by_url.get(item.url_key):
                 add(item.url, record.published, place)
-    return checked, [Linked(url, when, tuple(sources))
+    return [Linked(url, when, tuple(sources))
                      for url, (when, sources) in sorted(found.items())]

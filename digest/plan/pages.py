@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from digest.config import Config
 from digest.index import provider_key, term_key
+from digest.links.shown import archived_copies, copies_of
 from digest.model import Article, Site, Term
 from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_of, common
@@ -108,7 +109,7 @@ class Planner:
 
     def __init__(self, site: Site, config: Config, urls: Urls | None = None) -> None:
         """Plan ``site``; its pages' paths are ``urls`` if given (``assign_urls(site)``)."""
-        self.site, self.config = site, config
+        self.site, self.config, self.copies = site, config, archived_copies(config)
         self.urls = urls or assign_urls(site)
         self.views = Views(site, self.urls)
         self.feeds = FeedLinks(site, self.urls, config)
@@ -206,12 +207,11 @@ class Planner:
         older = order[n + 1] if n + 1 < len(order) else None
         related = tuple(_related_target(key, self.site, urls)
                         for key in article.record.related_keys)
-        # The page shows the article's card, the titles and paths of its neighbours and of its
-        # related articles: their keys stand for them.
+        # Its card, its neighbours' and its related articles' titles and paths: their keys stand for them.
         key = page_key(keys[article.id], keys[newer] if newer else "-",
                        keys[older] if older else "-", *[target or "-" for target in related])
         return Setting(*self.views.paths[article.id], related, self._link(newer),
-                       self._link(older), key)
+                       self._link(older), *copies_of(self.copies, article.record, related, key))
 
     def _link(self, aid: str | None) -> Link | None:
         """Return the link to an article, as its neighbours show it: made once an article."""
