@@ -17,9 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 class Web(http.server.ThreadingHTTPServer):
     """Answers by path: ``/ok``, ``/moved`` (301 to ``/ok``), ``/gone404``, ``/gone410``,
     ``/flaky`` (500 to its first two requests, then 200), ``/slow`` (never answers),
-    ``/reset`` (closes the connection with a reset), ``/no-head`` (405 to HEAD, 200 to GET);
-    anything else under ``/page/`` is 200. Archive paths: ``/wayback/available`` answers
-    with a snapshot for URLs in ``snapshots``; ``/save/<url>`` redirects to a new snapshot."""
+    ``/reset`` (closes the connection with a reset), ``/no-head`` (405 to HEAD, 200 to GET),
+    ``/to-file`` (302 to a file: URL); anything else under ``/page/`` is 200. Archive paths:
+    ``/wayback/available`` answers with a snapshot for URLs in ``snapshots``; ``/save/<url>``
+    redirects to a new snapshot."""
 
     daemon_threads = True
 
@@ -30,6 +31,10 @@ class Web(http.server.ThreadingHTTPServer):
         self.snapshots: dict[str, str] = {}
         """URL -> the timestamp of its snapshot."""
         self.asked_timestamps: dict[str, str] = {}
+        self.agents: list[str] = []
+        """The User-Agent of each request."""
+        self.save_budget: int | None = None
+        """Saves the archive makes before it answers 429 (slow down); None: no limit."""
         self.lock = threading.Lock()
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -57,6 +62,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         with self.server.lock:
             self.server.requests[f"{method} {parts.path}"] += 1
+            self.server.agents.append(self.headers.get("User-Agent", ""))
             count = self.server.requests[f"HEAD {parts.path}"] + self.server.requests[
                 f"GET {parts.path}"]
         path = parts.path
@@ -65,10 +71,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path.startswith("/save/"):
             url = self.path[len("/save/"):]
             with self.server.lock:
+                if self.server.save_budget is not None:
+                    if self.server.save_budget <= 0:
+                        return self._send(429)
+                    self.server.save_budget -= 1
                 self.server.snapshots[url] = "20261207110000"
             return self._send(302, location=f"{self.server.base}/web/20261207110000/{url}")
         if path.startswith("/web/"):
             return self._send(200)
+        if path == "/to-file":
+            return self._send(302, location="file:///etc/passwd")
         if path == "/moved":
             return self._send(301, location="/ok")
         if path in ("/gone404", "/gone410"):
