@@ -11,14 +11,15 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 
 class Web(http.server.ThreadingHTTPServer):
     """Answers by path: ``/ok``, ``/moved`` (301 to ``/ok``), ``/gone404``, ``/gone410``,
     ``/flaky`` (500 to its first two requests, then 200), ``/slow`` (never answers),
     ``/reset`` (closes the connection with a reset), ``/no-head`` (405 to HEAD, 200 to GET),
-    ``/to-file`` (302 to a file: URL); anything else under ``/page/`` is 200. Archive paths:
+    ``/to-file`` (302 to a file: URL), ``/big`` (3 MB), ``/page/wait…`` (200 after 0.2 s);
+    anything else under ``/page/`` is 200. Archive paths:
     ``/wayback/available`` answers with a snapshot for URLs in ``snapshots``; ``/save/<url>``
     redirects to a new snapshot."""
 
@@ -33,6 +34,11 @@ class Web(http.server.ThreadingHTTPServer):
         self.asked_timestamps: dict[str, str] = {}
         self.agents: list[str] = []
         """The User-Agent of each request."""
+        self.in_flight = 0
+        self.most_in_flight = 0
+        """The most requests answered at once."""
+        self.starts: list[float] = []
+        """When each request came, by the monotonic clock."""
         self.save_budget: int | None = None
         """Saves the archive makes before it answers 429 (slow down); None: no limit."""
         self.lock = threading.Lock()
@@ -63,8 +69,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.requests[f"{method} {parts.path}"] += 1
             self.server.agents.append(self.headers.get("User-Agent", ""))
+            self.server.starts.append(time.monotonic())
+            self.server.in_flight += 1
+            self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
             count = self.server.requests[f"HEAD {parts.path}"] + self.server.requests[
                 f"GET {parts.path}"]
+        try:
+            self._route(method, parts, count)
+        finally:
+            with self.server.lock:
+                self.server.in_flight -= 1
+
+    def _route(self, method: str, parts: SplitResult, count: int) -> None:
         path = parts.path
         if path == "/wayback/available":
             return self._available(parse_qs(parts.query))
@@ -78,6 +94,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.server.snapshots[url] = "20261207110000"
             return self._send(302, location=f"{self.server.base}/web/20261207110000/{url}")
         if path.startswith("/web/"):
+            return self._send(200)
+        if path == "/big":  # 3 MB
+            return self._send(200, b"x" * (3 << 20), "application/json")
+        if path.startswith("/page/wait"):
+            time.sleep(0.2)
             return self._send(200)
         if path == "/to-file":
             return self._send(302, location="file:///etc/passwd")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from conftest import record
@@ -219,3 +220,43 @@ def test_bad_links_settings_are_named(site, the_web, tmp_path, capsys):
     assert main(["links", "archive"]) == 2
     assert "links.archive must be an absolute http(s) URL" in capsys.readouterr().err
     assert not (tmp_path / "links.json").exists()
+
+
+def test_answers_are_read_only_up_to_the_limit(the_web):
+    from digest.config import Links
+    from digest.links.fetch import MAX_BYTES, fetch
+
+    answer = fetch(f"{the_web.base}/big", Links(allow_private=True))
+    assert answer.status == 200 and len(answer.body) == MAX_BYTES < 3 << 20
+
+
+def test_requests_to_one_host_are_limited_and_spaced(make_site, tmp_path, the_web, monkeypatch):
+    base = the_web.base
+    make_site({f"w{n}.md": record(title=f"Story {n}", url=f"{base}/page/wait{n}") + "Body.\n"
+               for n in range(8)})
+    settings = tmp_path / "digest.toml"
+    settings.write_text(settings.read_text() + "[links]\nallow_private = true\nper_host = 2\n"
+                        "delay = 0\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["links", "check"]) == 0
+    assert the_web.most_in_flight == 2  # eight 0.2 s answers, two at a time
+    settings.write_text(settings.read_text().replace("delay = 0", "delay = 0.2"))
+    the_web.starts.clear()
+    the_web.most_in_flight = 0
+    assert main(["links", "check"]) == 0
+    starts = sorted(the_web.starts)
+    assert len(starts) == 8 and min(b - a for a, b in pairwise(starts)) >= 0.15
+
+
+def test_progress_is_drawn_on_a_terminal_from_the_first_link():
+    import io
+
+    from digest.progress import track
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    assert list(track(["a", "b", "c"], "Checking links", 3, stream=screen, least=1)) == ["a", "b", "c"]
+    assert "Checking links 3/3 (100%)" in screen.getvalue()
