@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from digest.config import Links
 from digest.links.fetch import fetch, with_retries
 from digest.links.gather import Linked
-from digest.links.ledger import Entry, Ledger, Snapshot, older_than, stamp
+from digest.links.ledger import Autosave, Entry, Ledger, Snapshot, older_than, stamp
 from digest.links.pool import pooled
 from digest.progress import track
 from digest.read.weburl import web_url
@@ -76,7 +76,7 @@ def archive_links(linked: list[Linked], ledger: Ledger, settings: Links, now: da
            if (entry := ledger.entries.get(item.url, Entry())).snapshot is None
            and (not entry.archive_checked or (
                only_older is not None and older_than(entry.archive_checked, only_older, now)))]
-    found = 0
+    found, autosave = 0, Autosave(ledger)
     try:
         for url, (snapshot, _) in track(pooled(due, lambda url: lookup(url, when[url], settings),
                                                 settings, hosts=lambda _: "archive"),
@@ -84,6 +84,7 @@ def archive_links(linked: list[Linked], ledger: Ledger, settings: Links, now: da
             entry = ledger.entries.get(url, Entry())
             ledger.entries[url] = replace(entry, snapshot=snapshot, archive_checked=stamp(now))
             found += snapshot is not None
+            autosave.changed()
     finally:
         ledger.save()
     result = Archived(len(due), found)

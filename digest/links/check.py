@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
@@ -10,14 +9,12 @@ from datetime import datetime
 from digest.config import Links
 from digest.links.fetch import Answer, fetch, with_retries
 from digest.links.gather import Linked
-from digest.links.ledger import STATES, Entry, Ledger, older_than, stamp
+from digest.links.ledger import STATES, Autosave, Entry, Ledger, older_than, stamp
 from digest.links.pool import pooled
 from digest.progress import track
 
 NOT_GONE = frozenset({401, 402, 403, 407, 408, 429})
 """4xx answers that say "not to you", not "not here": many sites answer robots so."""
-SAVE_EVERY = 1.0
-"""Seconds between two writes of ``links.json`` while results come in."""
 
 
 def probe(url: str, settings: Links) -> Answer:
@@ -54,7 +51,7 @@ def check_links(linked: list[Linked], ledger: Ledger, settings: Links, now: date
         del ledger.entries[url]
     due = [item.url for item in linked
            if older_than(ledger.entries.get(item.url, Entry()).checked, only_older, now)]
-    saved = time.monotonic()
+    autosave = Autosave(ledger)
     try:
         for url, answer in track(pooled(due, lambda url: probe(url, settings), settings),
                                  "Checking links", len(due), least=1):
@@ -62,9 +59,7 @@ def check_links(linked: list[Linked], ledger: Ledger, settings: Links, now: date
             ledger.entries[url] = replace(
                 old, state=state_of(url, answer), status=answer.status,
                 final_url=answer.final_url, checked=stamp(now), error=answer.error)
-            if time.monotonic() - saved >= SAVE_EVERY:
-                ledger.save()
-                saved = time.monotonic()
+            autosave.changed()
     finally:  # interrupted too: what was found is kept, and --only-older goes on from there
         ledger.save()
     return len(due)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,8 @@ server says to clients it will not serve, below); no usable answer (a network er
 out, an address refused, a server error, or 401, 403, 407, 408, 429)."""
 _TIMESTAMP = re.compile(r"\d{14}")
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
+SAVE_EVERY = 1.0
+"""Seconds at least between two writes of the file while results come in."""
 
 
 class LinksFileError(ConfigError):
@@ -99,6 +102,22 @@ class Ledger:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+class Autosave:
+    """Save a ledger now and then as results come in: every ``SAVE_EVERY`` seconds, or less
+    often when the file is large, so that writing it takes at most a twentieth of the time."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._due = time.monotonic() + SAVE_EVERY
+
+    def changed(self) -> None:
+        now = time.monotonic()
+        if now >= self._due:
+            self.ledger.save()
+            took = time.monotonic() - now
+            self._due = time.monotonic() + max(SAVE_EVERY, 20 * took)
 
 
 def read_ledger(path: Path) -> Ledger:
