@@ -137,7 +137,9 @@ def test_a_bad_links_file_is_named_before_the_content_is_read(site, tmp_path, mo
     for text, said in (
             (good[:-3], "links.json:"),  # cut short
             (good.replace('"dead"', '"buried"', 1), "state must be one of"),
-            (good.replace('"20200612000000"', '"yesterday"'), "snapshot must be")):
+            (good.replace('"20200612000000"', '"yesterday"'), "snapshot must be"),
+            (good.replace(f'"{COPY}"', '"javascript:alert(1)"'), "snapshot must be"),
+            (good.replace('"2026-12-01T10:00:00Z"', '"last week"', 1), "checked must be a time")):
         (tmp_path / "links.json").write_text(text)
         for command in (["build"], ["check"]):
             assert main([*command, "--content", str(site.content)]) == 2

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digest.errors import ConfigError
-from digest.read.weburl import web_url
 
 VERSION = 1
 STATES = ("alive", "redirected", "dead", "unreachable")
@@ -26,6 +25,8 @@ server says to clients it will not serve, below); no usable answer (a network er
 out, an address refused, a server error, or 401, 403, 407, 408, 429)."""
 _TIMESTAMP = re.compile(r"\d{14}")
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
+_TIME_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"<>\\^`{|}]")
 SAVE_EVERY = 1.0
 """Seconds at least between two writes of the file while results come in."""
 
@@ -44,7 +45,9 @@ class Snapshot:
 
     @property
     def when(self) -> datetime:
-        return datetime.strptime(self.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        t = self.timestamp
+        return datetime(int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]), int(t[10:12]),
+                        int(t[12:]), tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def older_than(done: str, days: float | None, now: datetime) -> bool:
     ``days``, else when never done or done more than ``days`` days before ``now``."""
     if days is None or not done:
         return True
-    return datetime.strptime(done, _TIME).replace(tzinfo=UTC) < now - timedelta(days=days)
+    return datetime.fromisoformat(done) < now - timedelta(days=days)
 
 
 class Ledger:
@@ -149,16 +152,17 @@ def read_ledger(path: Path) -> Ledger:
 
 
 _FIX = "correct it, or delete the file and run 'digest links check' again"
+_FIELDS = frozenset(f.name for f in fields(Entry))
 _STRINGS = ("state", "final_url", "checked", "error", "archive_checked", "save_requested")
 
 
 def _entry_problem(url: str, entry: object) -> str:
     """Say what is wrong with one entry, or nothing."""
-    if web_url(url) is None:
+    if not _is_web(url):
         return "not an http(s) URL"
     if not isinstance(entry, dict):
         return "the entry is not an object"
-    unknown = entry.keys() - {f.name for f in fields(Entry)}
+    unknown = entry.keys() - _FIELDS
     if unknown:
         return f"unknown field {sorted(unknown)[0]!r}"
     if any(not isinstance(entry.get(key, ""), str) for key in _STRINGS):
@@ -174,15 +178,23 @@ def _entry_problem(url: str, entry: object) -> str:
     snapshot = entry.get("snapshot")
     if snapshot is not None and not (
             isinstance(snapshot, dict) and snapshot.keys() == {"url", "timestamp"}
-            and isinstance(snapshot["url"], str) and web_url(snapshot["url"]) is not None
+            and isinstance(snapshot["url"], str) and _is_web(snapshot["url"])
             and isinstance(snapshot["timestamp"], str) and _is_timestamp(snapshot["timestamp"])):
         return "snapshot must be null or {\"url\": an http(s) URL, \"timestamp\": YYYYMMDDhhmmss}"
     return ""
 
 
+def _is_web(url: str) -> bool:
+    """Whether a URL is http(s) with no character that has no place in one: all a link needs,
+    its text being escaped; and quick (``weburl.web_url`` took a third of reading the file)."""
+    return url.startswith(("http://", "https://")) and not _UNSAFE.search(url)
+
+
 def _is_time(text: str) -> bool:
+    if not _TIME_FORM.fullmatch(text):
+        return False
     try:
-        datetime.strptime(text, _TIME)
+        datetime.fromisoformat(text)
     except ValueError:
         return False
     return True
@@ -192,7 +204,7 @@ def _is_timestamp(text: str) -> bool:
     if not _TIMESTAMP.fullmatch(text):
         return False
     try:
-        datetime.strptime(text, "%Y%m%d%H%M%S")
+        Snapshot("", text).when  # noqa: B018  # raises for 20201345...
     except ValueError:
         return False
     return True
