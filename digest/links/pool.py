@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from itertools import zip_longest
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -71,10 +71,8 @@ def pooled(urls: list[str], work: Callable[[str], T], settings: Links,
     pending: dict[Future[T], str] = {}
     try:
         pending = {pool.submit(run, url): url for url in interleaved(urls)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield pending.pop(future), future.result()
+        for future in as_completed(list(pending)):  # not wait() in a loop: quadratic
+            yield pending.pop(future), future.result()
     finally:
         for future in pending:
             future.cancel()
