@@ -180,3 +180,22 @@ def test_serve_picks_up_a_changed_links_file(site):
     os.remove(path)
     assert preview.apply({path: ChangeKind.LINKS}).changed == (PAGE_A,)
     assert preview.files[PAGE_A] == before[PAGE_A]
+
+
+def test_archived_links_pass_the_nu_html_checker(site):
+    import shutil
+    import subprocess
+
+    from conftest import REPO
+
+    java = shutil.which("java")
+    vnu = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    assert java and vnu.is_file(), "java and vnu-jar are needed (make test installs them)"
+    write_links(site, LINKS)
+    build(site)
+    page = site.output / PAGE_A
+    assert b"data-versionurl" in page.read_bytes()
+    result = subprocess.run([java, "-jar", str(vnu), "--errors-only", "--format", "json",
+                             str(page)], capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    assert messages == []
