@@ -26,7 +26,8 @@ class Links:
     """Fetch private, loopback and link-local addresses too (off: a digest's content must not
     make its editor's computer probe the network it sits in)."""
     timeout: float = 10.0
-    """Seconds to wait for a connection or for each read of an answer."""
+    """Seconds to wait for a connection or for each read of an answer; a request is cut off
+    after three times this in all (``fetch.LONGEST``)."""
     retries: int = 2
     """Attempts after the first when a request fails or the server errs (5xx, 429)."""
     backoff: float = 2.0

@@ -18,8 +18,8 @@ class Web(http.server.ThreadingHTTPServer):
     """Answers by path: ``/ok``, ``/moved`` (301 to ``/ok``), ``/gone404``, ``/gone410``,
     ``/flaky`` (500 to its first two requests, then 200), ``/slow`` (never answers),
     ``/reset`` (closes the connection with a reset), ``/no-head`` (405 to HEAD, 200 to GET),
-    ``/to-file`` (302 to a file: URL), ``/big`` (3 MB), ``/page/wait…`` (200 after 0.2 s);
-    anything else under ``/page/`` is 200. Archive paths:
+    ``/to-file`` (302 to a file: URL), ``/big`` (3 MB), ``/drip`` (a header line every 0.2 s),
+    ``/page/wait…`` (200 after 0.2 s); anything else under ``/page/`` is 200. Archive paths:
     ``/wayback/available`` answers with a snapshot for URLs in ``snapshots``; ``/save/<url>``
     redirects to a new snapshot."""
 
@@ -108,6 +108,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(int(path[-3:]))
         if path == "/flaky":
             return self._send(500 if count <= 2 else 200)
+        if path == "/drip":  # headers a line at a time, never ending
+            self.send_response(200)
+            for n in range(100):
+                self.send_header(f"X-Drip-{n}", "x")
+                self.flush_headers()
+                time.sleep(0.2)
+            return None
         if path == "/slow":
             time.sleep(3)
             return None

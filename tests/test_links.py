@@ -260,3 +260,14 @@ def test_progress_is_drawn_on_a_terminal_from_the_first_link():
     screen = Terminal()
     assert list(track(["a", "b", "c"], "Checking links", 3, stream=screen, least=1)) == ["a", "b", "c"]
     assert "Checking links 3/3 (100%)" in screen.getvalue()
+
+
+def test_an_answer_dripped_slowly_is_cut_off(the_web):
+    from digest.config import Links
+    from digest.links.fetch import LONGEST, fetch
+
+    started = time.monotonic()
+    answer = fetch(f"{the_web.base}/drip", Links(allow_private=True, timeout=0.5), "HEAD")
+    took = time.monotonic() - started
+    assert answer.status is None and answer.error == "timed out"
+    assert 0.5 * LONGEST <= took < 0.5 * LONGEST + 1.5

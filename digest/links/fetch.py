@@ -10,10 +10,12 @@ environment are not used: they would connect on our behalf.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +35,9 @@ MAX_BYTES = 1 << 20
 """Bytes of an answer's body read at most: a link's state needs none, an archive's answer
 a few hundred."""
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+LONGEST = 3
+"""A request may take this many times ``timeout`` in all: a server that drips its answer a
+byte at a time never lets a read time out."""
 
 
 class Refused(OSError):
@@ -98,13 +103,31 @@ def _request(method: str, url: str, settings: Links, limit: int) -> tuple[int, s
     target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     if parts.query:
         target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    fired = threading.Event()
+    cut = threading.Timer(settings.timeout * LONGEST, _cut, (connection, fired))
+    cut.start()
     try:
         connection.request(method, target, headers=HEADERS)
         response = connection.getresponse()
         body = response.read(limit) if method == "GET" and limit else b""
-        return response.status, response.getheader("Location", ""), body
+    except (OSError, http.client.HTTPException):
+        if fired.is_set():
+            raise TimeoutError from None
+        raise
     finally:
+        cut.cancel()
         connection.close()
+    if fired.is_set():  # the answer was cut short: what came may look whole, and is not
+        raise TimeoutError
+    return response.status, response.getheader("Location", ""), body
+
+
+def _cut(connection: http.client.HTTPConnection, fired: threading.Event) -> None:
+    """End a request that took too long: its reads return at once."""
+    fired.set()
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):
+            connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 @lru_cache(maxsize=1)
