@@ -15,7 +15,7 @@ LINKS_NAME = "links.json"
 
 
 @dataclass(frozen=True)
-class Links:
+class LinkSettings:
     """The ``[links]`` settings: how ``digest links`` checks and archives external links."""
 
     archive: str = "https://archive.org"
@@ -65,7 +65,7 @@ class Config:
     """Build the Pagefind search index and page; false skips search and the build says so."""
     cname: str = ""
     """Custom domain for GitHub Pages, written to a ``CNAME`` file (e.g. ``news.example.org``)."""
-    links: Links = Links()
+    links: LinkSettings = LinkSettings()
     """The ``[links]`` table: checking and archiving external links (``digest links``)."""
     cache_dir: Path = Path(".digest-cache")
     """Folder where a build remembers what it read and wrote, to redo only what changed."""
@@ -151,16 +151,16 @@ def _read_toml(path: Path) -> dict[str, object]:
     return values
 
 
-def _links(path: Path, table: object) -> Links:
+def _links(path: Path, table: object) -> LinkSettings:
     """Read the ``[links]`` table, refusing an unknown, mistyped or out-of-range setting."""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: links must be a table ([links]), not {table!r}")
-    known = {f.name for f in fields(Links)}
+    known = {f.name for f in fields(LinkSettings)}
     values: dict[str, object] = {}
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{path}: unknown setting links.{key}; see docs/reference.md")
-        expected = type(getattr(Links(), key))
+        expected = type(getattr(LinkSettings(), key))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -173,7 +173,7 @@ def _links(path: Path, table: object) -> Links:
     for key in ("archive", "save"):
         if key in values:
             _check_service_url(str(values[key]), f"{path}: links.{key}")
-    return Links(**values)  # type: ignore[arg-type]
+    return LinkSettings(**values)  # type: ignore[arg-type]
 
 
 def _check_service_url(url: str, where: str) -> None:

@@ -223,10 +223,10 @@ def test_bad_links_settings_are_named(site, the_web, tmp_path, capsys):
 
 
 def test_answers_are_read_only_up_to_the_limit(the_web):
-    from digest.config import Links
+    from digest.config import LinkSettings
     from digest.links.fetch import MAX_BYTES, fetch
 
-    answer = fetch(f"{the_web.base}/big", Links(allow_private=True))
+    answer = fetch(f"{the_web.base}/big", LinkSettings(allow_private=True))
     assert answer.status == 200 and len(answer.body) == MAX_BYTES < 3 << 20
 
 
@@ -263,11 +263,11 @@ def test_progress_is_drawn_on_a_terminal_from_the_first_link():
 
 
 def test_an_answer_dripped_slowly_is_cut_off(the_web):
-    from digest.config import Links
+    from digest.config import LinkSettings
     from digest.links.fetch import LONGEST, fetch
 
     started = time.monotonic()
-    answer = fetch(f"{the_web.base}/drip", Links(allow_private=True, timeout=0.5), "HEAD")
+    answer = fetch(f"{the_web.base}/drip", LinkSettings(allow_private=True, timeout=0.5), "HEAD")
     took = time.monotonic() - started
     assert answer.status is None and answer.error == "timed out"
     assert 0.5 * LONGEST <= took < 0.5 * LONGEST + 1.5

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
-from digest.config import Links
+from digest.config import LinkSettings
 from digest.links.fetch import fetch, with_retries
 from digest.links.gather import Linked
 from digest.links.ledger import Autosave, Entry, Ledger, Snapshot, older_than, stamp
@@ -37,7 +37,7 @@ class Archived:
     """Why saving stopped early, if it did."""
 
 
-def lookup(url: str, when: datetime | None, settings: Links) -> tuple[Snapshot | None, str]:
+def lookup(url: str, when: datetime | None, settings: LinkSettings) -> tuple[Snapshot | None, str]:
     """Ask the availability API for the snapshot of ``url`` closest to ``when``; return it
     (None if there is none) and, if the archive gave no usable answer, why."""
     query = {"url": url, **({"timestamp": f"{when:%Y%m%d%H%M%S}"} if when else {})}
@@ -65,7 +65,7 @@ def _secure(url: str) -> str:
     return "https://" + url[len("http://"):] if url.startswith("http://web.archive.org/") else url
 
 
-def archive_links(linked: list[Linked], ledger: Ledger, settings: Links, now: datetime, *,
+def archive_links(linked: list[Linked], ledger: Ledger, settings: LinkSettings, now: datetime, *,
                   only_older: float | None = None, save: bool = False) -> Archived:
     """Look up a snapshot of each URL ``linked`` that has none and was not looked up within
     ``only_older`` days (not at all, by default: a run goes on where the last stopped); with
@@ -91,7 +91,7 @@ def archive_links(linked: list[Linked], ledger: Ledger, settings: Links, now: da
     return _save_pages(linked, ledger, settings, now, result) if save else result
 
 
-def _save_pages(linked: list[Linked], ledger: Ledger, settings: Links, now: datetime,
+def _save_pages(linked: list[Linked], ledger: Ledger, settings: LinkSettings, now: datetime,
                 result: Archived) -> Archived:
     """Ask the archive to save each live page it has no snapshot of and was not asked to save
     before, ``save_delay`` seconds apart; stop if it keeps asking to slow down."""

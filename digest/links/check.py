@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime
 
-from digest.config import Links
+from digest.config import LinkSettings
 from digest.links.fetch import Answer, fetch, with_retries
 from digest.links.gather import Linked
 from digest.links.ledger import STATES, Autosave, Entry, Ledger, older_than, stamp
@@ -17,7 +17,7 @@ NOT_GONE = frozenset({401, 402, 403, 407, 408, 429})
 """4xx answers that say "not to you", not "not here": many sites answer robots so."""
 
 
-def probe(url: str, settings: Links) -> Answer:
+def probe(url: str, settings: LinkSettings) -> Answer:
     """Ask for ``url`` by HEAD, and by GET if HEAD is refused or errs (many servers answer
     HEAD wrongly); try again after a network failure or a server error."""
     def once() -> Answer:
@@ -41,7 +41,7 @@ def state_of(url: str, answer: Answer) -> str:
     return "unreachable"
 
 
-def check_links(linked: list[Linked], ledger: Ledger, settings: Links, now: datetime,
+def check_links(linked: list[Linked], ledger: Ledger, settings: LinkSettings, now: datetime,
                 only_older: float | None = None) -> int:
     """Check the URLs ``linked`` (only those last checked more than ``only_older`` days before
     ``now``, if given); record each in ``ledger``, saving it as results come in. Entries of

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit
 
-from digest.config import Links
+from digest.config import LinkSettings
 
 USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/126.0 Safari/537.36")
@@ -56,7 +56,7 @@ class Answer:
     refused: bool = False
 
 
-def fetch(url: str, settings: Links, method: str = "GET", limit: int = MAX_BYTES) -> Answer:
+def fetch(url: str, settings: LinkSettings, method: str = "GET", limit: int = MAX_BYTES) -> Answer:
     """Request ``url``, following redirects, and read up to ``limit`` bytes of the last answer's
     body; never raises for the network's failures."""
     current = url
@@ -84,7 +84,7 @@ def _described(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def _request(method: str, url: str, settings: Links, limit: int) -> tuple[int, str, bytes]:
+def _request(method: str, url: str, settings: LinkSettings, limit: int) -> tuple[int, str, bytes]:
     """Make one request; return the status, the Location header and the body read."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -168,7 +168,7 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def with_retries(attempt: Callable[[], Answer], settings: Links) -> Answer:
+def with_retries(attempt: Callable[[], Answer], settings: LinkSettings) -> Answer:
     """Make ``attempt`` until it gives an answer worth keeping, at most ``retries`` more times,
     waiting ``backoff`` seconds, then twice as long each time."""
     answer = attempt()

@@ -10,7 +10,7 @@ from itertools import zip_longest
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from digest.config import Links
+from digest.config import LinkSettings
 
 T = TypeVar("T")
 WORKERS = 16
@@ -54,7 +54,7 @@ def interleaved(urls: list[str]) -> list[str]:
     return [url for row in zip_longest(*by_host.values()) for url in row if url is not None]
 
 
-def pooled(urls: list[str], work: Callable[[str], T], settings: Links,
+def pooled(urls: list[str], work: Callable[[str], T], settings: LinkSettings,
            hosts: Callable[[str], str] = host_of) -> Iterator[tuple[str, T]]:
     """Yield (url, work(url)) for every URL as each is done, ``hosts(url)`` naming the host
     whose turn it takes. Stopping early (an interrupt) cancels the requests not yet started."""
