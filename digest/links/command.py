@@ -14,7 +14,7 @@ its first image and its related coverage. The state of each is kept in
 {LINKS_NAME} beside digest.toml, meant to be committed; build only reads it.
 
 check    asks each URL (HEAD, then GET if refused) and records its state:
-         alive, redirected, dead (4xx) or unreachable.
+         alive, redirected, dead (a 4xx saying it is gone) or unreachable.
 archive  looks up the Internet Archive's snapshot closest to each article's
          date; --save asks it to save live pages that have none.
 
