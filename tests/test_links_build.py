@@ -199,3 +199,20 @@ def test_archived_links_pass_the_nu_html_checker(site):
                              str(page)], capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout)["messages"]
     assert messages == []
+
+
+def test_the_watcher_sees_links_json_written_with_no_settings_file(tmp_path):
+    from digest.links.ledger import Entry, Ledger
+    from digest.live.watch import watching
+    from tests.test_watch import Batches
+
+    for folder in ("content", "templates", "static"):
+        (tmp_path / folder).mkdir()
+    path = tmp_path / "links.json"
+    watched = Watched(tmp_path / "content", tmp_path / "templates", tmp_path / "static", None,
+                      path)
+    batches = Batches()
+    with watching(watched, batches):
+        ledger = Ledger(path, {"https://example.com/a": Entry(state="alive", status=200)})
+        ledger.save()  # a temporary file, renamed: as digest links writes it
+        assert batches.wait(10) == {path: ChangeKind.LINKS}
