@@ -181,7 +181,7 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds.
     """
     assert stored.tally is not None
-    tallied, since, kept = stored.tally, stored.since.then(found.edits), stored.site
+    tallied, since = stored.tally, stored.since.then(found.edits)
     if found.site is None:  # every page where it was, but those that moved, in the order planned
         prints = {found.moved.get(path, path): print_ for path, print_ in stored.pages.items()}
         if not prints.keys() >= {page.path for page in found.pages}:
@@ -193,18 +193,20 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     previous = timings.run("survey", surveyed)
     if stored.stamp.output != previous.live.stamp:
         return None
-    prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
-    stats, search, rendered = write_changed(config, found.pages, prints, stored, previous,
-                                            timings, compiled_templates(config),
-                                            in_place=not found.moved and found.site is None)
-    stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged)
-    with saving(config.cache_dir):
-        if found.site is not None:
-            kept = timings.run("save", lambda: _save_kept(config.cache_dir, found.site))
-        timings.run("save", lambda: save_edits(config.cache_dir, replace(
-            stored, pages=prints, search=search, stamp=stamp, listing=found.listing,
-            matches=found.matches, since=since, site=kept, tally=tallied),
-            edits.changed_shards(), found.bodies))
+    # A site indexed again is kept again, by another process, while this one writes.
+    with (in_background(partial(_save_kept, config.cache_dir, found.site)) if found.site
+          else nullcontext(lambda: stored.site)) as kept_saved:
+        prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
+        stats, search, rendered = write_changed(config, found.pages, prints, stored, previous,
+                                                timings, compiled_templates(config),
+                                                in_place=not found.moved and found.site is None)
+        stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged)
+        with saving(config.cache_dir):
+            kept = kept_saved()
+            timings.run("save", lambda: save_edits(config.cache_dir, replace(
+                stored, pages=prints, search=search, stamp=stamp, listing=found.listing,
+                matches=found.matches, since=since, site=kept, tally=tallied),
+                edits.changed_shards(), found.bodies))
     return Built(None, len(prints), stats, timings, tallied, search=config.search,
                  rendered=rendered)
 

@@ -97,21 +97,25 @@ def redo(memory: Memory, changed: Changed, config: Config) -> Redo | None:
 
 def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
     """Return what an edit of records alone changes, if they join as before."""
+    matches = memory.matches
+    for rel, old, new in changed:
+        assert old.record is not None and new.record is not None  # record_edit checked
+        # A record matched by content may join elsewhere; a content match weighs the dates of
+        # the candidates it found.
+        if rel in matches.found and (
+                not scored_alike(matches, old.record, new.record)
+                or (old.record.published != new.record.published and matches.found[rel][1])):
+            return None
     remembered = memory.site()
     if remembered is None:
         return None
     kept, articles = remembered
-    matches = memory.matches
     edited: dict[str, Article] = {}
-    for rel, old, new in changed:
+    for rel, _, new in changed:
         record = new.record
-        assert old.record is not None and record is not None  # record_edit checked
-        # A draft or a duplicate is not on the site; a record matched by content may join
-        # elsewhere, and a content match weighs the dates of the candidates it found.
-        if rel not in articles or (rel in matches.found and (
-                not scored_alike(matches, old.record, record)
-                or (old.record.published != record.published and matches.found[rel][1]))):
-            return None
+        assert record is not None
+        if rel not in articles:
+            return None  # a draft or a duplicate, not on the site
         article = articles[rel]
         if not article.version:
             return None
@@ -191,8 +195,10 @@ def _place(record: Record) -> tuple[object, ...]:
 
 
 def _placed(record: Record) -> tuple[object, ...]:
-    """What of a record places its article in the indexes, but for its title (see ``_in_place``)."""
-    return record.published, record.provider.name if record.provider else None, record.topics
+    """What of a record places its article in the indexes, but for its title (see ``_in_place``);
+    and its update, which dates its page in the sitemap."""
+    return (record.published, record.provider.name if record.provider else None, record.topics,
+            record.updated)
 
 
 def _in_place(site: Site, aid: str) -> bool:

@@ -22,6 +22,7 @@ from digest.pickling import quick_pickled
 from digest.plan.feeds import article_feeds
 from digest.plan.page import Page, page_key
 from digest.plan.urls import Link, absolute_url
+from digest.plan.video import Video, allowed_embed, video_of
 from digest.read.load import FileResult, read_file
 from digest.read.markdown import render_markdown
 from digest.read.weburl import image_origin
@@ -42,6 +43,20 @@ class Card:
     image: Image | None
     original: str | None
     draft: bool
+    updated: datetime | None = None
+    """When the source updated the article, if later than ``published``."""
+    logo: Image | None = None
+    """The provider's logo."""
+    video: Video | None = None
+
+    @property
+    def points(self) -> tuple[str, tuple[str, ...]]:
+        """Return the excerpt as its lead and its bullet points ("• Guest access • Solution
+        checker"), when it has two or more; else as its lead alone."""
+        text = self.excerpt
+        lead, *points = text.split(" • ") if not text.startswith("• ") else [
+            "", *text[2:].split(" • ")]
+        return (lead, tuple(points)) if len(points) >= 2 else (text, ())
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,11 @@ def _origin(url: str) -> str | None:
     return image_origin(url)
 
 
+def card_images(cards: Iterable[Card]) -> list[Image | None]:
+    """Return the images a list of cards shows: each one's picture and its provider's logo."""
+    return [image for card in cards for image in (card.image, card.logo)]
+
+
 def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...]) -> Card:
     """Build an article's card given the paths of its page, provider page and topic pages."""
     record = article.record
@@ -142,6 +162,9 @@ def card_of(article: Article, path: str, provider: str | None, topics: tuple[str
         image=record.images[0] if record.images else None,
         original=record.url,
         draft=record.draft,
+        updated=record.updated,
+        logo=record.provider.logo if record.provider and provider else None,
+        video=video_of(record),
     )
 
 
@@ -157,6 +180,7 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
     # The images its Markdown shows are the page's too: its policy must allow their hosts.
     shown = (render_markdown(body.text).images
              if body is not None and body.format is BodyFormat.MARKDOWN else ())
+    embed = allowed_embed(record, config)
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
         "original_copy": setting.original_copy,
@@ -164,8 +188,9 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
         "reading_minutes": reading_minutes(body) if body else None,
         "newer": setting.newer, "older": setting.older,
         "structured": structured_data(view, config),
+        "embed": embed[0] if embed else None, "frame_hosts": embed[1:] if embed else (),
         **common(article_feeds(config, record, setting.provider, setting.topics),
-                 [view.image, *map(Image, shown)], view.published),
+                 [view.image, view.logo, *map(Image, shown)], view.updated or view.published),
     }, page_key(article.version, setting.key))
 
 
@@ -187,6 +212,8 @@ def structured_data(view: Card, config: Config) -> dict[str, object]:
         data["description"] = view.excerpt
     if view.published:
         data["datePublished"] = f"{view.published:%Y-%m-%dT%H:%M:%SZ}"
+    if view.updated:
+        data["dateModified"] = f"{view.updated:%Y-%m-%dT%H:%M:%SZ}"
     if view.image:
         data["image"] = [view.image.url]
     if view.provider:
