@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from conftest import record
 
-from digest.join import _common_words, join
+from digest.join import join
+from digest.join.content import _common_prefix
 from digest.model import JoinMethod
 from digest.read.load import load
 
@@ -120,25 +121,14 @@ def test_many_records_each_find_their_own_body(make_site):
                for a in joined.articles)
 
 
-def test_common_words_counts_whole_words_only():
-    # The matcher compares strings of words; only a word both strings end counts.
-    assert _common_words("a bc d", "a bc de") == 2
-    assert _common_words("a bc d", "a bc d e") == 3
-    assert _common_words("a bc", "a bcd") == 1
-    assert _common_words("a b c", "a b c") == 3
-    assert _common_words("x", "y") == 0
-    assert _common_words("ab c", "ab d") == 1
-
-
-def test_common_words_agrees_with_counting_word_by_word():
+def test_common_prefix_agrees_with_comparing_character_by_character():
     rng = random.Random(5)
-    vocabulary = ["a", "ab", "abc", "b", "ba", "c", "x1", "é", "ß"]
     for _ in range(3000):
-        a = [rng.choice(vocabulary) for _ in range(rng.randint(0, 8))]
-        b = a[:rng.randint(0, len(a))] + [rng.choice(vocabulary) for _ in range(rng.randint(0, 4))]
+        a = "".join(rng.choice("ab é") for _ in range(rng.randint(0, 12)))
+        b = a[:rng.randint(0, len(a))] + "".join(rng.choice("ab é") for _ in range(rng.randint(0, 4)))
         expected = next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
                         min(len(a), len(b)))
-        assert _common_words(" ".join(a), " ".join(b)) == expected, (a, b)
+        assert _common_prefix(a, b) == expected, (a, b)
 
 
 def test_a_join_with_unchanged_keys_equals_a_fresh_one(make_site):
