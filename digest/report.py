@@ -10,6 +10,7 @@ from pathlib import Path
 
 from digest.build import Built, Checked
 from digest.config import Config
+from digest.join import evidence
 from digest.model import Diagnostic, JoinMethod
 
 
@@ -20,7 +21,9 @@ def join_report(checked: Checked) -> dict[str, object]:
         "articles": [
             {"record": a.record.source, "body": a.body.source if a.body else None,
              "method": a.method.value, "title": a.record.title,
-             "published": a.id in checked.site.articles}
+             "published": a.id in checked.site.articles,
+             **({"matched": evidence(a.record, a.body)}
+                if a.body is not None and a.method is JoinMethod.CONTENT else {})}
             for a in joined.articles
         ],
         "records_without_body": [a.record.source for a in joined.articles
