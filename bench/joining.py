@@ -46,6 +46,14 @@ def precision_recall(content: Path, joined: Joined) -> tuple[float, float, int, 
             len(made), len(truth))
 
 
+def scored(content: Path) -> tuple[float, float, int, int]:
+    """Load and join the corpus in ``content``; return ``precision_recall`` of the join."""
+    from digest.join import join
+    from digest.read.load import load
+
+    return precision_recall(content, join(load(content, 5_000_000)))
+
+
 def before_join(ref: str) -> Callable[[Loaded], Joined]:
     """Return ``join`` as it is at git ``ref``: a module file, or a package's files."""
     folder = Path(tempfile.mkdtemp(prefix="join-before-"))
@@ -70,12 +78,17 @@ def before_join(ref: str) -> Callable[[Loaded], Joined]:
 
 
 def timed(join: Callable[[Loaded], Joined], loaded: Loaded) -> tuple[float, Joined]:
-    """Join afresh: another join first, so that no remembered pairing answers at once."""
+    """Join afresh: another join first, so that no remembered pairing answers at once. The
+    cyclic garbage collector is off, as it is during a build (``build.gc_paused``)."""
     join(replace(loaded, records=(), bodies=()))
     gc.collect()
-    start = time.perf_counter()
-    joined = join(loaded)
-    return time.perf_counter() - start, joined
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        joined = join(loaded)
+        return time.perf_counter() - start, joined
+    finally:
+        gc.enable()
 
 
 def main(argv: list[str] | None = None) -> int:
