@@ -11,8 +11,8 @@ of articles are Markdown files with front matter; some bodies open with a
 at other articles of the corpus about a third of the time.
 
 The shapes of real news that make joining by content hard are there too: 20% of
-bodies open with a sentence shared with about 60 others (a wire service's
-standfirst, "WASHINGTON (AP) —"); 2% of articles are syndicated copies of an
+bodies open with one of 36 sentences (a wire service's standfirst, "WASHINGTON
+(AP) — ..."), each shared by more bodies the larger the corpus; 2% of articles are syndicated copies of an
 earlier one (its first two paragraphs and so its excerpt, another outlet, a few
 days later, half of them with a dateline of their own); half of the records
 with no body have an orphan body that opens with their excerpt's first sentence
@@ -61,8 +61,10 @@ MOJIBAKE = ["\u2026", "\u2019", "\u201c", "\u201d", "\u2014"]
 """Characters whose UTF-8 bytes, read as cp1252, make the mojibake found in the seeds."""
 SHARED = 0.2
 """The share of bodies that open with a sentence shared with others."""
-SHARED_GROUP = 60
-"""About how many bodies share each such sentence (at least 50 from 15,000 articles)."""
+OPENINGS = 36
+"""How many such sentences there are, whatever the size: each opens 20% / 36 of the bodies,
+as a wire service's standfirst opens more stories the more are gathered (54 of 10,000, 540 of
+100,000)."""
 SYNDICATED = 0.02
 TRUNCATED = 0.1
 PLACES = ["WASHINGTON", "LONDON", "BRUSSELS", "SAN FRANCISCO", "NEW YORK", "BEIJING", "PARIS"]
@@ -166,7 +168,7 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Entry]:
     files: list[tuple[str, str]] = []  # (suffix, text) in generation order
     entries: list[Entry] = []
     openings = [f"{rng.choice(PLACES)} {rng.choice(AGENCIES)} {sentence(rng)}"
-                for _ in range(max(1, round(count * SHARED / SHARED_GROUP)))]
+                for _ in range(OPENINGS)]
     shared = 0  # bodies opening with a shared sentence so far: they take the sentences in turn
     wire: list[tuple[list[str], datetime]] = []  # earlier articles' paragraphs, for syndication
     for n in range(count):
@@ -220,9 +222,10 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Entry]:
                 gap = "\n\n" if rng.random() < 0.5 else "\n"
                 files.append((".txt", dateline + gap.join(p + " " for p in paras) + "\n"))
                 entry.body = str(len(files) - 1)
-            elif rng.random() < 0.5:  # an orphan body that opens as this record's excerpt
-                first = excerpt.split(". ")[0] + "."
-                files.append((".txt", first + " " + "\n".join(
+            elif rng.random() < 0.5 and len(excerpt) > len(first := paras[0].split(". ")[0]) + 30:
+                # An orphan body that opens with the first sentence of this record's excerpt,
+                # then differs within it (an excerpt cut inside that sentence would be its own).
+                files.append((".txt", first + ". " + "\n".join(
                     paragraph(rng) for _ in range(rng.randint(3, 8))) + "\n"))
             files.append((".txt", record_text(rng, headline, excerpt, when, urls[n], provider,
                                               topics, related, n)))

@@ -58,6 +58,8 @@ def assign(edges: Edges, lines: Mapping[str, int]
 
 def _best(bodies: Mapping[str, int]) -> list[str]:
     """Return the best of a record's candidates (of a body's claimants), sorted."""
+    if len(bodies) == 1:  # most records, and most bodies
+        return list(bodies)
     top = max(bodies.values())
     return sorted(body for body, rank in bodies.items() if rank == top)
 
@@ -70,8 +72,9 @@ def _one(bodies: Mapping[str, int]) -> str | None:
 
 def _claimants(body: str, records: Edges, holders: Mapping[str, set[str]]) -> list[str]:
     """Return the best of the records whose one best candidate ``body`` is."""
-    return _best({record: records[record][body] for record in holders[body]
-                  if _one(records[record]) == body} or {"": 0})
+    claimants = {record: records[record][body] for record in holders[body]
+                 if _one(records[record]) == body}
+    return _best(claimants) if claimants else []
 
 
 def _fixed(record: str, records: Edges, holders: Mapping[str, set[str]]) -> str | None:
