@@ -123,10 +123,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name}: {seconds:.2f} s", file=sys.stderr)
         for name in joins:
             precision, recall, made, pairs = scored[name]
-            rows.append(f"| {size:,} | {name} | {best[name]:.2f} s | {precision:.4f} | "
-                        f"{recall:.4f} | {made:,} / {pairs:,} |")
+            rows.append(f"| {size:,} | {name} | {best[name]:.2f} s | {precision:.5f} | "
+                        f"{recall:.4f} | {made:,} / {round(precision * made):,} / {pairs:,} |")
         del loaded
-    print("| articles | join | time (best of runs) | precision | recall | joins / true pairs |")
+    print("| articles | join | time (best of runs) | precision | recall | joins / right / true pairs |")
     print("| ---: | --- | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
     return 0
