@@ -137,8 +137,9 @@ def match_content(records: list[RecordKey], free: dict[str, BodyKey],
 
 
 def _dates(day: date | None, body: BodyKey) -> int:
-    """Return -1 when the body's dateline is more than a day from the record's date, else 0:
-    a dateline can tell a body is not a record's, never that it is."""
+    """Return -1 when the body's dateline is more than a day from the record's date, else 0: a
+    far dateline ranks a body below the record's other candidates; an agreeing one, no higher
+    than those with no dateline (a copy syndicated the next day agrees as well)."""
     if day is None or body.dateline is None:
         return 0
     return 0 if abs((day - body.dateline).days) <= 1 else -1
