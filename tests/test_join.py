@@ -8,7 +8,7 @@ from dataclasses import replace
 from conftest import record
 
 from digest.join import join
-from digest.join.content import _common_prefix
+from digest.join.candidates import _common_prefix
 from digest.model import JoinMethod
 from digest.read.load import load
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.join import body_key, join, record_key, scored_alike
-from digest.join.content import Index, _dates
+from digest.join.candidates import Index, _dates
 from digest.model import OPENING, Body, BodyFormat, Joined, JoinMethod, Loaded, Matches, Record
 
 VOCABULARY = ("storm", "vote", "market", "rover", "chip", "court", "river", "the", "o'brien")
@@ -162,7 +162,7 @@ def test_elimination_is_carried_to_the_end_and_every_tie_is_reported(seed, size)
 
 
 def body_key_of(body: Body):
-    from digest.join.content import BodyKey
+    from digest.join.candidates import BodyKey
 
     return BodyKey._make(body_key(body))
 

@@ -1,6 +1,6 @@
 """Join each record to its body: same file, explicit ``body:``, same stem, then content.
 
-The content match (``content.py``) finds the bodies each record's excerpt opens; the
+The content match (``candidates.py``) finds the bodies each record's excerpt opens; the
 assignment (``assign.py``) joins them one to one, by elimination, reporting what stays tied.
 """
 
@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from digest.join.content import BodyKey, RecordKey, evidence, match_content, rescored, scored_alike
+from digest.join.candidates import BodyKey, RecordKey, evidence, match_content, rescored, scored_alike
 from digest.model import OPENING, Article, Body, Diagnostic, Joined, JoinMethod, Loaded, Matches, Record
 
 __all__ = ["body_key", "evidence", "join", "joins_alike", "record_key", "rejoined", "rescored",
