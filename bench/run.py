@@ -15,7 +15,9 @@ each round; each ratio is the median of the rounds' ratios to the mean of the tw
 - record edit: that article's record retitled, then built again: its card shows on list
   pages, in feeds and beside its neighbours, and its page moves, so every page that shows it
   or links to it is planned and made again (the first after the edits above, with no site
-  before last to patch up; then a later one).
+  before last to patch up; then a later one);
+- move: a record without a body dated a day earlier: its article moves on the list pages
+  between its old place and its new one, so the site is indexed again and every page planned.
 
 Each figure is the median of ``--runs`` rounds. Peak memory is the build
 process's own maximum resident set (``wait4``'s rusage). Corpora and outputs
@@ -84,6 +86,9 @@ class Result:
     patched in place): one is made, of hard links, while it plans."""
     record_edit: list[Run] = field(default_factory=list)
     """The record retitled again, as an editor goes on."""
+    move_edit: list[Run] = field(default_factory=list)
+    """The record's date put a day earlier: its article moves among the others on every list
+    page between its old place and its new one."""
     hugo: list[Run] = field(default_factory=list)
     """Hugo's builds: one at the start of each round and one at its end."""
     hugo_files: int = 0
@@ -212,16 +217,18 @@ def prepare(size: int, out: Path) -> tuple[Path, Path]:
     return folder, config
 
 
-def edit_targets(content: Path) -> tuple[Path, Path]:
-    """Pick an article with a record and a plain-text body, the same one every time; return
-    its body's file and its record's."""
-    def pick() -> tuple[str, str]:
-        entries = [e for e in corpus.read_manifest(content) if e.record and e.body]
+def edit_targets(content: Path) -> tuple[Path, Path, Path]:
+    """Pick an article with a record and a plain-text body, and one with a record alone, the
+    same ones every time; return the first's body file and record, and the second's record."""
+    def pick() -> tuple[str, str, str]:
+        manifest = corpus.read_manifest(content)
+        entries = [e for e in manifest if e.record and e.body]
+        alone = [e for e in manifest if e.record and not e.body]
         chosen = entries[len(entries) // 2]
-        return str(chosen.body), str(chosen.record)
+        return str(chosen.body), str(chosen.record), str(alone[len(alone) // 2].record)
 
-    body, record = apart(pick)
-    return content / body, content / record
+    body, record, moved = apart(pick)
+    return content / body, content / record, content / moved
 
 
 def measure(size: int, out: Path, runs: int, with_hugo: bool, trash: Trash,
@@ -235,8 +242,9 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool, trash: Trash,
         start = time.perf_counter()
         apart(hugo.convert, content, folder / "hugo-site", PAGE_SIZE)
         print(f"  converted for Hugo in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    target, record = edit_targets(content)
-    original, original_record = (path.read_text(encoding="utf-8") for path in (target, record))
+    target, record, moving = edit_targets(content)
+    original, original_record, original_moving = (
+        path.read_text(encoding="utf-8") for path in (target, record, moving))
 
     def build_with_hugo() -> None:
         command = hugo.build(folder / "hugo-site", folder / "hugo-out", trash.put)
@@ -263,22 +271,29 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool, trash: Trash,
                 record.write_text(original_record.replace(
                     'title: "', f'title: "Round {n + 1}, {name}: ', 1), encoding="utf-8")
                 edits.append(digest_build(config, folder / "record-edit.log"))
+            # A record alone: its date is no evidence for the join, which weighs a body's.
+            moving.write_text(re.sub(r"(publishedDateTime: \S*?)(\d\d)T", lambda m: (
+                f"{m[1]}{max(1, int(m[2]) - 1):02d}T"), original_moving, count=1), encoding="utf-8")
+            result.move_edit.append(digest_build(config, folder / "move-edit.log"))
             if with_hugo:
                 build_with_hugo()
             # Every round's cold build reads the corpus as generated.
             target.write_text(original, encoding="utf-8")
             record.write_text(original_record, encoding="utf-8")
+            moving.write_text(original_moving, encoding="utf-8")
             print(f"  round {n + 1}: cold {result.cold[-1].seconds:.2f} s, "
                   f"no-op {result.noop[-1].seconds:.2f} s, first edit "
                   f"{result.first_edit[-1].seconds:.2f} s, edit {result.edit[-1].seconds:.2f} s, "
                   f"first record edit {result.first_record_edit[-1].seconds:.2f} s, "
-                  f"record edit {result.record_edit[-1].seconds:.2f} s"
+                  f"record edit {result.record_edit[-1].seconds:.2f} s, "
+                  f"move {result.move_edit[-1].seconds:.2f} s"
                   + (f", hugo {result.hugo[-2].seconds:.2f} s and {result.hugo[-1].seconds:.2f} s"
                      if with_hugo else ""),
                   file=sys.stderr)
     finally:
         target.write_text(original, encoding="utf-8")
         record.write_text(original_record, encoding="utf-8")
+        moving.write_text(original_moving, encoding="utf-8")
     pages = re.search(r"Pages\s+(\d+)", (folder / "cold.log").read_text(encoding="utf-8"))
     result.pages = int(pages[1]) if pages else 0
     return result
@@ -291,29 +306,32 @@ def median(runs: list[Run], key: str = "seconds") -> float:
 def table(results: list[Result], hugo_version: str | None) -> str:
     """Return the results as one plain-text table, targets underneath."""
     head = (f"{'articles':>8} {'pages':>7} | {'cold s':>7} {'no-op s':>7} {'1st edit':>8} "
-            f"{'edit s':>7} {'1st rec':>7} {'rec edit':>8} | {'written cold/no-op/edit':>23} | "
+            f"{'edit s':>7} {'1st rec':>7} {'rec edit':>8} {'move s':>7} | "
+            f"{'written cold/no-op/edit':>23} | "
             f"{'RSS MB':>6} | {'hugo s':>7} {'hugo MB':>7} | {'cold/hugo':>9} {'no-op/hugo':>10} "
-            f"{'edit/hugo':>9} {'1st rec/h':>9} {'rec/hugo':>8}")
+            f"{'edit/hugo':>9} {'1st rec/h':>9} {'rec/hugo':>8} {'move/h':>7}")
     lines = [head, "-" * len(head)]
     for r in results:
         h = median(r.hugo)
         written = "/".join(str(int(median(runs, "written"))) for runs in (r.cold, r.noop, r.edit))
         rss = max(x.rss_mb for x in r.cold + r.noop + r.first_edit + r.edit
-                  + r.first_record_edit + r.record_edit)
+                  + r.first_record_edit + r.record_edit + r.move_edit)
         lines.append(
             f"{r.size:>8,} {r.pages:>7,} | {median(r.cold):>7.2f} {median(r.noop):>7.2f} "
             f"{median(r.first_edit):>8.2f} {median(r.edit):>7.2f} "
-            f"{median(r.first_record_edit):>7.2f} {median(r.record_edit):>8.2f} | "
+            f"{median(r.first_record_edit):>7.2f} {median(r.record_edit):>8.2f} "
+            f"{median(r.move_edit):>7.2f} | "
             f"{written:>23} | {rss:>6.0f} | "
             + (f"{h:>7.2f} {max(x.rss_mb for x in r.hugo):>7.0f} | " if r.hugo else
                f"{'-':>7} {'-':>7} | ")
             + f"{_ratio(r.ratio(r.cold)):>9} {_ratio(r.ratio(r.noop)):>10} "
             f"{_ratio(r.ratio(r.edit)):>9} {_ratio(r.ratio(r.first_record_edit)):>9} "
-            f"{_ratio(r.ratio(r.record_edit)):>8}")
+            f"{_ratio(r.ratio(r.record_edit)):>8} {_ratio(r.ratio(r.move_edit)):>7}")
     lines.append("")
     for name, pick in (("cold", lambda r: r.cold), ("later one-edit", lambda r: r.edit),
                        ("first record-edit", lambda r: r.first_record_edit),
-                       ("later record-edit", lambda r: r.record_edit)):
+                       ("later record-edit", lambda r: r.record_edit),
+                       ("move", lambda r: r.move_edit)):
         lines.append(f"digest {name} build stages (median s): " + "; ".join(
             f"{r.size:,}: " + ", ".join(
                 f"{k} {statistics.median(x.stages.get(k, 0) for x in pick(r)):.2f}"
@@ -335,7 +353,8 @@ def table(results: list[Result], hugo_version: str | None) -> str:
                  "(only the edited article's pages written), RSS <= 300 MB (1.5 GB at 100k); "
                  "1st edit: the first after a cold build, with no site before last to patch; "
                  "rec edit: a record retitled, which makes every page showing it again (1st: "
-                 "the first such, after the edits; then a later one)")
+                 "the first such, after the edits; then a later one); move: the record's date "
+                 "a day earlier, which moves its article on the list pages")
     lines.append(f"hugo: {hugo_version or 'not installed, no comparison'}; page size {PAGE_SIZE}; "
                  f"median of runs; ratios: the median of each round's, against the mean of "
                  f"Hugo's builds at the round's start and end; cores {os.cpu_count()}; "

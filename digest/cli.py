@@ -22,7 +22,7 @@ from digest.incremental.stamp import read_inputs, up_to_date
 from digest.printable import PrintableFormatter, printable
 
 if TYPE_CHECKING:
-    from digest.build import Checked
+    from digest.content import Checked
     from digest.model import Diagnostic
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -217,7 +217,8 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
-    from digest.build import Timings, check
+    from digest.content import check
+    from digest.progress import Timings
     from digest.report import count_line, shown_path
 
     checked = check(config, Timings())

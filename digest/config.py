@@ -37,6 +37,9 @@ class Config:
     """Build the Pagefind search index and page; false skips search and the build says so."""
     cname: str = ""
     """Custom domain for GitHub Pages, written to a ``CNAME`` file (e.g. ``news.example.org``)."""
+    embed_hosts: tuple[str, ...] = ()
+    """Hosts whose video players a video's page may load when the reader asks (click to load),
+    e.g. ``www.youtube-nocookie.com``; none by default, so no third-party frame ever loads."""
     cache_dir: Path = Path(".digest-cache")
     """Folder where a build remembers what it read and wrote, to redo only what changed."""
     root: Path = Path(".")
@@ -91,6 +94,17 @@ def _check_base_url(url: str, where: str) -> None:
                           f"such as https://news.example.org/, not {url!r}")
 
 
+def _hosts(path: Path, value: list[object]) -> tuple[str, ...]:
+    """Check ``embed_hosts``: each a bare host name, as a page's policy names it."""
+    from digest.read.weburl import csp_host  # here: most configs leave the default
+
+    for host in value:
+        if not isinstance(host, str) or csp_host(host) != host:
+            raise ConfigError(f"{path}: embed_hosts must list bare lower-case host names such "
+                              f"as www.youtube-nocookie.com, not {host!r}")
+    return tuple(value)  # type: ignore[arg-type]  # all checked
+
+
 def _read_toml(path: Path) -> dict[str, object]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -106,6 +120,8 @@ def _read_toml(path: Path) -> dict[str, object]:
         expected = type(getattr(Config(), key))
         if key in _PATH_KEYS and isinstance(value, str):
             value = Path(value)
+        if key == "embed_hosts" and isinstance(value, list):
+            value = _hosts(path, value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{path}: {key} must be {expected.__name__}, not {value!r}")
         values[key] = value

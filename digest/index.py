@@ -29,7 +29,15 @@ def index(joined: Joined, *, drafts: bool = False, hide_unpublished: bool = Fals
     chosen: list[Article] = []
     for article in joined.articles:
         record = article.record
-        if (record.draft and not drafts) or (hide_unpublished and record.feed_published is False):
+        if record.draft and not drafts:
+            diagnostics.append(Diagnostic(record.source, record.line, "info", "D402",
+                                          "draft: true; not published by digest build",
+                                          "remove draft: true to publish it"))
+            continue
+        if hide_unpublished and record.feed_published is False:
+            diagnostics.append(Diagnostic(
+                record.source, record.line, "info", "D403", "published: false and "
+                "hide_unpublished is on; not published", "set published: true to publish it"))
             continue
         if record.url:
             key = record.url_key

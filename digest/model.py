@@ -43,15 +43,6 @@ class Diagnostic:
 
 @quick_pickled
 @dataclass(frozen=True, slots=True)
-class Provider:
-    """A news outlet."""
-
-    name: str
-    domain: str = ""
-
-
-@quick_pickled
-@dataclass(frozen=True, slots=True)
 class Image:
     """An image with an http(s) source."""
 
@@ -59,6 +50,16 @@ class Image:
     width: int | None = None
     height: int | None = None
     title: str = ""
+
+
+@quick_pickled
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A news outlet."""
+
+    name: str
+    domain: str = ""
+    logo: Image | None = None
 
 
 @quick_pickled
@@ -94,7 +95,12 @@ class Record:
     published: datetime | None = None
     """Publication time, always in UTC."""
     url: str | None = None
-    """The original article (``webUrl``) when it is http(s)."""
+    """The source: ``webUrl``, else ``originalUrl`` (a video's page), when it is http(s)."""
+    updated: datetime | None = None
+    """``updatedDateTime``, in UTC, when later than ``published``."""
+    duration: int | None = None  # a video's, in seconds
+    embed: str | None = None
+    """The https address of the player ``featuredContent`` embeds (never its HTML)."""
     provider: Provider | None = None
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
@@ -113,17 +119,14 @@ class Record:
     extra: Mapping[str, object] = field(default_factory=dict, compare=False)
     """Unknown fields, kept for scripts but never rendered. ``secured`` is dropped."""
     related_stored: str = ""
-    """The name the related items are kept under on disk when the build keeps them there
-    (``store.py``): ``related`` is empty until the article's page reads them back. Empty
-    when never stored."""
+    """The name the related items are kept under on disk (``store.py``), if they are: then
+    ``related`` is empty until the article's page reads them back."""
     related_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    """Each related item's ``url_key``, all that planning needs of them (which link inside the
-    digest): computed once, kept while the items wait on disk."""
+    """Each related item's ``url_key``, all planning needs of them; kept while they are stored."""
     probes: tuple[str, str] = field(init=False, repr=False, compare=False)
     """The case-folded words of the excerpt and of the title, space-separated, for finding the
-    record's body by its opening: computed once, kept in the parse cache. One string, not a
-    tuple of words: that took half of a record's memory."""
-
+    record's body by its opening; kept in the parse cache. Not tuples of words: they took half
+    of a record's memory."""
     url_key: str = field(init=False, repr=False, compare=False)
     """``url`` normalised, under which two spellings of it are one article; computed once."""
 
@@ -152,24 +155,21 @@ class Body:
     """Line of the file where the body text starts."""
     format: BodyFormat
     text: str
-    """Cleaned text: paragraphs separated by newlines (plain text) or Markdown source; empty
-    while the text waits on disk (``stored``)."""
+    """Cleaned text: paragraphs a line (plain text) or Markdown source; empty while stored."""
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
     stored: str = ""
-    """The name the text is kept under on disk when the build keeps it there (``store.py``):
-    ``text`` is empty until the page that shows it reads it back. Empty when never stored."""
+    """The name the text is kept under on disk (``store.py``), if it is: then ``text`` is
+    empty until the page that shows it reads it back."""
     opening: str = ""
     """The text's first few hundred characters, for matching and reports."""
     words: int = 0
     """How many words the text has, for reading times."""
     opening_key: str = field(default="", repr=False, compare=False)
-    """The opening's case-folded words, space-separated, for matching: computed once, kept in
-    the parse cache."""
+    """The opening's case-folded words, space-separated, for matching; kept in the parse cache."""
 
     def __post_init__(self) -> None:
-        # What is derived from the text is derived here, once: a body given its text back
-        # from the store (``stored`` set) keeps what was derived when it was parsed.
+        # Derived here, once: a body given its text back from the store keeps what was derived.
         if not self.stored:
             object.__setattr__(self, "opening", self.text[:OPENING])
             object.__setattr__(self, "words", len(self.text.split()))
@@ -254,7 +254,7 @@ class Joined:
 @dataclass(frozen=True)
 class Tally:
     """What a build tells of its content: the summary's counts and every diagnostic; kept for a
-    build that reads only the bodies edited since (``patch.py``)."""
+    build that reads only the files edited since (``edit.py``)."""
 
     published: int
     joins: tuple[tuple[str, int], ...]

@@ -8,8 +8,9 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from digest.build import Built, Checked
+from digest.build import Built
 from digest.config import Config
+from digest.content import Checked
 from digest.join import evidence
 from digest.model import Diagnostic, JoinMethod
 
@@ -58,9 +59,21 @@ def summary(built: Built) -> list[str]:
     ]
     lines += [f"  {source}: body without a record" for source in tally.orphans]
     lines += [f"  {path}: not content" for path in tally.skipped]
+    held = [d for d in tally.diagnostics if d.code in NOT_PUBLISHED]
+    if held:
+        lines.append(f"Records not published {len(held):>4}")
+        lines += [f"  {d.path}: {d.message} ({d.code})" for d in sorted(held, key=_place)]
     stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in built.timings.stages.items())
     lines.append(f"Built in {built.timings.total * 1000:.0f} ms ({stages})")
     return lines
+
+
+NOT_PUBLISHED = {"D107", "D108", "D111", "D200", "D201", "D401", "D402", "D403"}
+"""The codes that say a record is not on the site: each such record is named in the summary."""
+
+
+def _place(diagnostic: Diagnostic) -> tuple[str, int]:
+    return diagnostic.path, diagnostic.line
 
 
 def count_line(diagnostics: tuple[Diagnostic, ...]) -> str:

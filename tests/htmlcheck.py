@@ -12,7 +12,7 @@ ALLOWED_TAGS = {
     "html", "head", "body", "meta", "title", "link", "header", "nav", "main", "footer", "section",
     "article", "figure", "div", "span", "p", "a", "img", "ul", "ol", "li", "h1", "h2", "h3", "h4",
     "h5", "h6", "time", "em", "strong", "code", "pre", "blockquote", "hr", "br",
-    "form", "label", "input", "button", "noscript",
+    "form", "label", "input", "button", "noscript", "bdi", "small",
 }
 SCRIPT_TYPES = {"application/ld+json"}
 """Inline scripts allowed: data only. Code may only come from the site's own files."""

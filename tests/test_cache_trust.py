@@ -30,7 +30,7 @@ from conftest import REPO, age, record, site_bytes, stories
 from digest.build import build
 from digest.cli import main
 from digest.incremental.cache import CACHE_FILE, body_shard_path, load_state, shard_of, shard_path
-from digest.incremental.replan import KEPT_FILE
+from digest.incremental.kept import KEPT_FILE
 from digest.incremental.stamp import Stamp, load_stamp
 from digest.incremental.store import FOLDER as STORE
 from digest.incremental.store import fetch_related

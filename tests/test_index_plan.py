@@ -6,9 +6,10 @@ from conftest import record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.build import Timings, check
+from digest.content import check
 from digest.plan.pages import plan
 from digest.plan.urls import _NOT_WORD, SLUG_LENGTH, assign_urls, slugify
+from digest.progress import Timings
 
 
 def site_for(make_site, files, **settings):

@@ -19,7 +19,7 @@ from digest import parallel
 from digest.build import build
 from digest.cli import main
 from digest.incremental.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
-from digest.incremental.replan import KEPT_FILE
+from digest.incremental.kept import KEPT_FILE
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.output.staging import work_folder

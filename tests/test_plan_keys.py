@@ -7,9 +7,10 @@ import random
 
 from conftest import record
 
-from digest.build import Timings, check
+from digest.content import check
 from digest.plan.page import Deferred, Page
 from digest.plan.pages import plan
+from digest.progress import Timings
 
 TOPICS = ("AI", "ai", "Robots", "Chips", "Policy")
 PROVIDERS = ("Example News", "example news", "Other Wire", "Third Post")

@@ -112,7 +112,7 @@ def test_template_syntax_error_is_a_problem_with_its_line(preview):
     update = touch(preview, "article.html", ChangeKind.TEMPLATE, preview.config.templates)
     [problem] = update.problems
     assert problem.file.endswith("templates/article.html") and problem.line > 1
-    template.write_text(good.replace("<h1>", "<h1 class=t>"))
+    template.write_text(good.replace("<h1 ", "<h1 class=t "))
     update = touch(preview, "article.html", ChangeKind.TEMPLATE, preview.config.templates)
     assert update.problems == () and set(update.changed) == {ARTICLE_A, ARTICLE_B}
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import build, produce
-from digest.incremental.patch import body_edit
+from digest.build import build
+from digest.content import produce
+from digest.incremental.edit import body_edit
 from digest.live.preview import Preview
 from digest.live.watch import ChangeKind
 from digest.model import JoinMethod
@@ -190,13 +191,16 @@ def test_edits_of_records_that_move_no_article_render_only_the_pages_showing_the
         assert site.files == fresh(site).files, name
 
 
-def test_an_edit_of_a_record_that_moves_its_article_builds_everything(site, monkeypatch):
+def test_an_edit_that_moves_an_article_plans_every_page_of_the_site_in_memory(site, monkeypatch):
     import digest.live.preview
 
     built = []
     monkeypatch.setattr(digest.live.preview, "produce",
                         lambda *a, **k: built.append(1) or produce(*a, **k))
-    path = site.config.content / "r2.yaml"
+    path = site.config.content / "s1.yaml"  # joined by its stem: its date is not evidence
+    update = save(site, "s1.yaml", text=path.read_text().replace("2021-", "2019-", 1))
+    assert not built and update.changed and site.files == fresh(site).files
+    path = site.config.content / "r2.yaml"  # matched by content, which weighs dates
     save(site, "r2.yaml", text=path.read_text().replace("2021-", "2019-", 1))
     assert built and site.files == fresh(site).files
 

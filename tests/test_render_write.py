@@ -12,7 +12,8 @@ import pytest
 from conftest import record
 
 from digest import parallel
-from digest.build import Timings, build, check
+from digest.build import build
+from digest.content import check
 from digest.errors import OutputError, TemplateProblem
 from digest.output import staging, write
 from digest.output.owned import MARKER, check_output, marker
@@ -20,6 +21,7 @@ from digest.output.staging import work_folder
 from digest.output.tree import survey
 from digest.output.write import spare_folders, survey_site, write_site
 from digest.plan.pages import plan
+from digest.progress import Timings
 from digest.render import pages as render_module
 from digest.render.pages import render
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from digest.incremental.files import Entries
+from digest.incremental.kept import KeptEdits
 from digest.incremental.sealed import checksum, replace_file, replace_file_with
 from digest.incremental.stamp import CACHE_FILE, HEADER, Signature, Stamp, main_file, read_main
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import remove, stored_names, unnamed
-from digest.model import Article, Matches, Tally
+from digest.model import Matches, Tally
 from digest.plan.feeds import Listed
 
 if TYPE_CHECKING:
@@ -29,21 +30,6 @@ T = TypeVar("T")
 
 SHARDS = 64
 """Shard files the parse results are spread over: a build rewrites those whose files changed."""
-
-
-@dataclass(frozen=True)
-class KeptEdits:
-    """What edits of bodies or records alone changed of the ``replan.Kept`` site since the last
-    whole build: in the main file, so that such a build writes a few entries, not the site."""
-
-    articles: dict[str, Article] = field(default_factory=dict)
-    """Each article changed, as it now is (``plan.lean``)."""
-    wanted: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """What each retitled article's path is made of (``urls.wanted_path``)."""
-    paths: dict[str, str] = field(default_factory=dict)
-    """Each article whose page moved, and its path now."""
-    linking: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """The articles now linking to each article, where that changed."""
 
 
 @dataclass
@@ -64,7 +50,7 @@ class Stored:
     """For each shard, ``listed_digests`` of its files and their signatures."""
     bodies: dict[str, BodyPage] = field(default_factory=dict)
     """Body file to the page of the published article it is joined to: saved in shards of
-    their own, and read only by a build that patches those pages (``load_body_pages``)."""
+    their own, and read only by a build after an edit of those bodies (``load_body_pages``)."""
     body_shards: tuple[str, ...] = ()
     """The checksum of each shard file of ``bodies``."""
     frame: str = ""
@@ -75,9 +61,9 @@ class Stored:
     listing: Listed = field(default_factory=list)
     """The pages the sitemap lists (``feeds.sitemap_listing``)."""
     site: str = ""
-    """The checksum of the ``replan.Kept`` site the last whole build saved; "" for none."""
+    """The checksum of the ``kept.Kept`` site the last whole build saved; "" for none."""
     since: KeptEdits = field(default_factory=KeptEdits)
-    """What edits of bodies or records alone changed of that site since."""
+    """What small edits changed of that site since (``edit.py``)."""
 
 
 @cache  # asked for every file several times a build
@@ -188,8 +174,7 @@ class SavedFiles:
     only once it has written the main file: until then the last build's cache, which may name
     them, is the one in place."""
     site: str = ""
-    """The checksum of the site kept for a build after an edit of records (``replan.Kept``), if
-    one was saved."""
+    """The checksum of the site kept for builds after an edit (``kept.Kept``), if one was saved."""
 
 
 def save_state(folder: Path, state: Stored, previous: Stored | None = None,
@@ -255,15 +240,6 @@ def save_files(folder: Path, files: Entries, previous: Stored | None = None) -> 
 def _comparable(previous: Stored | None) -> Stored:
     """Return ``previous`` if its shards can be compared with a new state's, else an empty one."""
     return previous if previous is not None and len(previous.shards) == SHARDS else Stored()
-
-
-def save_shards(folder: Path, state: Stored, changed: dict[int, Entries]) -> None:
-    """Write the ``changed`` file shards, then the main file naming every shard's checksum.
-
-    Each file is replaced atomically and the main file last, so a reader sees the old cache or
-    the new one, and a shard whose cache never came to be is found stale.
-    """
-    _save_main(folder, state, _write_shards(folder, changed))
 
 
 def _write_shards(folder: Path, changed: dict[int, Entries]) -> Written:

@@ -282,34 +282,3 @@ def remove(store: Path, names: Iterable[str]) -> None:
     """Delete these files from ``store`` (found ``unnamed``)."""
     for name in names:
         (store / name).unlink(missing_ok=True)
-
-
-def restore(body: Body, config: Config) -> Body:
-    """Return the body with its text: from the store, or parsed again if the store lost it."""
-    fetched = fetch(body, store_of(config))
-    if fetched is not None:
-        return fetched
-    again = _parse_again(body.source, config).body
-    if again is None:
-        return replace(body, stored="")
-    stow(again, store_of(config))  # stored afresh: the cache names it, and the next build reads it
-    return again
-
-
-def related_of(record: Record, config: Config) -> tuple[Related, ...]:
-    """Return the record's related coverage: from the store, or parsed again if the store lost it."""
-    fetched = fetch_related(record, store_of(config))
-    if fetched is not None:
-        return fetched
-    again = _parse_again(record.source, config).record
-    if again is None:
-        return ()
-    if again.related:
-        stow_related(again, store_of(config))  # stored afresh, as a body's text is
-    return again.related
-
-
-def _parse_again(source: str, config: Config) -> FileResult:
-    from digest.read.load import read_file  # the rare way back: not worth importing otherwise
-
-    return read_file(source, config.content / source, config.max_file_size)

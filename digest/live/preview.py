@@ -9,20 +9,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from digest.build import Rendered, Timings, gc_paused, produce
 from digest.config import Config
+from digest.content import Rendered, gc_paused, produce
 from digest.errors import DigestError, TemplateProblem
-from digest.incremental.patch import body_edit
-from digest.incremental.replan import Kept, keep, replanned
-from digest.join import with_body
+from digest.incremental.edit import body_pages, redo
+from digest.incremental.memory import InMemory
 from digest.live.renders import RenderCache
 from digest.live.reported import ReportedFiles
 from digest.live.watch import ChangeKind, Changes
-from digest.model import Article, Diagnostic, Matches
+from digest.model import Diagnostic
 from digest.output.write import with_static
-from digest.plan.feeds import moved_listing
 from digest.plan.page import Page
-from digest.plan.pages import Planner
+from digest.progress import Timings
 from digest.read.load import FileResult
 from digest.report import shown_path
 
@@ -51,21 +49,6 @@ class Update:
     problems: tuple[Problem, ...]
     """Why the site is not up to date; empty when it is."""
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-@dataclass(frozen=True)
-class Patchable:
-    """The served site as planned, as far as an edit of bodies alone, or of records alone, can
-    be applied to it (``patch.py``, ``replan.py``)."""
-
-    planner: Planner
-    by_body: Mapping[str, Article]
-    """Body file to the article it is joined to: its record and pairing (its body may be older)."""
-    diagnostics: tuple[Diagnostic, ...]
-    matches: Matches
-    """What the join found."""
-    kept: Kept | None = None
-    """What an edit of records needs of the site (``replan.keep``): made at the first such edit."""
 
 
 def settle() -> None:
@@ -99,9 +82,11 @@ class Preview:
         self._pages: dict[str, bytes] = {}
         self._static: dict[str, bytes] = {}
         """``.nojekyll`` and the static files, read again only when the watcher reports a change."""
-        self._patchable: Patchable | None = None
-        """Set while the served site is the build of the files as read: None after a refusal, or
-        a rebuild that failed."""
+        self._memory: InMemory | None = None
+        """What the served site was made from, while it is the build of the files as read: None
+        after a refusal, or a rebuild that failed."""
+        self._diagnostics: tuple[Diagnostic, ...] = ()
+        """The content's problems, as the last whole build found them."""
         self._accepted: frozenset[Diagnostic] | None = None
         """Content errors of the served site; None until a build has succeeded."""
         self._unread_settings: Problem | None = None
@@ -145,70 +130,47 @@ class Preview:
         if kinds <= {ChangeKind.STATIC}:
             return Update(self._publish(self._pages), self.problems)
         if kinds == {ChangeKind.CONTENT}:
-            patched = self._patch(before) or self._replan(before)
-            if patched is not None:
-                return patched
+            redone = self._redo(before)
+            if redone is not None:
+                return redone
         return self._rebuild()
 
-    def _patch(self, before: Mapping[str, FileResult | None]) -> Update | None:
-        """Render again only the pages of the articles whose body files alone changed; return
-        None, having changed nothing served, if the change may reach further."""
-        last = self._patchable
-        if last is None or not self._reads.listing_holds():
+    def _redo(self, before: Mapping[str, FileResult | None]) -> Update | None:
+        """Make again only the pages the changed files reach, if the edit is small
+        (``edit.py``); return None, having changed nothing served, if it is not."""
+        memory = self._memory
+        if memory is None or not self._reads.listing_holds() or None in before.values():
             return None
-        articles = []
-        for rel, old in before.items():
-            new = self._reads.read(rel, self.config.content / rel, self.config.max_file_size)
-            article = last.by_body.get(rel)
-            if article is None or not body_edit(article.method, old, new):
-                return None
-            articles.append(with_body(article, new.body, new.digest))  # type: ignore[arg-type]
-        pages = [last.planner.article_page(article) for article in articles
-                 if article.id in last.planner.site.articles]  # else a draft not shown, or a duplicate
-        return self._serve(pages, last)
-
-    def _replan(self, before: Mapping[str, FileResult | None]) -> Update | None:
-        """Plan and render again only the pages that show the articles whose records alone
-        changed, none moving its article (see ``replan.py``); return None, having changed
-        nothing served, if the change may reach further."""
-        last = self._patchable
-        if last is None or not self._reads.listing_holds() or None in before.values():
+        changed = [(rel, old, self._reads.read(rel, self.config.content / rel,
+                                               self.config.max_file_size))
+                   for rel, old in before.items()]
+        try:
+            found = redo(memory, changed, self.config)  # type: ignore[arg-type]  # None: returned above
+        except DigestError:  # the whole build says why, in full
             return None
-        files = [(rel, old, self._reads.read(rel, self.config.content / rel,
-                                             self.config.max_file_size))
-                 for rel, old in before.items()]
-        site = last.planner.site
-        kept = last.kept or keep(site)
-        found = replanned(kept, site.articles, last.matches, files)  # type: ignore[arg-type]
         if found is None:
             return None
-        planner = Planner(found.site, self.config, found.urls)
-        planner.listed = moved_listing(last.planner.listed, found.moved)
-        pages = planner.pages_showing(found.dirty, found.linking,
-                                      planner.listed if found.moved else None)
-        by_body = {**last.by_body, **{article.body.source: article for article
-                                      in found.edited.values() if article.body is not None}}
-        return self._serve(pages, Patchable(planner, by_body, last.diagnostics, found.matches,
-                                            found.kept(kept)), gone=found.moved.keys())
+        # Every page planned again, if the site was indexed again: any other is gone.
+        gone = found.moved.keys() if found.site is None else self._pages.keys()
+        return self._serve(found.pages, memory.after(found), gone=gone)
 
-    def _serve(self, pages: list[Page], patchable: Patchable, gone: Iterable[str] = ()
-               ) -> Update:
+    def _serve(self, pages: list[Page], memory: InMemory, gone: Iterable[str] = ()) -> Update:
         """Serve the site with ``pages`` rendered again (and the pages at paths ``gone``
-        removed), as ``patchable`` plans it."""
+        removed), as ``memory`` remembers it."""
         # Unset until the pages are served: one that fails part-way leaves the next to rebuild.
-        self._patchable = None
+        self._memory = None
         try:
             fresh = self._renders.refresh(pages, self.config)
         except TemplateProblem as exc:
             return self._refuse((self._template_problem(exc),))
         served = {path: data for path, data in self._pages.items() if path not in gone}
-        update = Update(self._publish({**served, **fresh}), (), patchable.diagnostics)
-        self._patchable = patchable
+        update = Update(self._publish({**served, **fresh}), (), self._diagnostics)
+        self._memory = memory
         return update
 
     def _rebuild(self) -> Update:
         """Run the pipeline; refuse the result if it fails or has errors the served site has not."""
-        self._patchable = None  # until this build is served
+        self._memory = None  # until this build is served
         timings = Timings()
         try:
             self._reads.prefetch(self.config.content, self.config.max_file_size)
@@ -226,9 +188,10 @@ class Preview:
             return self._refuse(tuple(self._problem(d) for d in diagnostics if d in new_errors))
         self._accepted = errors
         self.problems = ()
-        self._patchable = Patchable(rendered.planner, {
-            article.body.source: article for article in rendered.checked.joined.articles
-            if article.body is not None}, diagnostics, rendered.checked.joined.matches)
+        planner, joined = rendered.planner, rendered.checked.joined
+        self._diagnostics = diagnostics
+        self._memory = InMemory(planner.site, body_pages(list(joined.articles), planner.settings),
+                                joined.matches, planner.listed)
         update = Update(self._publish(dict(rendered.files)), (), diagnostics)
         settle()
         return update
@@ -245,7 +208,7 @@ class Preview:
 
     def _refuse(self, problems: tuple[Problem, ...]) -> Update:
         self.problems = problems
-        self._patchable = None
+        self._memory = None
         return Update((), problems)
 
     def _template_problem(self, exc: TemplateProblem) -> Problem:

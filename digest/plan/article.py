@@ -1,25 +1,28 @@
-"""What a reader sees of one article: its card in lists, and its own page.
+"""What a reader sees of one article: its card in lists, and its own page, with its body and
+related coverage read back from the store.
 
 An article's page is made from its record, its body and its ``Setting`` alone: the plan
 (``plan/pages.py``) makes the setting from the whole site, and a build after an edit of bodies alone
-(``patch.py``) makes the page again from the setting the last build kept.
+(``edit.py``) makes the page again from the setting the last build kept.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
 from digest.config import Config
-from digest.incremental.store import related_of, restore
-from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Related
+from digest.incremental.store import fetch, fetch_related, store_of, stow, stow_related
+from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Record, Related
 from digest.pickling import quick_pickled
 from digest.plan.feeds import article_feeds
 from digest.plan.page import Page, page_key
 from digest.plan.urls import Link, absolute_url
+from digest.plan.video import Video, allowed_embed, video_of
+from digest.read.load import FileResult, read_file
 from digest.read.markdown import render_markdown
 from digest.read.weburl import image_origin
 
@@ -39,6 +42,20 @@ class Card:
     image: Image | None
     original: str | None
     draft: bool
+    updated: datetime | None = None
+    """When the source updated the article, if later than ``published``."""
+    logo: Image | None = None
+    """The provider's logo."""
+    video: Video | None = None
+
+    @property
+    def points(self) -> tuple[str, tuple[str, ...]]:
+        """Return the excerpt as its lead and its bullet points ("• Guest access • Solution
+        checker"), when it has two or more; else as its lead alone."""
+        text = self.excerpt
+        lead, *points = text.split(" • ") if not text.startswith("• ") else [
+            "", *text[2:].split(" • ")]
+        return (lead, tuple(points)) if len(points) >= 2 else (text, ())
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,7 @@ class Setting:
     """Where an article's page stands in the site: all it shows besides its record and body.
 
     Made from the whole site, and kept by the build: an edit of a body alone changes none of
-    it, so the page can be made again from the record, the new body and this (``patch.py``).
+    it, so the page can be made again from the record, the new body and this (``edit.py``).
     """
 
     path: str
@@ -119,6 +136,11 @@ def _origin(url: str) -> str | None:
     return image_origin(url)
 
 
+def card_images(cards: Iterable[Card]) -> list[Image | None]:
+    """Return the images a list of cards shows: each one's picture and its provider's logo."""
+    return [image for card in cards for image in (card.image, card.logo)]
+
+
 def card_of(article: Article, path: str, provider: str | None, topics: tuple[str, ...]) -> Card:
     """Build an article's card given the paths of its page, provider page and topic pages."""
     record = article.record
@@ -132,6 +154,9 @@ def card_of(article: Article, path: str, provider: str | None, topics: tuple[str
         image=record.images[0] if record.images else None,
         original=record.url,
         draft=record.draft,
+        updated=record.updated,
+        logo=record.provider.logo if record.provider and provider else None,
+        video=video_of(record),
     )
 
 
@@ -145,14 +170,16 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
     # The images its Markdown shows are the page's too: its policy must allow their hosts.
     shown = (render_markdown(body.text).images
              if body is not None and body.format is BodyFormat.MARKDOWN else ())
+    embed = allowed_embed(record, config)
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
         "description": view.excerpt,
         "reading_minutes": reading_minutes(body) if body else None,
         "newer": setting.newer, "older": setting.older,
         "structured": structured_data(view, config),
+        "embed": embed[0] if embed else None, "frame_hosts": embed[1:] if embed else (),
         **common(article_feeds(config, record, setting.provider, setting.topics),
-                 [view.image, *map(Image, shown)], view.published),
+                 [view.image, view.logo, *map(Image, shown)], view.updated or view.published),
     }, page_key(article.version, setting.key))
 
 
@@ -174,6 +201,8 @@ def structured_data(view: Card, config: Config) -> dict[str, object]:
         data["description"] = view.excerpt
     if view.published:
         data["datePublished"] = f"{view.published:%Y-%m-%dT%H:%M:%SZ}"
+    if view.updated:
+        data["dateModified"] = f"{view.updated:%Y-%m-%dT%H:%M:%SZ}"
     if view.image:
         data["image"] = [view.image.url]
     if view.provider:
@@ -193,3 +222,34 @@ def _related(item: Related, target: str | None) -> RelatedItem:
         published=item.published,
         excerpt=item.excerpt,
     )
+
+
+def restore(body: Body, config: Config) -> Body:
+    """Return the body with its text: from the store, or parsed again if the store lost it."""
+    fetched = fetch(body, store_of(config))
+    if fetched is not None:
+        return fetched
+    again = _parse_again(body.source, config).body
+    if again is None:
+        return replace(body, stored="")
+    stow(again, store_of(config))  # stored afresh: the cache names it, and the next build reads it
+    return again
+
+
+def related_of(record: Record, config: Config) -> tuple[Related, ...]:
+    """Return the record's related coverage: from the store, or parsed again if the store lost it."""
+    fetched = fetch_related(record, store_of(config))
+    if fetched is not None:
+        return fetched
+    again = _parse_again(record.source, config).record
+    if again is None:
+        return ()
+    if again.related:
+        stow_related(again, store_of(config))  # stored afresh, as a body's text is
+    return again.related
+
+
+def _parse_again(source: str, config: Config) -> FileResult:
+    """Parse a content file again, in whichever process renders its page: the rare way back,
+    when the store lost what the parse kept there."""
+    return read_file(source, config.content / source, config.max_file_size)

@@ -122,14 +122,13 @@ def feed_pages(site: Site, urls: Urls, config: Config, showing: AbstractSet[str]
 def feed_context(path: str, page_path: str, title: str, entries: list[Entry], config: Config
                  ) -> dict[str, object]:
     """Make the context of one Atom feed of the newest entries of a list."""
-    dated = [e.published for e in entries if e.published]
     return {
         "title": title,
         "subtitle": config.description,
         "id": config.base_url + path,
         "self_url": config.base_url + path,
         "page_url": absolute_url(config, page_path),
-        "updated": max(dated, default=_EPOCH),
+        "updated": max((e.updated for e in entries), default=_EPOCH),
         "entries": entries,
     }
 
@@ -146,7 +145,7 @@ def entry(article: Article, path: str, config: Config) -> Entry:
         summary=record.excerpt,
         published=record.published,
         # Atom requires a date; an undated article keeps one fixed date so the feed is stable.
-        updated=record.published or _EPOCH,
+        updated=record.updated or record.published or _EPOCH,
         topics=record.topics,
         author=record.provider.name if record.provider else config.title,
     )

@@ -13,7 +13,7 @@ from digest.config import Config
 from digest.index import provider_key, term_key
 from digest.model import Article, Site, Term
 from digest.pickling import copied
-from digest.plan.article import Card, Setting, article_page, card_of, common
+from digest.plan.article import Card, Setting, article_page, card_images, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.urls import Link, Urls, assign_urls, check_collisions
@@ -85,7 +85,7 @@ def card_key(article: Article, paths: CardPaths) -> str:
 
 def lean(article: Article) -> Article:
     """Return the article with what planning and its pages read, and no more (the cache keeps a
-    site of lean articles, ``replan.py``): not the words the join matches by, fields no page
+    site of lean articles, ``kept.py``): not the words the join matches by, fields no page
     shows, images past the first (the only one pages show), nor the body's opening."""
     record, body = article.record, article.body
     return copied(article, record=copied(record, probes=("", ""), extra={},
@@ -224,11 +224,11 @@ class Planner:
 
 def deferred_article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan an article's page with its key; its context is made only when it is read."""
-    # A partial, not a closure: a build holds one for every article, and a closure's cells cost
-    # more.
+    # A partial, not a closure: a build holds one for every article, and cells cost more.
     return Page(setting.path, "article.html",
                 Deferred(partial(article_context, article, setting, config),
-                         updated=article.record.published, noindex=False),
+                         updated=article.record.updated or article.record.published,
+                         noindex=False),
                 page_key(article.version, setting.key))
 
 
@@ -265,7 +265,7 @@ def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], v
         cards = [views.card(aid) for aid in chunk]
         heading = title if n == 1 else f"{title} (page {n} of {count})"
         return {"title": heading, "articles": cards, "pager": pager, **extra,
-                **common(feeds, [c.image for c in cards], _newest(views.site, chunk))}
+                **common(feeds, card_images(cards), _newest(views.site, chunk))}
 
     for n in range(1, count + 1) if numbers is None else sorted(numbers):
         chunk = ids[(n - 1) * size: n * size]

@@ -21,6 +21,12 @@ _ASTRAL_NONCHARACTERS = re.compile("[{}]".format("".join(
     chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17))))
 _ASCII_CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+"""Bidirectional controls (embeddings, overrides, isolates, LRM, RLM) and invisible spaces
+(zero width, BOM): in a one-line field they can reorder or hide the text around it where it is
+shown unisolated (a page's title, an attribute, a feed reader, a search result). The joiners
+U+200C and U+200D are kept: they are part of words in Persian and Indic scripts, and of emoji."""
+_BULLET = re.compile(r"\s*•\s*")
 _INLINE_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _PLAIN_URL = re.compile(r"https?://(?![^/?#]*[Xx][Nn]--)(?:[A-Za-z0-9-]*\.)*[A-Za-z][A-Za-z0-9-]*"
                         r"(?::[0-9]{1,4})?(?:[/?#][!-%'-~]*)?")
@@ -47,11 +53,43 @@ def fix_encoding(text: str) -> str:
 
 
 def clean_line(value: str) -> str:
-    """Clean a one-line field: encoding, HTML entities, and all runs of white space."""
+    """Clean a one-line field: encoding, HTML entities, invisible and bidirectional controls,
+    runs of white space, and the spaces around bullets (one each side)."""
     text = fix_encoding(value)
     if "&" in text:
         text = html.unescape(text)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+        if "•" in text:
+            text = _BULLET.sub(" • ", text)
     return " ".join(text.split())  # str.split() splits at exactly the white space \s matches
+
+
+_SENTENCE_END = tuple(".!?…\"'”’»)]")
+_DANGLING = " ,;:-–—•"
+CUT_LENGTH = 200
+"""Sources cut excerpts at about 300 characters: one this long that ends without a full stop
+was cut; a shorter one may be a heading-like lede ("Email enhancements for 2020")."""
+
+
+def mark_cut(excerpt: str) -> str:
+    """Return an excerpt that stops mid-sentence ("… Azure AD users,", "… • Building") ending
+    with "…", so it never reads as a whole paragraph: one that ends on a comma, colon, dash or
+    bullet, or a long one (``CUT_LENGTH``) that ends without a full stop or a web address."""
+    if not excerpt or excerpt.endswith(_SENTENCE_END):
+        return excerpt
+    last = excerpt.rpartition(" ")[2]
+    if excerpt.endswith(tuple(_DANGLING)) or (
+            len(excerpt) >= CUT_LENGTH and "://" not in last and not last.startswith("www.")):
+        return excerpt.rstrip(_DANGLING) + "…"
+    return excerpt
+
+
+def invisible_controls(value: str) -> list[str]:
+    """Name the invisible and bidirectional controls ``clean_line`` takes out of ``value``."""
+    if value.isascii():
+        return []
+    return sorted({f"U+{ord(c):04X}" for c in _INVISIBLE.findall(html.unescape(value))})
 
 
 def clean_paragraphs(text: str) -> str:

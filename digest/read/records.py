@@ -6,16 +6,19 @@ import reprlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from digest.model import Diagnostic, Image, Provider, Record, Related
-from digest.read.clean import clean_line, safe_url
+from digest.read.clean import clean_line, invisible_controls, mark_cut, safe_url
+from digest.read.media import embed_source, logo_of
+from digest.read.times import parse_datetime, parse_duration
 from digest.read.weburl import image_url
 
 KNOWN = {
     "title", "excerpt", "publishedDateTime", "webUrl", "provider", "topics", "images",
     "related", "category", "type", "quality", "heat", "published", "draft", "body",
+    "originalUrl", "updatedDateTime", "featuredContent", "duration",
 }
 DROPPED = {"secured"}
 MAX_RELATED = 200
@@ -44,11 +47,19 @@ class FieldReader:
         value = data.get(key)
         if value is None:
             return ""
+        if isinstance(value, str):
+            self.visible(key, value)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return clean_line(str(value))
         self.warn(key, "D210", f"{key} should be text, not {_kind(value)}; ignored",
                   f'write {key}: "..." on one line')
         return ""
+
+    def visible(self, key: str, value: str) -> None:
+        """Warn of the invisible and bidirectional controls cleaning takes out of ``value``."""
+        if found := invisible_controls(value):
+            self.warn(key, "D240", f"{key} holds invisible or bidirectional control characters "
+                      f"({', '.join(found)}); removed", "delete them from the source text")
 
     def integer(self, data: Mapping[str, object], key: str) -> int | None:
         value = data.get(key)
@@ -83,6 +94,15 @@ class FieldReader:
                       "published anyway, listed first", "correct the date, or add draft: true")
         return parsed
 
+    def updated(self, data: Mapping[str, object], published: datetime | None) -> datetime | None:
+        """Return ``updatedDateTime`` when it is a date later than ``published``."""
+        value = data.get("updatedDateTime")
+        parsed = parse_datetime(value) if value is not None else None
+        if value is not None and parsed is None:
+            self.warn("updatedDateTime", "D223", f"updatedDateTime {_show(value)} is not a date; "
+                      "ignored", "use ISO 8601, e.g. 2020-06-14T08:00:00Z")
+        return parsed if parsed and (published is None or parsed > published) else None
+
     def url(self, data: Mapping[str, object], key: str) -> str | None:
         value = data.get(key)
         if value is None:
@@ -116,9 +136,14 @@ def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, i
         source=source,
         line=line,
         title=title,
-        excerpt=reader.text(data, "excerpt"),
+        excerpt=mark_cut(reader.text(data, "excerpt")),
         published=published,
-        url=reader.url(data, "webUrl"),
+        # A video's record has no webUrl: its page (originalUrl) is the source. The AMP copies
+        # (ampWebUrl, cdnAmpWebUrl) are never preferred to either.
+        url=reader.url(data, "webUrl") or reader.url(data, "originalUrl"),
+        updated=reader.updated(data, published),
+        duration=parse_duration(data.get("duration")),
+        embed=embed_source(data.get("featuredContent")),
         provider=_provider(reader, data.get("provider")),
         topics=_topics(reader, data.get("topics")),
         images=_images(reader, data.get("images"), "images"),
@@ -136,27 +161,6 @@ def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, i
     return record, reader.diagnostics
 
 
-def parse_datetime(value: object) -> datetime | None:
-    """Return ``value`` as an aware UTC datetime; dates mean midnight UTC."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00, before the first representable moment
-        return None
-
-
 def _provider(reader: FieldReader, value: object) -> Provider | None:
     if value is None:
         return None
@@ -169,29 +173,31 @@ def _provider(reader: FieldReader, value: object) -> Provider | None:
                     "ignored", "write provider: {name: BBC, domain: bbc.co.uk}")
         return None
     name, domain = value.get("name"), value.get("domain")
+    logo = logo_of(value.get("images"))
     if type(name) is str and type(domain) is str:  # nearly all: cleaned once for every record
-        return _plain_provider(name, domain)
+        reader.visible("provider", name)
+        return _plain_provider(name, domain, logo)
     name = reader.text(value, "name")
     domain = reader.text(value, "domain")
-    return shared_provider(name or domain, domain) if name or domain else None
+    return shared_provider(name or domain, domain, logo) if name or domain else None
 
 
 @lru_cache(maxsize=1 << 12)
-def _plain_provider(name: str, domain: str) -> Provider | None:
+def _plain_provider(name: str, domain: str, logo: Image | None) -> Provider | None:
     """Return the provider named in plain text by ``name`` and ``domain``, as they read clean.
 
     Records name the same few hundred outlets, two texts each, in their related coverage too:
     cleaning them was a fifth of reading a record."""
     name, domain = clean_line(name), clean_line(domain)
-    return shared_provider(name or domain, domain) if name or domain else None
+    return shared_provider(name or domain, domain, logo) if name or domain else None
 
 
 @lru_cache(maxsize=1 << 12)
-def shared_provider(name: str, domain: str) -> Provider:
+def shared_provider(name: str, domain: str, logo: Image | None = None) -> Provider:
     """Return one Provider for each name and domain: a digest of 100,000 articles names a few
     hundred outlets. Pickling keeps one object one (within a parse worker's results, within a
     cache shard), so the cache holds few copies as well."""
-    return Provider(sys.intern(name), sys.intern(domain))
+    return Provider(sys.intern(name), sys.intern(domain), logo)
 
 
 def _topics(reader: FieldReader, value: object) -> tuple[str, ...]:
@@ -256,6 +262,7 @@ def _related(reader: FieldReader, value: object) -> tuple[Related, ...]:
                         "give each related item a title")
             continue
         images = _images(reader, item.get("images"), "related")
+        reader.visible("related", item["title"])
         items.append(Related(
             title=clean_line(item["title"]),
             url=safe_url(item.get("webUrl")),

@@ -1,0 +1,171 @@
+"""The site the last whole build planned, kept for builds after an edit (``edit.py``).
+
+An edit of records plans again only the pages that show the edited articles, from this site:
+what each article's path is made of, the paths, and which articles link to which. A whole build
+saves it (``site.pickle``, each article pickled alone: such a build reads a few hundred); each
+edit since adds a ``KeptEdits`` to the cache's main file rather than writing it again.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from digest.incremental.sealed import checksum, replace_file_with
+from digest.model import Article, Site
+from digest.plan.pages import lean
+from digest.plan.urls import Urls, Wanted, assign_urls, wanted_paths
+
+log = logging.getLogger(__name__)
+
+KEPT_FILE = "site.pickle"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What of the site a whole build planned an edit needs, but the articles (kept beside it)."""
+
+    site: Site
+    """The site but its articles."""
+    wanted: Wanted
+    """What each article's path is made of (``urls.wanted_paths``)."""
+    urls: Urls
+    linking: Mapping[str, tuple[str, ...]]
+    """Article id to the articles whose related coverage links to its page."""
+
+
+@dataclass(frozen=True)
+class KeptEdits:
+    """What edits changed of the kept site: a few entries, where the site is thousands."""
+
+    articles: dict[str, Article] = field(default_factory=dict)
+    """Each article changed, as it now is (``plan.lean``)."""
+    wanted: Wanted = field(default_factory=dict)
+    """What each retitled article's path is made of (``urls.wanted_path``)."""
+    paths: dict[str, str] = field(default_factory=dict)
+    """Each article whose page moved, and its path now."""
+    linking: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The articles now linking to each article, where that changed."""
+
+    def then(self, later: KeptEdits) -> KeptEdits:
+        """Return these edits followed by ``later`` ones."""
+        return KeptEdits({**self.articles, **later.articles}, {**self.wanted, **later.wanted},
+                         {**self.paths, **later.paths}, {**self.linking, **later.linking})
+
+    def applied(self, kept: Kept) -> Kept:
+        """Return ``kept`` as these edits left it (its articles aside: see ``articles``)."""
+        if not (self.wanted or self.paths or self.linking):
+            return kept
+        return Kept(kept.site, {**kept.wanted, **self.wanted},
+                    replace(kept.urls, articles={**kept.urls.articles, **self.paths}),
+                    {**kept.linking, **self.linking})
+
+
+def keep(site: Site) -> Kept:
+    """Return what an edit needs of a whole build's site, but the articles (``pickled``)."""
+    linking = defaultdict(list)
+    for aid in site.order:
+        for target in targets(site, site.articles[aid]):
+            linking[target].append(aid)
+    wanted = wanted_paths(site)
+    return Kept(replace(site, articles={}), wanted, assign_urls(site, wanted),
+                {aid: tuple(sources) for aid, sources in linking.items()})
+
+
+def targets(site: Site, article: Article) -> set[str]:
+    """Return the articles of the site that an article's related coverage links to."""
+    return {target for key in article.record.related_keys
+            if key and (target := site.by_url.get(key)) is not None}
+
+
+def pickled(articles: Mapping[str, Article]) -> Iterator[tuple[str, bytes]]:
+    """Yield each article's id, and the article made ``lean`` and pickled."""
+    for aid, article in articles.items():
+        yield aid, pickle.dumps(lean(article), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save_kept(folder: Path, kept: Kept, articles: Iterable[tuple[str, bytes]]) -> str:
+    """Write ``kept`` and its ``articles`` (as ``pickled`` gives them) into the cache folder, an
+    article at a time; return the file's checksum, for the main file to name.
+
+    The file holds the pickled ``kept`` (after its length), each article's bytes, an index of
+    where each is, and (in its last 8 bytes) where the index starts.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    index: dict[str, tuple[int, int]] = {}
+
+    def parts() -> Iterator[bytes]:
+        head = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+        yield len(head).to_bytes(8, "little") + head
+        at = 8 + len(head)
+        for aid, data in articles:
+            index[aid] = (at, len(data))
+            at += len(data)
+            yield data
+        yield pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL) + at.to_bytes(8, "little")
+
+    return replace_file_with(folder / KEPT_FILE, parts())
+
+
+def load_kept(folder: Path, sealed: str, since: KeptEdits
+              ) -> tuple[Kept, Mapping[str, Article]] | None:
+    """Read the site the last whole build kept in ``folder``, as the edits ``since`` left it;
+    None, with a warning, unless its checksum is ``sealed`` (the main file's). Its articles are
+    unpickled as they are read."""
+    if not sealed:
+        return None
+    try:
+        data = (folder / KEPT_FILE).read_bytes()
+        # The whole file checked before any of it is unpickled: a pickle from elsewhere may run code.
+        if not hmac.compare_digest(checksum(data), sealed):
+            raise ValueError("not the site this cache was saved with")
+        view = memoryview(data)
+        head = int.from_bytes(view[:8], "little")
+        kept = pickle.loads(view[8:8 + head])
+        index = pickle.loads(view[int.from_bytes(view[-8:], "little"):-8])
+        if not isinstance(kept, Kept) or not isinstance(index, dict):
+            raise TypeError("not a site")
+    except Exception as exc:  # whatever is wrong, the whole build reads every file
+        log.warning("cache %s is damaged or stale (%s); building everything",
+                    folder / KEPT_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)
+        return None
+    return since.applied(kept), Unpickled(view, index, since.articles)
+
+
+class Unpickled(Mapping[str, Article]):
+    """Articles pickled one by one in one buffer, each unpickled when first read: a buffer
+    ``load_kept`` found sealed by this user's digest."""
+
+    def __init__(self, data: memoryview, index: Mapping[str, tuple[int, int]],
+                 made: Mapping[str, Article]) -> None:
+        self._data, self._index, self._made = data, index, dict(made)
+
+    def with_articles(self, articles: Mapping[str, Article]) -> Unpickled:
+        """Return these articles, ``articles`` put in."""
+        return Unpickled(self._data, self._index, {**self._made, **articles})
+
+    def __getitem__(self, aid: str) -> Article:
+        made = self._made.get(aid)
+        if made is None:
+            at, length = self._index[aid]
+            made = self._made[aid] = pickle.loads(self._data[at:at + length])
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def with_articles(articles: Mapping[str, Article], edited: Mapping[str, Article]
+                  ) -> Mapping[str, Article]:
+    """Return ``articles`` with the ``edited`` ones in their places."""
+    if isinstance(articles, Unpickled):
+        return articles.with_articles(edited)
+    return {**articles, **edited}
