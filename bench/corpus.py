@@ -10,6 +10,15 @@ of articles are Markdown files with front matter; some bodies open with a
 `` date YYYY-MM-DD `` dateline and some carry mojibake. Related coverage points
 at other articles of the corpus about a third of the time.
 
+The shapes of real news that make joining by content hard are there too: 20% of
+bodies open with one of 36 sentences (a wire service's standfirst, "WASHINGTON
+(AP) — ..."), each shared by more bodies the larger the corpus; 2% of articles are syndicated copies of an
+earlier one (its first two paragraphs and so its excerpt, another outlet, a few
+days later, half of them with a dateline of their own); half of the records
+with no body have an orphan body that opens with their excerpt's first sentence
+and then differs; 10% of excerpts are truncated (cut mid-word or not, with
+"…", "..." or nothing after).
+
 Beside the content it writes ``.manifest.json`` (a dot file, so digest skips it):
 which files make each article, for ``bench/hugo.py`` and the edit step of
 ``bench/run.py``.
@@ -50,6 +59,16 @@ regulation regulators commission minister ministers election campaign voters pol
 WORDS = _WORDS.split()
 MOJIBAKE = ["\u2026", "\u2019", "\u201c", "\u201d", "\u2014"]
 """Characters whose UTF-8 bytes, read as cp1252, make the mojibake found in the seeds."""
+SHARED = 0.2
+"""The share of bodies that open with a sentence shared with others."""
+OPENINGS = 36
+"""How many such sentences there are, whatever the size: each opens 20% / 36 of the bodies,
+as a wire service's standfirst opens more stories the more are gathered (54 of 10,000, 540 of
+100,000)."""
+SYNDICATED = 0.02
+TRUNCATED = 0.1
+PLACES = ["WASHINGTON", "LONDON", "BRUSSELS", "SAN FRANCISCO", "NEW YORK", "BEIJING", "PARIS"]
+AGENCIES = ["(AP) \u2014", "(Reuters) -", "(AFP) \u2013", "\u2014", "(Bloomberg) --"]
 TOPICS = [f"{a} {b}".strip() for a in ("", "Applied", "Ethical", "Open", "Mobile", "Edge")
           for b in ("AI", "Computer Vision", "Natural Language Processing", "Robotics",
                     "Privacy", "Surveillance", "Machine Learning", "Biometrics", "Policy",
@@ -148,16 +167,31 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Entry]:
     urls = [f"https://news{i % 97}.example.com/{2019 + i % 3}/story-{i}/" for i in range(count)]
     files: list[tuple[str, str]] = []  # (suffix, text) in generation order
     entries: list[Entry] = []
+    openings = [f"{rng.choice(PLACES)} {rng.choice(AGENCIES)} {sentence(rng)}"
+                for _ in range(OPENINGS)]
+    shared = 0  # bodies opening with a shared sentence so far: they take the sentences in turn
+    wire: list[tuple[list[str], datetime]] = []  # earlier articles' paragraphs, for syndication
     for n in range(count):
         entry = Entry(n, url=urls[n])
         headline = title(rng, n)
         when = start + timedelta(seconds=rng.randrange(span))
         paras = [paragraph(rng) for _ in range(rng.randint(4, 12))]
+        syndicated = wire and rng.random() < SYNDICATED
+        if syndicated:  # wire copy: another outlet runs an earlier story's opening days later
+            original, then = rng.choice(wire)
+            paras[:2] = original[:2]
+            when = then + timedelta(days=rng.randint(2, 6), seconds=rng.randrange(86400))
+        elif rng.random() < SHARED:
+            paras[0] = f"{openings[shared % len(openings)]} {paras[0]}"
+            shared += 1
         if rng.random() < 0.05:  # mojibake after the opening, as in the seeds
             spot = rng.randrange(2, len(paras))
             bad = rng.choice(MOJIBAKE).encode("utf-8").decode("cp1252", errors="replace")
             paras[spot] = paras[spot].rstrip(".") + bad + " " + sentence(rng)
         excerpt = " ".join(paras[:2])
+        wire.append((paras, when))
+        if rng.random() < TRUNCATED:  # cut anywhere, perhaps mid-word, and marked or not
+            excerpt = excerpt[:rng.randint(60, 300)] + rng.choice(("\u2026", "...", " \u2026", ""))
         provider = rng.choice(outlets)
         topics = rng.sample(TOPICS, rng.randint(1, 3))
         related = []
@@ -183,10 +217,16 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Entry]:
             entry.markdown = str(len(files) - 1)
         else:
             if kind >= 0.03:  # 3% of records have no body
-                dateline = f" date {when:%Y-%m-%d} " if rng.random() < 0.2 else ""
+                dated = rng.random() < (0.5 if syndicated else 0.2)
+                dateline = f" date {when:%Y-%m-%d} " if dated else ""
                 gap = "\n\n" if rng.random() < 0.5 else "\n"
                 files.append((".txt", dateline + gap.join(p + " " for p in paras) + "\n"))
                 entry.body = str(len(files) - 1)
+            elif rng.random() < 0.5 and len(excerpt) > len(first := paras[0].split(". ")[0]) + 30:
+                # An orphan body that opens with the first sentence of this record's excerpt,
+                # then differs within it (an excerpt cut inside that sentence would be its own).
+                files.append((".txt", first + ". " + "\n".join(
+                    paragraph(rng) for _ in range(rng.randint(3, 8))) + "\n"))
             files.append((".txt", record_text(rng, headline, excerpt, when, urls[n], provider,
                                               topics, related, n)))
             entry.record = str(len(files) - 1)

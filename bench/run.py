@@ -49,6 +49,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 import hugo  # noqa: E402
+import joining  # noqa: E402
 
 T = TypeVar("T")
 PAGE_SIZE = 20
@@ -91,6 +92,8 @@ class Result:
     hugo: list[Run] = field(default_factory=list)
     """Hugo's builds: one at the start of each round and one at its end."""
     hugo_files: int = 0
+    join: tuple[float, float, int, int] = (0.0, 0.0, 0, 0)
+    """The join's precision and recall against the corpus's manifest, joins made, true pairs."""
     reference: list[Run] = field(default_factory=list)
     """A cold build of 10,000 articles just before each cold build of this size: the growth
     from one to the other is measured within minutes, not an hour apart on a drifting machine."""
@@ -234,7 +237,7 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool, trash: Trash,
     ``reference`` (a corpus's config), it is built cold just before each cold build."""
     folder, config = prepare(size, out)
     content = folder / "content"
-    result = Result(size)
+    result = Result(size, join=apart(joining.scored, content))
     if with_hugo:
         start = time.perf_counter()
         apart(hugo.convert, content, folder / "hugo-site", PAGE_SIZE)
@@ -333,6 +336,9 @@ def table(results: list[Result], hugo_version: str | None) -> str:
             f"{r.size:,}: " + ", ".join(
                 f"{k} {statistics.median(x.stages.get(k, 0) for x in pick(r)):.2f}"
                 for k in pick(r)[0].stages) for r in results))
+    lines.append("join against the corpus's truth (precision, recall, joins / true pairs): "
+                 + "; ".join(f"{r.size:,}: {r.join[0]:.4f}, {r.join[1]:.4f}, {r.join[2]:,} / "
+                             f"{r.join[3]:,}" for r in results))
     sizes = {r.size: r for r in results}
     if 10_000 in sizes and 100_000 in sizes:
         large, small = sizes[100_000], sizes[10_000]

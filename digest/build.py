@@ -27,6 +27,7 @@ from digest.incremental.memory import Edits, OnDisk, edits_of
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
 from digest.incremental.stamp import Inputs, Stamp, read_inputs
 from digest.incremental.store import store_of
+from digest.links.shown import archived_copies
 from digest.model import Site, Tally
 from digest.output.owned import check_folders
 from digest.output.search import search_of
@@ -80,6 +81,7 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     files' signatures when the caller has just read them (``stamp.read_inputs``).
     """
     check_folders(config)
+    archived_copies(config)  # links.json: a bad one is told before any content is read
     # The key is read once, here: the workers forked below inherit it.
     cached = cached and cache_writable(config.cache_dir) and sealed.key_kept()
     timings = timings or Timings()

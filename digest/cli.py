@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from digest import __version__
-from digest.config import CONFIG_NAME, Config, load_config
+from digest.config import CONFIG_NAME, LINKS_NAME, Config, load_config
 from digest.errors import ConfigError, DigestError
 from digest.incremental.stamp import read_inputs, up_to_date
+from digest.links.command import add_links_commands
 from digest.printable import PrintableFormatter, printable
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
                    help="show draft: true articles, marked as drafts (default: shown)")
     s.set_defaults(run=run_serve, output=None)
+    add_links_commands(commands, site)
     return top
 
 
@@ -218,12 +220,13 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.content import check
+    from digest.links.warn import dead_unarchived
     from digest.progress import Timings
     from digest.report import count_line, shown_path
 
     checked = check(config, Timings())
     _maybe_report(args, checked)
-    diagnostics = _in_order(checked.diagnostics)
+    diagnostics = _in_order(checked.diagnostics + dead_unarchived(checked, config))
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = sum(d.severity == "warning" for d in diagnostics)
     if args.format == "json":
@@ -274,7 +277,8 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)
     server = open_server(args.host, args.port, preview)  # a busy port is told before building
     watched = Watched(config.content, config.templates, config.static,
-                      settings.resolve() if settings.is_file() else None)
+                      settings.resolve() if settings.is_file() else None,
+                      config.root / LINKS_NAME)
 
     def started(first: Update) -> None:
         _print_diagnostics(config, first.diagnostics, args.verbose)

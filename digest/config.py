@@ -10,6 +10,34 @@ from pathlib import Path
 from digest.errors import ConfigError
 
 CONFIG_NAME = "digest.toml"
+LINKS_NAME = "links.json"
+"""The state of the site's external links, beside the settings (``digest links``)."""
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """The ``[links]`` settings: how ``digest links`` checks and archives external links."""
+
+    archive: str = "https://archive.org"
+    """Base URL of the web archive; its availability API is ``<archive>/wayback/available``."""
+    save: str = "https://web.archive.org/save/"
+    """Where ``links archive --save`` asks the archive to save a page: this, then the URL."""
+    allow_private: bool = False
+    """Fetch private, loopback and link-local addresses too (off: a digest's content must not
+    make its editor's computer probe the network it sits in)."""
+    timeout: float = 10.0
+    """Seconds to wait for a connection or for each read of an answer; a request is cut off
+    after three times this in all (``fetch.LONGEST``)."""
+    retries: int = 2
+    """Attempts after the first when a request fails or the server errs (5xx, 429)."""
+    backoff: float = 2.0
+    """Seconds before the first retry; doubled before each next one."""
+    per_host: int = 2
+    """Requests at once to one host."""
+    delay: float = 1.0
+    """Seconds between the starts of two requests to one host."""
+    save_delay: float = 6.0
+    """Seconds between two save requests (the Internet Archive allows about 15 a minute)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +68,8 @@ class Config:
     embed_hosts: tuple[str, ...] = ()
     """Hosts whose video players a video's page may load when the reader asks (click to load),
     e.g. ``www.youtube-nocookie.com``; none by default, so no third-party frame ever loads."""
+    links: LinkSettings = LinkSettings()
+    """The ``[links]`` table: checking and archiving external links (``digest links``)."""
     cache_dir: Path = Path(".digest-cache")
     """Folder where a build remembers what it read and wrote, to redo only what changed."""
     root: Path = Path(".")
@@ -115,6 +145,9 @@ def _read_toml(path: Path) -> dict[str, object]:
     known = {f.name: f for f in fields(Config)}
     values: dict[str, object] = {}
     for key, value in data.items():
+        if key == "links":
+            values[key] = _links(path, value)
+            continue
         if key not in known or key == "root":
             raise ConfigError(f"{path}: unknown setting {key!r}; see the README's config reference")
         expected = type(getattr(Config(), key))
@@ -132,3 +165,37 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ConfigError(f"{path}: cname must be a bare domain such as news.example.org, "
                           f"not {values['cname']!r}")
     return values
+
+
+def _links(path: Path, table: object) -> LinkSettings:
+    """Read the ``[links]`` table, refusing an unknown, mistyped or out-of-range setting."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: links must be a table ([links]), not {table!r}")
+    known = {f.name for f in fields(LinkSettings)}
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown setting links.{key}; see docs/reference.md")
+        expected = type(getattr(LinkSettings(), key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{path}: links.{key} must be {expected.__name__}, not {value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                value < (1 if key == "per_host" else 0) or value != value):
+            raise ConfigError(f"{path}: links.{key} must be at least "
+                              f"{1 if key == 'per_host' else 0}, not {value!r}")
+        values[key] = value
+    for key in ("archive", "save"):
+        if key in values:
+            _check_service_url(str(values[key]), f"{path}: links.{key}")
+    return LinkSettings(**values)  # type: ignore[arg-type]
+
+
+def _check_service_url(url: str, where: str) -> None:
+    """Refuse an archive address that is no http(s) URL: every request goes there."""
+    from digest.read.weburl import web_url
+
+    if web_url(url) is None or "#" in url or "?" in url or _UNSAFE.search(url):
+        raise ConfigError(f"{where} must be an absolute http(s) URL without ? or #, "
+                          f"such as https://archive.org, not {url!r}")

@@ -17,6 +17,7 @@ from digest.config import Config
 from digest.errors import DigestError
 from digest.index import index
 from digest.join import join
+from digest.links.shown import archived_copies
 from digest.model import Diagnostic, Joined, Loaded, Matches, Site, Tally
 from digest.output.owned import require_content
 from digest.plan.page import Page
@@ -74,6 +75,7 @@ def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reade
     ``matches`` is what the last build's join found (``join.join``).
     """
     require_content(config)
+    archived_copies(config)  # links.json: a bad one is told before any content is read
     loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read,
                                               lister(config.content)))
     return examine(loaded, config, timings, drafts=drafts, matches=matches)

@@ -234,11 +234,11 @@ class Matches:
     among: str = ""
     """A digest of the unclaimed bodies the candidates were found among."""
     found: Mapping[str, tuple[str, tuple[tuple[int, str], ...]]] = field(default_factory=dict)
-    """Record file to a digest of what its candidates depend on, and its candidates: the score
-    and file of each."""
+    """Record file to a digest of what its candidates depend on, and its candidates: the words
+    matched and file of each."""
     heads: frozenset[str] = frozenset()
-    """The opening words every unclaimed body is indexed under: a record finds candidates only
-    among the bodies that open as it does."""
+    """The first words of every unclaimed body's opening: a record finds candidates only among
+    the bodies that open as its excerpt does."""
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,14 @@ EVERY = 0.1
 
 
 def track(items: Iterable[T], label: str, total: int, *, weight=None,  # type: ignore[no-untyped-def]
-          stream: TextIO | None = None) -> Iterator[T]:
+          stream: TextIO | None = None, least: int = MIN_ITEMS) -> Iterator[T]:
     """Yield ``items``, drawing ``label done/total`` on ``stream`` if it is a terminal.
 
-    ``weight(item)`` says how many of ``total`` one item stands for (a chunk of files).
+    ``weight(item)`` says how many of ``total`` one item stands for (a chunk of files); no bar
+    for fewer than ``least`` items (network requests take long: a bar from the first).
     """
     out = stream or sys.stderr
-    if total < MIN_ITEMS or not out.isatty():
+    if total < least or not out.isatty():
         yield from items
         return
     done, drawn = 0, 0.0

@@ -11,6 +11,7 @@ from pathlib import Path
 from digest.build import Built
 from digest.config import Config
 from digest.content import Checked
+from digest.join import evidence
 from digest.model import Diagnostic, JoinMethod
 from digest.plan.stories import stories_of
 from digest.plan.urls import assign_urls, story_path
@@ -23,7 +24,9 @@ def join_report(checked: Checked) -> dict[str, object]:
         "articles": [
             {"record": a.record.source, "body": a.body.source if a.body else None,
              "method": a.method.value, "title": a.record.title,
-             "published": a.id in checked.site.articles}
+             "published": a.id in checked.site.articles,
+             **({"matched": evidence(a.record, a.body)}
+                if a.body is not None and a.method is JoinMethod.CONTENT else {})}
             for a in joined.articles
         ],
         "records_without_body": [a.record.source for a in joined.articles

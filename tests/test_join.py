@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from conftest import record
 
-from digest.join import _common_words, join
+from digest.join import join
+from digest.join.candidates import _common_prefix
 from digest.model import JoinMethod
 from digest.read.load import load
 
@@ -120,25 +121,14 @@ def test_many_records_each_find_their_own_body(make_site):
                for a in joined.articles)
 
 
-def test_common_words_counts_whole_words_only():
-    # The matcher compares strings of words; only a word both strings end counts.
-    assert _common_words("a bc d", "a bc de") == 2
-    assert _common_words("a bc d", "a bc d e") == 3
-    assert _common_words("a bc", "a bcd") == 1
-    assert _common_words("a b c", "a b c") == 3
-    assert _common_words("x", "y") == 0
-    assert _common_words("ab c", "ab d") == 1
-
-
-def test_common_words_agrees_with_counting_word_by_word():
+def test_common_prefix_agrees_with_comparing_character_by_character():
     rng = random.Random(5)
-    vocabulary = ["a", "ab", "abc", "b", "ba", "c", "x1", "é", "ß"]
     for _ in range(3000):
-        a = [rng.choice(vocabulary) for _ in range(rng.randint(0, 8))]
-        b = a[:rng.randint(0, len(a))] + [rng.choice(vocabulary) for _ in range(rng.randint(0, 4))]
+        a = "".join(rng.choice("ab é") for _ in range(rng.randint(0, 12)))
+        b = a[:rng.randint(0, len(a))] + "".join(rng.choice("ab é") for _ in range(rng.randint(0, 4)))
         expected = next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
                         min(len(a), len(b)))
-        assert _common_words(" ".join(a), " ".join(b)) == expected, (a, b)
+        assert _common_prefix(a, b) == expected, (a, b)
 
 
 def test_a_join_with_unchanged_keys_equals_a_fresh_one(make_site):
@@ -170,3 +160,92 @@ def test_a_changed_opening_is_matched_again(make_site):
     joined = join(load(config.content, config.max_file_size))
     assert methods(joined) == {"001_rec.txt": (None, JoinMethod.NONE)}
     assert [d.code for d in joined.diagnostics] == ["D301"]
+
+
+SECOND = "Officials said the cameras would stay off until the review reports in the spring."
+
+
+def test_an_excerpt_that_only_half_matches_is_not_a_match(make_site):
+    """A record with no body whose excerpt's first sentence opens an orphan body, the second
+    sentence differing: not joined."""
+    joined = joined_for(make_site, {
+        "r.txt": record(title="Cameras paused", excerpt=f"{OPENING} {SECOND}"),
+        "orphan.txt": OPENING + "\nA different second sentence, about a different story.\n",
+    })
+    assert methods(joined) == {"r.txt": (None, JoinMethod.NONE)}
+    assert [d.code for d in joined.diagnostics] == ["D301"]
+
+
+def test_an_excerpt_truncated_by_its_outlet_still_matches(make_site):
+    for cut in (f"{OPENING} Officials said the cam…", f"{OPENING} Officials said the cam...",
+                f"{OPENING} Officials said the cam", f"{OPENING} Officials said …"):
+        joined = joined_for(make_site, {"r.txt": record(title="Cameras paused", excerpt=cut),
+                                        "b.txt": f"{OPENING}\n{SECOND}\n"})
+        assert methods(joined) == {"r.txt": ("b.txt", JoinMethod.CONTENT)}, cut
+
+
+def test_case_spaces_quotes_dashes_entities_and_mojibake_do_not_count(make_site):
+    body = ("The council\u2019s vote \u2014 on Tuesday \u2014 paused the \u201ccameras\u201d in "
+            "the city centre.")
+    excerpt = "THE COUNCIL&#39;S  VOTE -- ON TUESDAY -- PAUSED THE \\\"CAMERAS\\\" IN THE CITY CENTRE."
+    joined = joined_for(make_site, {
+        "r.txt": record(title="Cameras paused", excerpt=excerpt),
+        "b.txt": body.encode().decode("cp1252", errors="replace") + "\n",
+    })
+    assert methods(joined) == {"r.txt": ("b.txt", JoinMethod.CONTENT)}
+
+
+def test_a_title_alone_never_joins(make_site):
+    joined = joined_for(make_site, {
+        "r.txt": record(title="The council voted on Tuesday to pause the rollout of cameras"),
+        "b.txt": OPENING + "\n",
+    })
+    assert methods(joined) == {"r.txt": (None, JoinMethod.NONE)}
+
+
+def test_an_excerpt_longer_than_the_kept_opening_matches_all_that_is_kept(make_site):
+    long = " ".join([OPENING, SECOND] * 4)  # past the 400 characters kept of a body
+    other = " ".join([SECOND, OPENING] * 4)
+    joined = joined_for(make_site, {
+        "r.txt": record(title="Cameras paused", excerpt=long),
+        "b.txt": long + "\nMore.\n",
+        "r2.txt": record(title="Cameras off", excerpt=other, url="https://a.example/2"),
+        "short.txt": other[:300] + "\n",  # all of this body, shorter than r2's excerpt
+    })
+    assert methods(joined) == {"r.txt": ("b.txt", JoinMethod.CONTENT),
+                               "r2.txt": (None, JoinMethod.NONE)}
+
+
+def test_a_tie_is_resolved_by_elimination(make_site):
+    """r2's excerpt opens both bodies; r1's only b1, which is r1's: so b2 is r2's."""
+    joined = joined_for(make_site, {
+        "r1.txt": record(title="One", excerpt=f"{OPENING} {SECOND}", url="https://a.example/1"),
+        "r2.txt": record(title="Two", excerpt=OPENING, url="https://a.example/2"),
+        "b1.txt": f"{OPENING}\n{SECOND}\n",
+        "b2.txt": f"{OPENING}\nThe rest of another story.\n",
+    })
+    assert methods(joined) == {"r1.txt": ("b1.txt", JoinMethod.CONTENT),
+                               "r2.txt": ("b2.txt", JoinMethod.CONTENT)}
+    assert joined.diagnostics == ()
+
+
+def test_a_syndicated_story_is_reported_not_guessed(make_site):
+    joined = joined_for(make_site, {
+        "r1.txt": record(title="One", excerpt=OPENING, url="https://a.example/1"),
+        "r2.txt": record(title="Two", excerpt=OPENING, url="https://b.example/2"),
+        "b1.txt": f"{OPENING}\nOne outlet's ending.\n",
+        "b2.txt": f"{OPENING}\nAnother outlet's ending.\n",
+    })
+    assert all(method is JoinMethod.NONE for _, method in methods(joined).values())
+    assert sorted(d.code for d in joined.diagnostics) == ["D301", "D301", "D305", "D305"]
+
+
+def test_a_dateline_rules_a_body_out_but_never_picks_one(make_site):
+    """An agreeing dateline is no reason to prefer a body whose date is unknown."""
+    joined = joined_for(make_site, {
+        "r.txt": record(title="Cameras paused", excerpt=OPENING, date="2020-06-10T08:00:00Z"),
+        "b1.txt": OPENING + "\n",
+        "b2.txt": " date 2020-06-10 " + OPENING + "\n",
+    })
+    assert methods(joined) == {"r.txt": (None, JoinMethod.NONE)}
+    assert "D305" in [d.code for d in joined.diagnostics]

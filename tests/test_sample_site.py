@@ -108,6 +108,9 @@ def test_report_lists_join_and_orphans(sample):
         "002_4f2a3c57780c1f91.txt", "004_bc5b8f5cbbe1641f.txt"]
     assert report["records_without_body"] == ["003_0dfa9dda0334464e.txt"]
     assert {d["code"] for d in report["diagnostics"]} == {"D301"}
+    # Why the content join was made: the seed's excerpt is the body's first two paragraphs.
+    matched = [a.get("matched") for a in report["articles"]]
+    assert matched == ["the whole excerpt (46 words) opens the body", None]
 
 
 def test_secured_tokens_never_reach_the_site(sample):

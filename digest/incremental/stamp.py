@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest import __version__
-from digest.config import Config
+from digest.config import LINKS_NAME, Config
 from digest.incremental import sealed
 from digest.output.tree import survey
 
-FORMAT = 26
+FORMAT = 27
 """Bumped whenever what the cache holds changes shape."""
 HEADER = f"digest-cache {FORMAT} {__version__}".encode()
 """The first of the main file's sealed sections; the stamp and the cache's state follow."""
@@ -90,7 +90,10 @@ def read_inputs(config: Config, started: int) -> Inputs:
     again unseen.
     """
     frame = hashlib.blake2b(f"{__version__}\0{config!r}\n".encode(), digest_size=16)
-    racy = False
+    # links.json changes what pages show of links: a change to it is a whole build.
+    links = _signature(config.root / LINKS_NAME)
+    racy = links[0] >= started - RACY_NS
+    frame.update(f"{LINKS_NAME}\0{links}\n".encode())
     for folder in (config.templates, config.static):
         for rel, sig in _signatures(folder):
             racy = racy or sig[0] >= started - RACY_NS
@@ -102,6 +105,15 @@ def read_inputs(config: Config, started: int) -> Inputs:
         racy = racy or sig[0] >= started - RACY_NS
         whole.update(f"{rel}\0{sig}\n".encode())
     return Inputs("" if racy else whole.hexdigest(), framed, content)
+
+
+def _signature(path: Path) -> Signature:
+    """A file's signature; (0, 0, 0) for none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (0, 0, 0)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _signatures(folder: Path, *, hidden: bool = True) -> Iterator[tuple[str, Signature]]:

@@ -51,9 +51,11 @@ class ChangeKind(IntEnum):
     """Re-read the static files; no page changes."""
     CONTENT = 2
     """Re-read the changed content files, then join, index, plan and re-render."""
-    TEMPLATE = 3
+    LINKS = 3
+    """``links.json`` changed: plan every page again; those whose links changed are rendered."""
+    TEMPLATE = 4
     """Render every page again."""
-    CONFIG = 4
+    CONFIG = 5
     """Read the settings again and start over."""
 
 
@@ -65,6 +67,8 @@ class Watched:
     templates: Path
     static: Path
     config: Path | None = None
+    links: Path | None = None
+    """``links.json`` (``digest links``), watched even before it exists."""
 
 
 Changes = Mapping[Path, ChangeKind]
@@ -74,6 +78,8 @@ def classify_change(path: Path, watched: Watched) -> ChangeKind:
     """Decide what a change to ``path`` asks for."""
     if watched.config is not None and path == watched.config:
         return ChangeKind.CONFIG
+    if watched.links is not None and path == watched.links:
+        return ChangeKind.LINKS
     for folder, kind in ((watched.templates, ChangeKind.TEMPLATE),
                          (watched.static, ChangeKind.STATIC),
                          (watched.content, ChangeKind.CONTENT)):
@@ -177,9 +183,10 @@ def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float
     for folder in (watched.content, watched.templates, watched.static):
         if folder.is_dir():
             observer.schedule(handler, str(folder), recursive=True, event_filter=EVENTS)
-    if watched.config is not None and watched.config.parent.is_dir():
-        observer.schedule(handler, str(watched.config.parent), recursive=False,
-                          event_filter=EVENTS)
+    # The settings' and links.json's folder (the site's root), not its subfolders.
+    for folder in {f.parent for f in (watched.config, watched.links) if f is not None}:
+        if folder.is_dir():
+            observer.schedule(handler, str(folder), recursive=False, event_filter=EVENTS)
     observer.start()  # the folders are watched once this returns
     if hand_on:
         handler.start()

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from digest.config import Config
 from digest.incremental.store import fetch, fetch_related, store_of, stow, stow_related
+from digest.links.shown import ArchivedCopy
 from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Record, Related
 from digest.pickling import quick_pickled
 from digest.plan.feeds import article_feeds
@@ -82,6 +83,8 @@ class RelatedItem:
     provider: str
     published: datetime | None
     excerpt: str
+    copy: ArchivedCopy | None = None
+    """Its archived copy, when ``links.json`` knows one."""
 
 
 @quick_pickled
@@ -104,7 +107,12 @@ class Setting:
     older: Link | None
     key: str
     """The page's key but for the article's own version: the keys of its card, its neighbours'
-    cards and its related articles' paths; empty if one is unknown."""
+    cards, its related articles' paths and its links' archived copies; empty if one is unknown."""
+    original_copy: ArchivedCopy | None = None
+    """The archived copy of the article's original, when ``links.json`` knows one."""
+    related_copies: tuple[ArchivedCopy | None, ...] = ()
+    """For each item of its related coverage outside the digest, its archived copy, if known;
+    empty when none has one."""
     story: Coverage | None = None
     """The story the article is in, if it is in one (its card key covers it)."""
 
@@ -182,8 +190,10 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
     """Plan the page of one article: its story, related coverage, neighbours and metadata."""
     record = article.record
     view = card_of(article, setting.path, setting.provider, setting.topics, setting.story)
-    related = tuple(_related(item, target) for item, target in zip(
-        related_of(record, config), setting.related, strict=True))
+    items = related_of(record, config)
+    copies = setting.related_copies or (None,) * len(items)
+    related = tuple(_related(item, target, copy) for item, target, copy in zip(
+        items, setting.related, copies, strict=True))
     body = restore(article.body, config) if article.body else None
     # The images its Markdown shows are the page's too: its policy must allow their hosts.
     shown = (render_markdown(body.text).images
@@ -191,6 +201,7 @@ def article_page(article: Article, setting: Setting, config: Config) -> Page:
     embed = allowed_embed(record, config)
     return Page(view.url, "article.html", {
         "title": view.title, "article": view, "body": body, "related": related,
+        "original_copy": setting.original_copy,
         "description": view.excerpt,
         "reading_minutes": reading_minutes(body) if body else None,
         "newer": setting.newer, "older": setting.older,
@@ -234,7 +245,7 @@ def structured_data(view: Card, config: Config) -> dict[str, object]:
     return data
 
 
-def _related(item: Related, target: str | None) -> RelatedItem:
+def _related(item: Related, target: str | None, copy: ArchivedCopy | None) -> RelatedItem:
     return RelatedItem(
         title=item.title,
         url=target or item.url,
@@ -242,6 +253,7 @@ def _related(item: Related, target: str | None) -> RelatedItem:
         provider=item.provider.name if item.provider else "",
         published=item.published,
         excerpt=item.excerpt,
+        copy=copy,
     )
 
 

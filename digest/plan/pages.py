@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from digest.config import Config
 from digest.index import provider_key, term_key
+from digest.links.shown import archived_copies, copies_of
 from digest.model import Article, Site, Term
 from digest.pickling import copied
 from digest.plan.article import Card, Setting, article_page, card_images, card_of, common
@@ -84,9 +85,8 @@ def card_key(article: Article, paths: CardPaths, story: str = "-") -> str:
 
 
 def lean(article: Article) -> Article:
-    """Return the article with what planning and its pages read, and no more (the cache keeps a
-    site of lean articles, ``kept.py``): not the words the join matches by, unknown fields
-    but those stories read, images past the first (pages show one), nor the body's opening."""
+    """Return the article with what planning and pages read (the cache keeps lean articles,
+    ``kept.py``): no join words, no unknown fields but stories', one image, no body opening."""
     record, body = article.record, article.body
     return copied(article, record=copied(record, probes=("", ""), extra=story_fields(record.extra),
                                          images=record.images[:1]),
@@ -106,7 +106,7 @@ class Planner:
     def __init__(self, site: Site, config: Config, urls: Urls | None = None,
                  stories: Stories | None = None) -> None:
         """Plan ``site``; its pages' paths are ``urls`` and its stories ``stories`` if given."""
-        self.site, self.config = site, config
+        self.site, self.config, self.copies = site, config, archived_copies(config)
         self.urls = urls or assign_urls(site)
         self.stories = StoryPlan(site, self.urls, stories)
         self.views = Views(site, self.urls, self.stories)
@@ -206,12 +206,12 @@ class Planner:
         older = order[n + 1] if n + 1 < len(order) else None
         related = tuple(_related_target(key, self.site, urls)
                         for key in article.record.related_keys)
-        # The page shows the article's card, the titles and paths of its neighbours and of its
-        # related articles: their keys stand for them.
+        # Its card, its neighbours' and its related articles' titles and paths: their keys stand for them.
         key = page_key(keys[article.id], keys[newer] if newer else "-",
                        keys[older] if older else "-", *[target or "-" for target in related])
         return Setting(*self.views.paths[article.id], related, self._link(newer),
-                       self._link(older), key, self.stories.coverage(article.id))
+                       self._link(older), *copies_of(self.copies, article.record, related, key),
+                       story=self.stories.coverage(article.id))
 
     def _link(self, aid: str | None) -> Link | None:
         """Return the link to an article, as its neighbours show it: made once an article."""
