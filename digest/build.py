@@ -35,7 +35,7 @@ from digest.index import index
 from digest.join import join
 from digest.model import Diagnostic, Joined, Loaded, Matches, Site, Tally
 from digest.output.owned import check_folders, require_content
-from digest.output.search import search_of
+from digest.output.search import Indexed, search_of
 from digest.output.write import (
     Surveyed,
     WriteStats,
@@ -275,7 +275,7 @@ def _save_kept(folder: Path, site: Site) -> str:
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
                   previous: Surveyed, timings: Timings, compiled: Path | None
-                  ) -> tuple[WriteStats, tuple[str, tuple[str, ...]], int]:
+                  ) -> tuple[WriteStats, Indexed, int]:
     """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
     cache), and write the site of every page ``prints`` names, keeping the others' files; return
     what was written, the search index's fingerprint and files, and how many pages were
@@ -285,12 +285,12 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
                   key=lambda page: position[page.path])
     files = timings.each("render", track(stream(list(prints), todo, config, compiled), "Rendering",
                                          len(todo), weight=lambda file: file[1] is not None))
-    search, finish = search_of(prints, last, timings) if config.search else (("", ()), None)
+    search, finish = search_of(prints, last.search, timings) if config.search else (Indexed, None)
     stats = timings.run("write", lambda: replace_site(
         config.output, previous, files, config.static, finish))
     # Pages are rendered, and the index made, as the site is written: that time was theirs.
     timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
-    return stats, (search[0], tuple(search[1])), len(todo)
+    return stats, search(), len(todo)
 
 
 def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, timings: Timings,
@@ -346,7 +346,7 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
     todo = [page for page in patch.pages if stored.pages.get(page.path) != prints[page.path]]
     fresh = dict(timings.run("render", lambda: list(render(
         todo, config, compiled_templates(config)))))
-    search, finish = search_of(prints, stored, timings) if config.search else (("", ()), None)
+    search, finish = search_of(prints, stored.search, timings) if config.search else (Indexed, None)
 
     def write() -> WriteStats:
         # Without a search index to make anew, one changed page is renamed into place.
@@ -360,7 +360,7 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
         **stored.since.articles, **{article.id: lean(article) for article in patch.articles}})
     with saving(config.cache_dir):
         timings.run("save", lambda: save_shards(config.cache_dir, replace(
-            stored, pages=prints, search=(search[0], tuple(search[1])), stamp=stamp,
+            stored, pages=prints, search=search(), stamp=stamp,
             since=since), patch.shards))
     return Built(None, len(prints), stats, timings, stored.tally, search=config.search,
                  rendered=len(todo))
