@@ -22,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import SearchError
+from digest.output.stable import stable
 
 STEP_TIMEOUT = 30.0
 """Seconds Pagefind may take to start, to index one page, or to hand back a bundle of them."""
 RUNTIME_SIZES = {
     "1.5.2": {"pagefind.js": 45555, "pagefind-highlight.js": 44352, "pagefind-worker.js": 41255,
-              "pagefind-ui.js": 119987, "pagefind-ui.css": 14482, "wasm.unknown.pagefind": 68024},
+              "pagefind-ui.js": 119987, "pagefind-ui.css": 14482, "pagefind-modular-ui.js": 14634,
+              "pagefind-modular-ui.css": 7336, "pagefind-component-ui.js": 175488,
+              "pagefind-component-ui.css": 41830, "wasm.unknown.pagefind": 68024},
 }
 """The fixed-size files of the Pagefind versions the build knows: a file of another size is cut off."""
 GZIPPED = (".pf_meta", ".pf_fragment", ".pf_index", ".pf_filter", ".pagefind")
@@ -105,7 +108,11 @@ class Indexer:
         self._ask({"type": "DeleteIndex", "index_id": index})
         files = {item["path"]: base64.b64decode(item["content"]) for item in answer["files"]}
         check(files, count)
-        return files
+        try:
+            return stable(files)
+        except (ValueError, KeyError, IndexError, TypeError, AssertionError, OSError) as exc:
+            self._fail(f"pagefind's index is not as expected ({exc})")
+            raise
 
     def _ask(self, payload: dict[str, Any]) -> dict[str, Any]:
         if self._process is None:

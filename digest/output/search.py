@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.output.pagefind import Indexer, executable
+from digest.errors import SearchError
+from digest.output.pagefind import Indexer, executable, missing
 
 if TYPE_CHECKING:
     from digest.output.write import Finisher
@@ -104,7 +105,11 @@ def bundle_key(tool: str, pages: list[tuple[str, str]]) -> str:
 def tool_key() -> str:
     """Name the Pagefind binary as it is: another one may index the same pages differently."""
     binary = executable()
-    stat = binary.stat()
+    try:
+        stat = binary.stat()
+    except OSError as exc:
+        raise SearchError(missing(f"the pagefind binary {binary} cannot be read ({exc.strerror})")
+                          ) from None
     return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
