@@ -1,7 +1,6 @@
 // Start Pagefind's search UI over every bundle of the index. The site root is found from this
 // script's own URL, so results link correctly whether the site is served at a domain root or
-// under /repo/. pagefind/bundles.json lists the month bundles, newest first: merged in that
-// order, results of equal score come newest first.
+// under /repo/. pagefind/bundles.json lists the month bundles, newest first.
 (function () {
   "use strict";
   var root = new URL("../", document.currentScript.src);
@@ -19,13 +18,23 @@
     if (listing.refreshing) {
       say("The search index is being brought up to date: results may not show the latest edits yet.");
     }
+    // The bundles are merged here, all at once: the UI's own mergeIndex option fetches them one
+    // after another. The UI then imports the same module, with the bundles in it. Merged in
+    // this order, results of equal score come newest first.
+    return import(new URL("pagefind.js", main).href).then(function (pagefind) {
+      return pagefind.options({ baseUrl: root.pathname }).then(function () {
+        return Promise.all(listing.bundles.map(function (name) {
+          return pagefind.mergeIndex(new URL(name + "/", main).pathname);
+        }));
+      });
+    }).then(showUI);
+  }
+
+  function showUI() {
     var ui = new PagefindUI({
       element: "#search",
       bundlePath: main.pathname,
       baseUrl: root.pathname,
-      mergeIndex: listing.bundles.map(function (name) {
-        return { bundlePath: new URL(name + "/", main).pathname };
-      }),
       showImages: false,
       showSubResults: false,
       autofocus: true,
@@ -63,7 +72,7 @@
       throw new Error(response.status + " " + response.statusText);
     }
     return response.json();
-  }).then(start, function (error) {
+  }).then(start).catch(function (error) {
     say("The search index could not be read (" + error.message + ").");
   });
 })();
