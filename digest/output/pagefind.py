@@ -98,12 +98,14 @@ class Indexer:
     def bundle(self, pages: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
         """Index ``pages`` (site path, HTML) as one bundle; return its files by name, checked."""
         index = self._ask({"type": "NewIndex", "config": None})["index_id"]
-        count = 0
-        for path, html in pages:
-            # The page's path gives its URL, as Pagefind would find it in a folder.
-            self._ask({"type": "AddFile", "index_id": index, "file_path": path, "url": None,
-                       "file_contents": html.decode("utf-8", "replace")})
-            count += 1
+        # Every page is sent before any answer is read: Pagefind reads and answers on threads
+        # of their own, through unbounded queues, so it indexes one page while the next comes.
+        sent = [self._send({"type": "AddFile", "index_id": index, "file_path": path, "url": None,
+                            "file_contents": html.decode("utf-8", "replace")})
+                for path, html in pages]  # the page's path gives its URL, as in a folder
+        for message in sent:
+            self._receive(message)
+        count = len(sent)
         answer = self._ask({"type": "GetFiles", "index_id": index})
         self._ask({"type": "DeleteIndex", "index_id": index})
         files = {item["path"]: base64.b64decode(item["content"]) for item in answer["files"]}
@@ -115,6 +117,10 @@ class Indexer:
             raise
 
     def _ask(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._receive(self._send(payload))
+
+    def _send(self, payload: dict[str, Any]) -> int:
+        """Send a message; return its number."""
         if self._process is None:
             self._process = self._start()
         self._sent += 1
@@ -124,12 +130,15 @@ class Indexer:
             self._process.stdin.flush()  # type: ignore[union-attr]
         except OSError:
             self._fail("pagefind stopped")
-        assert self._process.stdout is not None
+        return self._sent
+
+    def _receive(self, message: int) -> dict[str, Any]:
+        """Read the answer to message number ``message``: answers come in turn."""
         answer = json.loads(base64.b64decode(self._read_answer()))
         reply = answer.get("payload", {})
         if reply.get("type") == "Error":
             self._fail(f"pagefind refused: {reply.get('message')}")
-        if answer.get("message_id") != self._sent:
+        if answer.get("message_id") != message:
             self._fail("pagefind answered out of turn")
         return reply  # type: ignore[no-any-return]
 
