@@ -57,6 +57,11 @@ class LiveSearch:
                 self._thread = threading.Thread(target=self._run, name="digest-search", daemon=True)
                 self._thread.start()
 
+    def wait(self) -> None:
+        """Wait until the index is up to date with the last site given."""
+        while (thread := self._thread) is not None:
+            thread.join()
+
     def stop(self) -> None:
         """Let a refresh under way end, and start no other."""
         with self._lock:

@@ -49,11 +49,6 @@ class Indexed:
     bundles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     """Bundle name to its key (``bundle_key``) and the site paths of its files."""
 
-    @property
-    def files(self) -> tuple[str, ...]:
-        """Every file of the index, the listing last."""
-        return (*(path for _, files in self.bundles.values() for path in files), LISTING)
-
 
 def bundle_of(path: str) -> str:
     """Return the bundle of the page at site path ``path``: its month, or the main bundle."""
