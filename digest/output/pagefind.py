@@ -105,11 +105,21 @@ class Indexer:
                 for path, html in pages]  # the page's path gives its URL, as in a folder
         for message in sent:
             self._receive(message)
-        count = len(sent)
+        return self._files(index, len(sent))
+
+    def folder(self, site: Path, glob: str, pages: int) -> dict[str, bytes]:
+        """Index the HTML files of ``site`` that ``glob`` names, ``pages`` of them, as one bundle.
+
+        Pagefind reads them itself, on every core; pages sent one by one are read on one."""
+        index = self._ask({"type": "NewIndex", "config": None})["index_id"]
+        self._ask({"type": "AddDir", "index_id": index, "path": str(site.resolve()), "glob": glob})
+        return self._files(index, pages)
+
+    def _files(self, index: int, pages: int) -> dict[str, bytes]:
         answer = self._ask({"type": "GetFiles", "index_id": index})
         self._ask({"type": "DeleteIndex", "index_id": index})
         files = {item["path"]: base64.b64decode(item["content"]) for item in answer["files"]}
-        check(files, count)
+        check(files, pages)
         try:
             return stable(files)
         except (ValueError, KeyError, IndexError, TypeError, AssertionError, OSError) as exc:

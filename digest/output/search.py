@@ -128,15 +128,23 @@ def listing(bundles: Iterable[str], refreshing: bool = False) -> bytes:
 
 def index_bundles(indexer: Indexer, bundles: dict[str, list[tuple[str, str]]],
                   last: dict[str, tuple[str, tuple[str, ...]]], tool: str,
-                  read: Callable[[str], bytes]) -> Iterator[tuple[str, bytes | None]]:
+                  read: Callable[[str], bytes], site: Path | None = None
+                  ) -> Iterator[tuple[str, bytes | None]]:
     """Yield each bundle's files (None bytes for one kept from ``last``), indexing one bundle
-    at a time: only one is ever in memory. Fills ``last`` with what each bundle is now."""
+    at a time: only one is ever in memory. Fills ``last`` with what each bundle is now.
+
+    With ``site`` (the staged site's folder), Pagefind reads a month's pages from it itself."""
     for name, pages in sorted(bundles.items()):
         key = bundle_key(tool, pages)
         if last.get(name, ("", ()))[0] == key:
             yield from ((path, None) for path in last[name][1])
             continue
-        files = indexer.bundle((path, read(path)) for path, _ in pages) if pages else {}
+        if site is not None and name != MAIN:
+            # Pages of the month without a data-pagefind-body part are left out by Pagefind.
+            year, month = name.split("-")
+            files = indexer.folder(site, f"articles/{year}/{month}/**/*.html", len(pages))
+        else:
+            files = indexer.bundle((path, read(path)) for path, _ in pages) if pages else {}
         folder = folder_of(name)
         made = [(folder + file, data) for file, data in sorted(files.items())
                 if name == MAIN or _MERGED.fullmatch(file)]
@@ -165,7 +173,7 @@ def search_of(prints: dict[str, str], last: Indexed, timings: Timings
         made = {name: kept for name, kept in last.bundles.items() if name in bundles}
         with Indexer() as indexer:
             yield from index_bundles(indexer, bundles, made, tool_key(),
-                                     lambda path: (staging / path).read_bytes())
+                                     lambda path: (staging / path).read_bytes(), staging)
         yield LISTING, listing(bundles)
         state["now"] = Indexed(pages, made)
 
