@@ -278,8 +278,8 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
                   ) -> tuple[WriteStats, Indexed, int]:
     """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
     cache), and write the site of every page ``prints`` names, keeping the others' files; return
-    what was written, the search index's fingerprint and files, and how many pages were
-    rendered."""
+    what was written, what the search index was made of (``search.Indexed``), and how many pages
+    were rendered."""
     position = {path: n for n, path in enumerate(prints)}
     todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
                   key=lambda page: position[page.path])
