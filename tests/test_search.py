@@ -194,10 +194,20 @@ def test_every_file_pagefind_hands_back_is_checked():
             cut = {**files, name: data[: len(data) * 9 // 10]}
             with pytest.raises(SearchError, match=re.escape(f"pagefind/{name}")):
                 check(cut, 1)
-    with pytest.raises(SearchError, match="counts 1 pages of 2"):
-        check(files, 2)
+    with pytest.raises(SearchError, match="counts 1 pages of 0"):
+        check(files, 0)
     with pytest.raises(SearchError, match=r"pagefind-entry\.json"):
         check({**files, "pagefind-entry.json": files["pagefind-entry.json"][:40]}, 1)
+
+
+def test_a_page_without_a_word_is_left_out_not_refused():
+    with Indexer() as indexer:
+        files = indexer.bundle([
+            ("a/index.html", b"<html lang='en'><body><main data-pagefind-body><h1>!\xc2\xb7,</h1>"
+             b"</main></body></html>"),
+            ("b/index.html", b"<html lang='en'><body><main data-pagefind-body><h1>Quokkas</h1>"
+             b"</main></body></html>")])
+    assert json.loads(files["pagefind-entry.json"])["languages"]["en"]["page_count"] == 1
 
 
 def test_what_pagefind_reads_of_a_page_is_digested_alone():
