@@ -33,6 +33,7 @@ import json
 import os
 import pickle
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -53,6 +54,8 @@ import joining  # noqa: E402
 
 T = TypeVar("T")
 PAGE_SIZE = 20
+SEARCH = False
+"""Whether both sides build a search index (--search)."""
 TARGETS = {"cold/hugo": 1.0, "noop/hugo": 0.10, "edit/hugo": 0.15, "rss_mb@10000": 300,
            "rss_mb@100000": 1500, "time 100k/10k": 11}
 
@@ -160,6 +163,13 @@ class Trash:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def pagefind_cli() -> str:
+    """Return the Pagefind binary digest's search uses: the same version on both sides."""
+    from digest.output.pagefind import executable
+
+    return str(executable())
+
+
 def timed(command: list[str], log: Path) -> tuple[Run, str]:
     """Run ``command``; return its wall time and peak RSS, and its output (kept in ``log``)."""
     with open(log, "w") as out:
@@ -212,8 +222,9 @@ def prepare(size: int, out: Path) -> tuple[Path, Path]:
         f'content = "{content}"\noutput = "{folder / "site"}"\n'
         f'templates = "{REPO / "templates"}"\nstatic = "{REPO / "static"}"\n'
         f"page_size = {PAGE_SIZE}\n"
-        # Hugo builds no search index; Pagefind's indexing would swamp the comparison.
-        "search = false\n", encoding="utf-8")
+        # Without --search, neither side builds a search index; with it, both do (Hugo's site
+        # through the Pagefind CLI, which indexes the same article bodies).
+        f"search = {'true' if SEARCH else 'false'}\n", encoding="utf-8")
     return folder, config
 
 
@@ -248,6 +259,9 @@ def measure(size: int, out: Path, runs: int, with_hugo: bool, trash: Trash,
 
     def build_with_hugo() -> None:
         command = hugo.build(folder / "hugo-site", folder / "hugo-out", trash.put)
+        if SEARCH:
+            command = ["sh", "-c", f"{shlex.join(command)} && "
+                       f"{shlex.join([pagefind_cli(), '--quiet', '--site', str(folder / 'hugo-out')])}"]
         result.hugo.append(timed(command, folder / "hugo.log")[0])
         result.hugo_files = sum(len(f) for _, _, f in os.walk(folder / "hugo-out"))
 
@@ -355,6 +369,8 @@ def table(results: list[Result], hugo_version: str | None) -> str:
                  "rec edit: a record retitled, which makes every page showing it again (1st: "
                  "the first such, after the edits; then a later one); move: the record's date "
                  "a day earlier, which moves its article on the list pages")
+    searched = "on (digest: search = true; Hugo: hugo, then pagefind --site)"
+    lines.append(f"search: {searched if SEARCH else 'off'}")
     lines.append(f"hugo: {hugo_version or 'not installed, no comparison'}; page size {PAGE_SIZE}; "
                  f"median of runs; ratios: the median of each round's, against the mean of "
                  f"Hugo's builds at the round's start and end; cores {os.cpu_count()}; "
@@ -390,9 +406,13 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--runs", type=int, default=3, help="rounds per size; medians are shown")
     args.add_argument("--out", type=Path, default=REPO / "bench-out", help="working folder")
     args.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    args.add_argument("--search", action="store_true",
+                      help="search on: digest's default; Hugo's time adds the Pagefind CLI's")
     args.add_argument("--profile", action="store_true",
                       help="then profile one cold build of the largest size with cProfile")
     ns = args.parse_args(argv)
+    global SEARCH
+    SEARCH = ns.search
     sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",") if s.strip()]
     if ns.large and 100_000 not in sizes:
         sizes.append(100_000)

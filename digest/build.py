@@ -30,7 +30,7 @@ from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
 from digest.model import Site, Tally
 from digest.output.owned import check_folders
-from digest.output.search import search_of
+from digest.output.search import Indexed, search_of
 from digest.output.write import (
     Surveyed,
     WriteStats,
@@ -218,21 +218,21 @@ def _save_kept(folder: Path, site: Site) -> str:
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
                   previous: Surveyed, timings: Timings, compiled: Path | None, *,
-                  in_place: bool = False) -> tuple[WriteStats, tuple[str, tuple[str, ...]], int]:
+                  in_place: bool = False) -> tuple[WriteStats, Indexed, int]:
     """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
     cache), and write the site of every page ``prints`` names, keeping the others' files; return
-    what was written, the search index's fingerprint and files, and how many pages were
-    rendered. With ``in_place``, a site that differs by one page may get it renamed into place
+    what was written, what the search index was made of (``search.Indexed``), and how many
+    pages were rendered. With ``in_place``, a site that differs by one page may get it renamed into place
     (``write.replace_files``)."""
     position = {path: n for n, path in enumerate(prints)}
     todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
                   key=lambda page: position[page.path])
-    search, finish = search_of(prints, last, timings) if config.search else (("", ()), None)
+    search, finish = search_of(prints, last.search, timings) if config.search else (Indexed, None)
     if in_place:  # an edit's few pages, rendered first
         fresh = dict(timings.run("render", lambda: list(render(todo, config, compiled))))
         if finish is None and (stats := timings.run("write", lambda: replace_files(
                 config.output, previous.live, fresh))):
-            return stats, ("", ()), len(todo)
+            return stats, search(), len(todo)
         pages: Iterable[tuple[str, bytes | None]] = ((path, fresh.get(path)) for path in prints)
     else:
         pages = timings.each("render", track(stream(list(prints), todo, config, compiled),
@@ -246,7 +246,7 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
     # Pages are rendered, and the index made, as the site is written: that time was theirs.
     timings.stages["write"] -= (timings.stages.get("render", 0.0)
                                 + timings.stages.get("search", 0.0) - made)
-    return stats, (search[0], tuple(search[1])), len(todo)
+    return stats, search(), len(todo)
 
 
 def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | None

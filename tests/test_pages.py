@@ -125,10 +125,13 @@ def test_every_page_has_a_skip_link_to_main_and_no_script_but_json_ld(site):
         assert all(s.get("type") == "application/ld+json" for s in soup.find_all("script")), path
 
 
-def test_only_article_bodies_are_marked_for_search(site):
+def test_article_bodies_and_the_headings_of_topic_and_source_pages_are_marked_for_search(site):
     assert soup_of(site, ARTICLE).find(attrs={"data-pagefind-body": True}).name == "article"
-    for rel in ("index.html", "topics/ai/index.html", "providers/index.html"):
-        assert soup_of(site, rel).find(attrs={"data-pagefind-body": True}) is None
+    # A topic or a source is found by its name alone, not by the cards it lists.
+    for rel in ("topics/ai/index.html", "providers/index.html"):
+        assert [tag.name for tag in soup_of(site, rel).find_all(attrs={"data-pagefind-body": True})
+                ] == ["h1"]
+    assert soup_of(site, "index.html").find(attrs={"data-pagefind-body": True}) is None
 
 
 def test_search_off_leaves_out_the_page_the_box_and_the_index(site):

@@ -20,6 +20,7 @@ from digest.incremental.stamp import CACHE_FILE, HEADER, Signature, Stamp, main_
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import remove, stored_names, unnamed
 from digest.model import Matches, Tally
+from digest.output.search import Indexed
 from digest.plan.feeds import Listed
 
 if TYPE_CHECKING:
@@ -41,8 +42,8 @@ class Stored:
     files: Entries = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)
     """Site path to the fingerprint of what its page was rendered from, in the order planned."""
-    search: tuple[str, tuple[str, ...]] = ("", ())
-    """The search index's fingerprint, and the site paths of its files."""
+    search: Indexed = field(default_factory=Indexed)
+    """What the search index's bundles were made of, and their files (``output/search.py``)."""
     stamp: Stamp = field(default_factory=Stamp)
     shards: tuple[str, ...] = ()
     """The checksum of each shard file ``files`` was read from; "" for one that was not."""

@@ -17,7 +17,7 @@ from digest.config import LINKS_NAME, Config
 from digest.incremental import sealed
 from digest.output.tree import survey
 
-FORMAT = 27
+FORMAT = 28
 """Bumped whenever what the cache holds changes shape."""
 HEADER = f"digest-cache {FORMAT} {__version__}".encode()
 """The first of the main file's sealed sections; the stamp and the cache's state follow."""

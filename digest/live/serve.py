@@ -22,6 +22,7 @@ from digest.errors import DigestError
 from digest.live.events import Broker, event_message
 from digest.live.guard import GuardedHandler, GuardedServer, Limits
 from digest.live.preview import Preview, Update
+from digest.live.search import LiveSearch
 from digest.live.watch import Changes, Watched, watching
 from digest.printable import printable
 
@@ -77,6 +78,8 @@ class SiteServer(GuardedServer):
         self.script = _asset("livereload.js").encode()
         self._snippet = jinja2.Template(_asset("livereload.html"), autoescape=True)
         self._missing = jinja2.Template(_asset("missing.html"), autoescape=True)
+        self.search = LiveSearch() if preview.config.search else None
+        """The search index, kept up to date in the background."""
         super().__init__(address, SiteHandler, limits)
 
     @property
@@ -89,6 +92,9 @@ class SiteServer(GuardedServer):
         files = self.preview.files
         if key in files:
             return HTTPStatus.OK, files[key], content_type(key)
+        found = self.search.file(key) if self.search is not None else None
+        if found is not None:
+            return HTTPStatus.OK, found, content_type(key)
         if "404.html" in files:
             return HTTPStatus.NOT_FOUND, files["404.html"], content_type("404.html")
         missing = self._missing.render(problems=bool(self.preview.problems)).encode()
@@ -229,10 +235,15 @@ def serve(preview: Preview, server: SiteServer, watched: Watched,
         update = preview.apply(changes)
         report(update, changes, time.perf_counter() - start)
         server.announce(update)
+        if server.search is not None and update.changed:
+            server.search.refresh(preview.files)
 
     thread = threading.Thread(target=server.serve_forever, name="digest-http")
     with watching(watched, on_batch, hand_on=False) as handler:
-        started(preview.start())
+        first = preview.start()
+        if server.search is not None:
+            server.search.start(preview.files)
+        started(first)
         handler.start()
         thread.start()
         try:
@@ -240,6 +251,8 @@ def serve(preview: Preview, server: SiteServer, watched: Watched,
         finally:
             server.shutdown()
             server.broker.close()
+            if server.search is not None:
+                server.search.stop()
             thread.join()
             server.server_close()
 

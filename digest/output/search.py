@@ -1,98 +1,180 @@
-"""Build the Pagefind search index of a staged site, as more files for the writer to write."""
+"""The Pagefind search index, in bundles by month merged in the browser; only changed ones remade.
+
+Pagefind cannot add a page to an index without rewriting most of it (Pagefind/pagefind#71), so
+the index is split: ``pagefind/`` is the main bundle (Pagefind's scripts, and every indexed
+page that is not a dated article: undated articles, the topic and source pages), and each month
+of articles has a bundle of its own, ``pagefind/YYYY-MM/``, which the search page merges
+(``mergeIndex``) in the order of ``pagefind/bundles.json``, newest first. A bundle is indexed
+again only when what Pagefind reads of its pages changed: a page's neighbours or related
+coverage change its fingerprint, not its bundle.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.errors import SearchError
+from digest.output.pagefind import Indexer, executable, missing
 
 if TYPE_CHECKING:
-    from digest.incremental.cache import Stored
     from digest.output.write import Finisher
     from digest.progress import Timings
 
 BUNDLE = "pagefind"
 """Folder of the site that holds the index and Pagefind's own UI scripts."""
-STEP_TIMEOUT = 30.0
-"""Seconds Pagefind may take to start or to index one page before the build gives up."""
-WRITE_TIMEOUT = 600.0
-"""Seconds Pagefind may take to write the whole index."""
+LISTING = f"{BUNDLE}/bundles.json"
+"""The month bundles the search page merges, newest first."""
+MAIN = ""
+"""The main bundle's name."""
+_MONTH = re.compile(r"articles/(\d{4})/(\d{2})/")
+_BODY = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*\sdata-pagefind-body\b[^>]*>")
+_HTML = re.compile(rb"<html\b[^>]*>")
+_MERGED = re.compile(r"pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(fragment|index|filter)/[^/]+")
+"""The files a merged bundle needs: its scripts and WebAssembly are the main bundle's."""
 
 
-def search_index(site: Path) -> list[tuple[str, bytes]]:
-    """Index the HTML pages under ``site`` (only their ``data-pagefind-body`` parts).
+@dataclass(frozen=True)
+class Indexed:
+    """What the last build indexed, for the next to keep what did not change."""
 
-    Returns the bundle's files, to be written under ``pagefind/``. Pagefind reads the folder
-    itself: handing it pages one message at a time costs ~0.1 s a page, a folder ~2 ms.
-    """
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Site path of each HTML page to its fingerprint and ``indexed_digest``."""
+    bundles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Bundle name to its key (``bundle_key``) and the site paths of its files."""
+
+
+def bundle_of(path: str) -> str:
+    """Return the bundle of the page at site path ``path``: its month, or the main bundle."""
+    month = _MONTH.match(path)
+    return f"{month[1]}-{month[2]}" if month else MAIN
+
+
+def folder_of(bundle: str) -> str:
+    """Return the site folder of ``bundle``, ending in a slash."""
+    return f"{BUNDLE}/{bundle}/" if bundle else f"{BUNDLE}/"
+
+
+def indexed_digest(html: bytes) -> str:
+    """Digest what Pagefind reads of a page: each ``data-pagefind-body`` element and the
+    ``<html>`` tag (its language); "" for a page with none, which Pagefind leaves out."""
+    digest = hashlib.blake2b(digest_size=16)
+    at = 0
+    while found := _BODY.search(html, at):
+        at = _closing(html, found[1], found.end())
+        digest.update(html[found.start():at])
+    if not at:
+        return ""
+    tag = _HTML.search(html)
+    digest.update(tag[0] if tag else b"")
+    return digest.hexdigest()
+
+
+def _closing(html: bytes, name: bytes, start: int) -> int:
+    """Return the end of the element named ``name`` whose content starts at ``start``."""
+    depth = 1
+    for tag in _tags(name.lower()).finditer(html, start):
+        depth += -1 if tag[1] else 1
+        if not depth:
+            return tag.end()
+    return len(html)
+
+
+@lru_cache(maxsize=16)
+def _tags(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s>/])[^>]*>", re.IGNORECASE)
+
+
+def bundle_key(tool: str, pages: list[tuple[str, str]]) -> str:
+    """Digest a bundle's pages (site path and ``indexed_digest``) and the Pagefind that indexes them."""
+    basis = "\0".join([tool, *(f"{path}={digest}" for path, digest in pages)])
+    return hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
+
+
+def tool_key() -> str:
+    """Name the Pagefind binary as it is: another one may index the same pages differently."""
+    binary = executable()
     try:
-        from pagefind.service import get_executable
-    except ImportError:
-        raise SearchError(_missing("the pagefind package is not installed")) from None
-    if get_executable() is None:
-        raise SearchError(_missing("the pagefind binary was not found"))
-    # Imported here: asyncio costs every build's start 15 ms, and only indexing needs it.
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:
-        # Pagefind's API is async; a thread of its own keeps it clear of any caller's event loop.
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, _index(site)).result()
-    except Exception as exc:  # the Pagefind service reports its failures as bare Exceptions
-        reason = ("pagefind stopped answering" if isinstance(exc, TimeoutError)
-                  else str(exc) or f"pagefind failed ({type(exc).__name__})")
-        raise SearchError(f"cannot build the search index: {reason}; "
-                          "set search = false in digest.toml to build without search") from None
+        stat = binary.stat()
+    except OSError as exc:
+        raise SearchError(missing(f"the pagefind binary {binary} cannot be read ({exc.strerror})")
+                          ) from None
+    return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-async def _index(site: Path) -> list[tuple[str, bytes]]:
-    import asyncio
+def plan_bundles(digests: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Group the indexed pages (site path to ``indexed_digest``) by bundle, each sorted by path.
 
-    from pagefind.service import PagefindService
-
-    # Pagefind hands its bundle over through a folder of its own; get_files() would stream it
-    # through one pipe line that overflows on large sites. The folder is scratch space outside
-    # the site, read back here so that the writer stays the only one writing the output.
-    # Every call is bounded: a Pagefind process that dies mid-way is never answered otherwise.
-    with tempfile.TemporaryDirectory(prefix="digest-search-") as scratch:
-        bundle = Path(scratch) / BUNDLE
-        service = await asyncio.wait_for(PagefindService().launch(), STEP_TIMEOUT)
-        try:
-            index = await asyncio.wait_for(service.create_index(), STEP_TIMEOUT)
-            await asyncio.wait_for(index.add_directory(str(site)), WRITE_TIMEOUT)
-            await asyncio.wait_for(index.write_files(str(bundle)), WRITE_TIMEOUT)
-        finally:
-            await service.close()
-        return [(f"{BUNDLE}/{f.relative_to(bundle).as_posix()}", f.read_bytes())
-                for f in sorted(bundle.rglob("*")) if f.is_file()]
+    The main bundle is always there: the search page's Pagefind starts from it."""
+    bundles: dict[str, list[tuple[str, str]]] = {MAIN: []}
+    for path in sorted(digests):
+        if digests[path]:
+            bundles.setdefault(bundle_of(path), []).append((path, digests[path]))
+    return bundles
 
 
-def _missing(reason: str) -> str:
-    return (f"cannot build the search index: {reason}; install it with "
-            "pip install 'pagefind[bin]', or set search = false in digest.toml "
-            "to build without search")
+def listing(bundles: Iterable[str], refreshing: bool = False) -> bytes:
+    """The search page's list of month bundles, newest first; ``refreshing`` while serve
+    indexes the site again."""
+    months = sorted((name for name in bundles if name != MAIN), reverse=True)
+    return json.dumps({"bundles": months, "refreshing": refreshing}).encode()
 
 
-def search_of(prints: dict[str, str], last: Stored, timings: Timings
-              ) -> tuple[tuple[str, tuple[str, ...]], Finisher]:
-    """Return the search index's fingerprint and files, and how the writer completes the site.
+def index_bundles(indexer: Indexer, bundles: dict[str, list[tuple[str, str]]],
+                  last: dict[str, tuple[str, tuple[str, ...]]], tool: str,
+                  read: Callable[[str], bytes], site: Path | None = None
+                  ) -> Iterator[tuple[str, bytes | None]]:
+    """Yield each bundle's files (None bytes for one kept from ``last``), indexing one bundle
+    at a time: only one is ever in memory. Fills ``last`` with what each bundle is now.
 
-    When no HTML page changed, the previous index is kept as it is; otherwise Pagefind indexes
-    the staged site once every page is in it.
+    With ``site`` (the staged site's folder), Pagefind reads a month's pages from it itself."""
+    for name, pages in sorted(bundles.items()):
+        key = bundle_key(tool, pages)
+        if last.get(name, ("", ()))[0] == key:
+            yield from ((path, None) for path in last[name][1])
+            continue
+        if site is not None and name != MAIN:
+            # Pages of the month without a data-pagefind-body part are left out by Pagefind.
+            year, month = name.split("-")
+            files = indexer.folder(site, f"articles/{year}/{month}/**/*.html", len(pages))
+        else:
+            files = indexer.bundle((path, read(path)) for path, _ in pages) if pages else {}
+        folder = folder_of(name)
+        made = [(folder + file, data) for file, data in sorted(files.items())
+                if name == MAIN or _MERGED.fullmatch(file)]
+        last[name] = (key, tuple(path for path, _ in made))
+        yield from made
+
+
+def search_of(prints: dict[str, str], last: Indexed, timings: Timings
+              ) -> tuple[Callable[[], Indexed], Finisher]:
+    """Return what the index will be once written, and how the writer completes the site.
+
+    The finisher reads the staged site: each HTML page whose fingerprint changed is read for its
+    ``indexed_digest``; the others keep theirs. Bundles whose pages' digests are unchanged are
+    kept as they are; the others are indexed again, one at a time.
     """
-    basis = "\0".join(f"{path}={prints[path]}" for path in sorted(prints) if path.endswith(".html"))
-    key = hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
-    if key == last.search[0]:
-        return last.search, lambda _staging: [(path, None) for path in last.search[1]]
-    made: list[str] = []
+    state: dict[str, Indexed] = {}
 
-    def index(staging: Path) -> list[tuple[str, bytes | None]]:
-        bundle = timings.run("search", lambda: search_index(staging))
-        made.extend(path for path, _ in bundle)
-        return list(bundle)
+    def finish(staging: Path) -> Iterator[tuple[str, bytes | None]]:
+        pages = {}
+        for path, print_ in prints.items():
+            if path.endswith(".html"):
+                before = last.pages.get(path)
+                pages[path] = before if before and before[0] == print_ else (
+                    print_, indexed_digest((staging / path).read_bytes()))
+        bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
+        made = {name: kept for name, kept in last.bundles.items() if name in bundles}
+        with Indexer() as indexer:
+            yield from index_bundles(indexer, bundles, made, tool_key(),
+                                     lambda path: (staging / path).read_bytes(), staging)
+        yield LISTING, listing(bundles)
+        state["now"] = Indexed(pages, made)
 
-    return (key, made), index  # type: ignore[return-value]  # ``made`` fills as the site is written
+    return lambda: state.get("now", last), lambda staging: timings.each("search", finish(staging))
