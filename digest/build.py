@@ -29,7 +29,7 @@ from digest.incremental.files import FileCache
 from digest.incremental.patch import Patch, body_pages, edits_of, plan_patch
 from digest.incremental.replan import Replan, keep, pickled, plan_replan, save_kept
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
-from digest.incremental.stamp import Inputs, Stamp, read_inputs
+from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.index import index
 from digest.join import join
@@ -54,6 +54,7 @@ from digest.read.listing import Listing, walk
 from digest.read.load import FileResult, load, read_file
 from digest.render.pages import Renderer as PageRenderer
 from digest.render.pages import render, render_many
+from digest.theme import static_folders
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -256,7 +257,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
                                                 compiled_templates(config) if cached else None)
         if cached:
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
-                          stats.written + stats.unchanged)
+                          stats.written + stats.unchanged, said(tallied.diagnostics))
             bodies = body_pages(list(checked.joined.articles), planner.settings)
             with saving(config.cache_dir):
                 saved = replace(files_saved(), site=kept_saved())
@@ -287,7 +288,7 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
                                          len(todo), weight=lambda file: file[1] is not None))
     search, finish = search_of(prints, last, timings) if config.search else (("", ()), None)
     stats = timings.run("write", lambda: replace_site(
-        config.output, previous, files, config.static, finish))
+        config.output, previous, files, static_folders(config), finish))
     # Pages are rendered, and the index made, as the site is written: that time was theirs.
     timings.stages["write"] -= timings.stages["render"] + timings.stages.get("search", 0.0)
     return stats, (search[0], tuple(search[1])), len(todo)
@@ -320,7 +321,8 @@ def replanned(config: Config, stored: Stored, replan: Replan, inputs: Inputs, ti
     prints.update(timings.run("fingerprint", lambda: fingerprints(pages, config)))
     stats, search, rendered = write_changed(config, pages, prints, stored, previous, timings,
                                             compiled_templates(config))
-    stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
+    stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged,
+                  said(stored.tally.diagnostics))
     bodies = body_pages([found.site.articles[aid] for aid in planner.settings], planner.settings)
     with saving(config.cache_dir):
         timings.run("save", lambda: save_edits(config.cache_dir, replace(
@@ -352,10 +354,11 @@ def patched(config: Config, stored: Stored, patch: Patch, inputs: Inputs, timing
         # Without a search index to make anew, one changed page is renamed into place.
         renamed = replace_files(config.output, previous.live, fresh) if finish is None else None
         return renamed or replace_site(config.output, previous, (
-            (path, fresh.get(path)) for path in prints), config.static, finish)
+            (path, fresh.get(path)) for path in prints), static_folders(config), finish)
 
     stats = timings.run("write", write)
-    stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged)
+    stamp = Stamp(inputs.key, stats.stamp, stored.tally.errors, stats.written + stats.unchanged,
+                  said(stored.tally.diagnostics))
     since = replace(stored.since, articles={
         **stored.since.articles, **{article.id: lean(article) for article in patch.articles}})
     with saving(config.cache_dir):

@@ -141,8 +141,10 @@ def main(argv: Sequence[str] | None = None, *, ends_process: bool = False) -> in
     args.ends_process = ends_process
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        handlers=[handler])
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    # -v tells of digest's own work: Pagefind's debug log (each message to its binary, hundreds
+    # a build) and asyncio's are theirs, and stay at warnings.
+    logging.getLogger("digest").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         config = load_config(args.config, {
             "content": args.content, "output": args.output, "base_url": args.base_url})
@@ -190,6 +192,10 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     # Read once: they tell whether anything changed, and the build reuses them.
     inputs = timings.run("stat", lambda: read_inputs(config, time.time_ns())) if args.cache else None
     if inputs and args.report is None and (stamp := up_to_date(config, inputs, strict=args.strict)):
+        from digest.theme import theme_warnings
+
+        _print_warnings(theme_warnings(config))
+        _print_diagnostics(config, stamp.said, args.verbose)
         took = timings.total * 1000
         print("Nothing changed since the last build")
         print(f"Files written       {0:>6}   ({stamp.files} unchanged)")
@@ -198,8 +204,11 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
     from digest.build import StrictRefusal, build
+    from digest.output.owned import require_content
     from digest.report import count_line, summary
 
+    require_content(config)
+    _print_warnings(checked_theme(config, cached=args.cache))
     try:
         built = build(config, strict=args.strict, cached=args.cache, inputs=inputs,
                       timings=timings, whole=args.report is not None)
@@ -211,15 +220,35 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     if built.checked is not None:
         _maybe_report(args, built.checked)
     _print_diagnostics(config, built.tally.diagnostics, args.verbose)
-    print("\n".join(printable(line) for line in summary(built)))
+    print("\n".join(printable(line) for line in summary(built, args.verbose)))
     print(printable(f"Output: {config.output}"))
     return EXIT_OK
 
 
+def checked_theme(config: Config, *, cached: bool) -> list[str]:
+    """Compile the templates the site uses before any content is read (``check_theme``); return
+    the theme's warnings. ``cached``: keep the compiled templates where the build finds them."""
+    from digest.build import compiled_templates
+    from digest.incremental import sealed
+    from digest.render.pages import environment
+    from digest.render.theme import check_theme
+
+    compiled = compiled_templates(config) if cached and sealed.key_kept() else None
+    return check_theme(config, environment(config, compiled))
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(printable(f"digest: warning: {warning}"), file=sys.stderr)
+
+
 def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.build import Timings, check
+    from digest.output.owned import require_content
     from digest.report import count_line, shown_path
 
+    require_content(config)
+    _print_warnings(checked_theme(config, cached=False))
     checked = check(config, Timings())
     _maybe_report(args, checked)
     diagnostics = _in_order(checked.diagnostics)

@@ -26,7 +26,7 @@ from digest.parallel import chunks, fork_map
 from digest.plan.page import Deferred, Page
 from digest.plan.urls import absolute_url
 from digest.read.markdown import render_markdown
-from digest.render.theme import ThemeLoader
+from digest.render.theme import theme_loader
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def environment(config: Config, compiled: Path | None = None) -> jinja2.Environm
     checks each against its template's source before using it.
     """
     env = jinja2.Environment(
-        loader=ThemeLoader(config.templates),
+        loader=theme_loader(config),
         # Compiling the templates took a tenth of a second of every build that renders a page.
         bytecode_cache=_Compiled(compiled) if compiled else None,
         # Escaped for HTML and XML, and so for any other template, but plain text (robots.txt),
