@@ -32,6 +32,10 @@ _YAML_ADVICE = {
     BadValue: ("D108", "correct the value, or quote it to keep it as text"),
     YamlLimit: ("D111", "remove the anchors &name and aliases *name, and flatten the data"),
 }
+_OPENED = re.compile(r"while (?:scanning|parsing a flow)")
+"""A YAML error's context that opened something (a quoted or block scalar, a flow collection,
+a key) and ran on: its place is the one to fix. Other contexts (a block mapping) are merely
+the structure around the error."""
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 """Characters that text files seldom hold: control characters and undecodable bytes."""
 _TEXT_ASCII = bytes(set(range(0x80)) - {*range(0x09), 0x0B, *range(0x0E, 0x20)})
@@ -223,12 +227,16 @@ def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, li
         parsed = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = first_line + mark.line if mark else first_line
-        col = mark.column + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
         context, where = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and where:
-            problem += f", {context} at line {first_line + where.line}"
+        if context and where and _OPENED.match(context):
+            # What opens there is never closed (a quote, a bracket): the error is found lines
+            # later, often at the end, but what to fix is where it opens. One line is named.
+            mark, problem = where, f"{problem}, {context} that opens here"
+        elif context:
+            problem += f", {context}"
+        line = first_line + mark.line if mark else first_line
+        col = mark.column + 1 if mark else 1
         code, hint = _YAML_ADVICE.get(type(exc), _YAML_ADVICE[yaml.YAMLError])
         return None, [Diagnostic(rel, line, "error", code, f"invalid YAML: {problem}", hint, col)]
     found = [Diagnostic(rel, first_line + line, "warning", "D110",
