@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from digest import __version__
 from digest.config import CONFIG_NAME, Config, load_config
 from digest.errors import ConfigError, DigestError
+from digest.help import DESCRIPTION, EPILOG, NEW_DESCRIPTION, SERVE_DESCRIPTION
 from digest.incremental.stamp import read_inputs, up_to_date
 from digest.printable import PrintableFormatter, printable
 
@@ -27,37 +28,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
-
-DESCRIPTION = """\
-Build a news digest site from article bodies and metadata records.
-
-Reads every file under the content folder, joins each body to its record,
-and renders a home page, topic and provider pages, and one page per article
-through the Jinja templates into a folder ready for GitHub Pages.
-Settings come from digest.toml; options given here override them."""
-
-SERVE_DESCRIPTION = """\
-Build the site into memory and serve it, rebuilding on every change.
-
-Watches the content, templates and static folders and digest.toml. Open pages
-reload when they change, stylesheets are swapped in place, and a change that
-breaks the build is shown over every open page while the last good site is
-still served. Nothing is written to the output folder. Stop with Ctrl-C.
-
-Only requests naming the server are answered: Host 127.0.0.1, localhost, [::1]
-or the --host given, with the port it listens on. Others get 421, so that a
-page from another site cannot read the preview (drafts included) by DNS
-rebinding. On 0.0.0.0 or :: (every interface) this computer's name, NAME.local
-and any IP address are answered too: an address cannot be rebound, and this
-computer's addresses cannot be listed reliably (containers, port forwarding).
-A client has 10 s to send its request; 32 requests are answered at once (more
-wait, then get 503), and 64 pages kept live (a new one ends the oldest)."""
-
-EPILOG = """\
-exit status: 0 success, 1 content errors (check, or build --strict),
-2 configuration or output problem, 130 interrupted.
-Run 'digest COMMAND --help' for each command's options."""
-
 
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser for every command."""
@@ -114,6 +84,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
                    help="show draft: true articles, marked as drafts (default: shown)")
     s.set_defaults(run=run_serve, output=None)
+
+    n = commands.add_parser("new", help="make a new site, ready to build and publish",
+                            description=NEW_DESCRIPTION,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("folder", type=Path, metavar="DIR", help="folder to make the site in "
+                   "(made if need be; may hold other files, such as a README)")
+    n.set_defaults(run=None, verbose=False)
     return top
 
 
@@ -146,6 +123,8 @@ def main(argv: Sequence[str] | None = None, *, ends_process: bool = False) -> in
     # a build) and asyncio's are theirs, and stay at warnings.
     logging.getLogger("digest").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
+        if args.command == "new":  # reads no settings: there are none yet
+            return run_new(args.folder)
         config = load_config(args.config, {
             "content": args.content, "output": args.output, "base_url": args.base_url})
         if getattr(args, "report", None) is not None:
@@ -205,6 +184,7 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
     from digest.build import StrictRefusal, build
     from digest.output.owned import require_content
+    from digest.render.theme import checked_theme
     from digest.report import count_line, summary
 
     require_content(config)
@@ -225,18 +205,6 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def checked_theme(config: Config, *, cached: bool) -> list[str]:
-    """Compile the templates the site uses before any content is read (``check_theme``); return
-    the theme's warnings. ``cached``: keep the compiled templates where the build finds them."""
-    from digest.build import compiled_templates
-    from digest.incremental import sealed
-    from digest.render.pages import environment
-    from digest.render.theme import check_theme
-
-    compiled = compiled_templates(config) if cached and sealed.key_kept() else None
-    return check_theme(config, environment(config, compiled))
-
-
 def _print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print(printable(f"digest: warning: {warning}"), file=sys.stderr)
@@ -245,6 +213,7 @@ def _print_warnings(warnings: list[str]) -> None:
 def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.build import Timings, check
     from digest.output.owned import require_content
+    from digest.render.theme import checked_theme
     from digest.report import count_line, shown_path
 
     require_content(config)
@@ -287,6 +256,13 @@ def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
 
     if args.report is not None:
         write_report(args.report, checked)
+
+
+def run_new(folder: Path) -> int:
+    from digest.new import new_site
+
+    print("\n".join(printable(line) for line in new_site(folder)))
+    return EXIT_OK
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:

@@ -61,6 +61,17 @@ def theme_loader(config: Config) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader([ThemeLoader(folder) for folder in template_folders(config)])
 
 
+def checked_theme(config: Config, *, cached: bool) -> list[str]:
+    """Compile the templates the site uses before any content is read (``check_theme``), and
+    return the theme's warnings. ``cached``: keep the compiled templates where builds find them."""
+    from digest.build import compiled_templates  # here: the build imports the renderer, and it this
+    from digest.incremental import sealed
+    from digest.render.pages import environment
+
+    compiled = compiled_templates(config) if cached and sealed.key_kept() else None
+    return check_theme(config, environment(config, compiled))
+
+
 def check_theme(config: Config, env: jinja2.Environment) -> list[str]:
     """Compile every template the site's pages use, and those they include or extend, before
     any content is read: raise ``TemplateProblem`` naming the file and line of the first broken
