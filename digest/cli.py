@@ -271,8 +271,10 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     from digest.live.serve import open_server, serve
     from digest.live.watch import Watched
     from digest.output.owned import require_content
+    from digest.theme import theme_warnings
 
     require_content(config)
+    _print_warnings(theme_warnings(config))
     settings = args.config or Path(CONFIG_NAME)
     preview = Preview(config, lambda: load_config(args.config, {
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)

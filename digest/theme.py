@@ -45,7 +45,8 @@ def _distinct(folders: tuple[Path, ...]) -> tuple[Path, ...]:
 def theme_warnings(config: Config) -> list[str]:
     """Say what would leave the pages unstyled or broken, yet lets the build go on: a
     ``templates`` or ``static`` setting naming no folder, a static file that a template links
-    and no static folder holds, templates that link no stylesheet."""
+    and no static folder holds, templates that link no stylesheet of the static files (on a
+    line naming ``stylesheet``)."""
     warnings = [f"the {key} setting names {getattr(config, key)}, which is not a folder; the "
                 f"default theme's {key} are used (correct the setting, or create the folder)"
                 for key in ("templates", "static") if _set_elsewhere(config, key)
@@ -57,16 +58,18 @@ def theme_warnings(config: Config) -> list[str]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # check_theme says why, if the site uses it
-        styled = styled or "stylesheet" in text
         for number, line in enumerate(text.splitlines(), 1):
-            for linked in _STATIC_LINK.findall(line):
+            links = _STATIC_LINK.findall(line)
+            styled = styled or bool(links and "stylesheet" in line)
+            for linked in links:
                 if linked.removeprefix("static/") not in have:
                     warnings.append(f"{path}:{number}: links {linked}, which no static folder "
                                     f"holds ({', '.join(map(str, static_folders(config)))}); "
                                     "add the file, or correct the link")
     if not styled:
-        warnings.append(f"{config.templates}: no template links a stylesheet; the pages are "
-                        "unstyled (link one as the default theme's base.html does)")
+        warnings.append(f"{config.templates}: no template links a stylesheet of the static "
+                        "files; the pages are unstyled (link one as the default theme's "
+                        "base.html does)")
     return warnings
 
 

@@ -57,7 +57,8 @@ def test_a_folder_holding_only_content_builds_with_the_default_theme(tmp_path):
     assert home.select_one('link[rel="stylesheet"]')["href"] == "static/style.css"
     assert len(home.select("article, .card")) >= 2
     assert "warning:" not in result.stderr.replace("warning D", "")  # no theme warnings
-    assert sorted(p.name for p in root.iterdir()) == [".digest-cache", "_site", "content"]
+    # Nothing of the theme is copied into the site's folder: it is read from the package.
+    assert not {p.name for p in root.iterdir()} & {"templates", "static", "digest.toml"}
 
 
 def test_the_installed_package_carries_the_theme(tmp_path):
@@ -151,6 +152,8 @@ def test_templates_linking_no_stylesheet_are_warned(tmp_path):
     result = digest(root, "build")
     assert result.returncode == 0, result.stderr
     assert "no template links a stylesheet" in result.stderr
+    fine = digest(content_only(tmp_path / "plain"), "build")
+    assert fine.returncode == 0 and "stylesheet" not in fine.stderr
 
 
 def test_the_summary_is_short_and_verbose_adds_stages_without_pagefind_debug(tmp_path):

@@ -99,7 +99,7 @@ def test_field_problems_point_at_the_line_of_the_field():
 @pytest.mark.parametrize(("name", "text", "line", "col", "says"), [
     ("toml.md", '+++\ntitle = "x"\nexcerpt = "unclosed\nquality = 3\n+++\nBody\n', 3, 20,
      "invalid TOML"),
-    ("toml.md", '+++\ntitle = "x"\n\ntitle = "again"\n+++\nBody\n', 4, 1, "invalid TOML"),
+    ("toml.md", '+++\ntitle = "x"\n\ntitle = "again"\n+++\nBody\n', 4, 16, "invalid TOML"),
     ("json.md", '{\n  "title": "x"\n  "excerpt": "y"\n}\nBody\n', 3, 3, "invalid JSON"),
     ("json.md", "{\n  \"title\": 'single quotes'\n}\nBody\n", 2, 12, "invalid JSON"),
 ])
