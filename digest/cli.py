@@ -183,11 +183,11 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
     from digest.build import StrictRefusal, build
-    from digest.output.owned import require_content
+    from digest.output.owned import check_folders
     from digest.render.theme import checked_theme
     from digest.report import count_line, summary
 
-    require_content(config)
+    check_folders(config)  # before the templates are compiled into the cache
     _print_warnings(checked_theme(config, cached=args.cache))
     try:
         built = build(config, strict=args.strict, cached=args.cache, inputs=inputs,

@@ -3,10 +3,10 @@
 
 python-frontmatter finds the handler (``detect_format``); each handler here defines ``split``
 and ``load`` so that every problem is told at its line: the library's own ``loads`` strips the
-text and splits on a boundary regex, which moved every line number after a blank first line,
-and its YAML is PyYAML's unbounded loader. Ours loads YAML with the bounded, fast parser
-(``safe_yaml``), TOML with ``tomllib`` and JSON with ``json``, and returns, with the data, the
-line of each top-level key for the record's diagnostics.
+text and the body, which moves the body's lines, and its YAML is PyYAML's unbounded loader.
+Ours loads YAML with the bounded, fast parser (``safe_yaml``), TOML with ``tomllib`` and JSON
+with ``json``, and returns, with the data, the line of each top-level key for the record's
+diagnostics.
 """
 
 from __future__ import annotations
