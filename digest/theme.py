@@ -93,7 +93,7 @@ def _theme_templates(config: Config) -> Iterator[Path]:
 def _files(folder: Path) -> list[str]:
     """Return the path of every file not hidden under ``folder``, relative to it."""
     found = []
-    for root, dirs, names in os.walk(folder, followlinks=True):
+    for root, dirs, names in os.walk(folder):  # links to folders not followed: they may loop
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found += [os.path.relpath(os.path.join(root, n), folder) for n in names
                   if not n.startswith(".")]
