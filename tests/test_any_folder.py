@@ -64,9 +64,16 @@ def test_a_folder_holding_only_content_builds_with_the_default_theme(tmp_path):
 def test_the_installed_package_carries_the_theme(tmp_path):
     """A wheel (what `pip install .` installs) holds the templates and static files: unpacked
     alone, away from the repository, it builds a site."""
+    source = tmp_path / "source"  # a copy: setuptools writes build/ and *.egg-info beside it
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    for name in ("digest", "templates", "static"):  # digest/templates links to ../templates
+        shutil.copytree(REPO / name, source / name, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
     made = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                           "-q", "-w", str(wheels), str(REPO)], capture_output=True, text=True,
+                           "-q", "-w", str(wheels), str(source)], capture_output=True, text=True,
                           timeout=300, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     [wheel] = wheels.glob("digest-*.whl")
