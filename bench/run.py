@@ -185,8 +185,8 @@ def timed(command: list[str], log: Path) -> tuple[Run, str]:
 
 
 def digest_build(config: Path, log: Path) -> Run:
-    """Run ``digest build`` in its own process and read its summary."""
-    run, text = timed([sys.executable, "-m", "digest", "build", "--config", str(config)], log)
+    """Run ``digest build`` in its own process and read its summary (-v: with stage times)."""
+    run, text = timed([sys.executable, "-m", "digest", "build", "-v", "--config", str(config)], log)
     if found := re.search(r"Files written\s+(\d+)\s+\((\d+) unchanged\)", text):
         run.written, run.unchanged = int(found[1]), int(found[2])
     if found := re.search(r"Built in \d+ ms \((.*)\)", text):

@@ -25,7 +25,7 @@ from digest.incremental.files import FileCache
 from digest.incremental.kept import keep, pickled, save_kept
 from digest.incremental.memory import Edits, OnDisk, edits_of
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
-from digest.incremental.stamp import Inputs, Stamp, read_inputs
+from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
 from digest.model import Site, Tally
@@ -46,7 +46,8 @@ from digest.plan.pages import Planner
 from digest.progress import Timings, track
 from digest.read.listing import walk
 from digest.read.load import load
-from digest.render.pages import Renderer, render, render_many
+from digest.render.pages import Renderer, compiled_templates, render, render_many
+from digest.theme import static_folders
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         tallied = tally(checked)
         if cached:
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
-                          stats.written + stats.unchanged)
+                          stats.written + stats.unchanged, said(tallied.diagnostics))
             bodies = body_pages(list(checked.joined.articles), planner.settings)
             with saving(config.cache_dir):
                 saved = replace(files_saved(), site=kept_saved())
@@ -200,7 +201,8 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         stats, search, rendered = write_changed(config, found.pages, prints, stored, previous,
                                                 timings, compiled_templates(config),
                                                 in_place=not found.moved and found.site is None)
-        stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged)
+        stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
+                      said(tallied.diagnostics))
         with saving(config.cache_dir):
             kept = kept_saved()
             timings.run("save", lambda: save_edits(config.cache_dir, replace(
@@ -241,8 +243,8 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
     # A spare site to patch up, made if the survey found none (after a cold build, or an edit).
     spare = timings.run("survey", lambda: with_spare(config.output, previous))
     made = timings.stages.get("render", 0.0) + timings.stages.get("search", 0.0)
-    stats = timings.run("write", lambda: replace_site(config.output, spare, pages, config.static,
-                                                     finish))
+    stats = timings.run("write", lambda: replace_site(config.output, spare, pages,
+                                                     static_folders(config), finish))
     # Pages are rendered, and the index made, as the site is written: that time was theirs.
     timings.stages["write"] -= (timings.stages.get("render", 0.0)
                                 + timings.stages.get("search", 0.0) - made)
@@ -260,8 +262,3 @@ def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | 
     wanted = {page.path for page in todo}
     for path in paths:
         yield (path, next(fresh)[1]) if path in wanted else (path, None)
-
-
-def compiled_templates(config: Config) -> Path:
-    """Return the cache's folder of compiled templates."""
-    return config.cache_dir / "templates"

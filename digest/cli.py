@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from digest import __version__
 from digest.config import CONFIG_NAME, LINKS_NAME, Config, load_config
 from digest.errors import ConfigError, DigestError
+from digest.help import DESCRIPTION, EPILOG, NEW_DESCRIPTION, SERVE_DESCRIPTION
 from digest.incremental.stamp import read_inputs, up_to_date
 from digest.links.command import add_links_commands
 from digest.printable import PrintableFormatter, printable
@@ -28,37 +29,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
-
-DESCRIPTION = """\
-Build a news digest site from article bodies and metadata records.
-
-Reads every file under the content folder, joins each body to its record,
-and renders a home page, topic and provider pages, and one page per article
-through the Jinja templates into a folder ready for GitHub Pages.
-Settings come from digest.toml; options given here override them."""
-
-SERVE_DESCRIPTION = """\
-Build the site into memory and serve it, rebuilding on every change.
-
-Watches the content, templates and static folders and digest.toml. Open pages
-reload when they change, stylesheets are swapped in place, and a change that
-breaks the build is shown over every open page while the last good site is
-still served. Nothing is written to the output folder. Stop with Ctrl-C.
-
-Only requests naming the server are answered: Host 127.0.0.1, localhost, [::1]
-or the --host given, with the port it listens on. Others get 421, so that a
-page from another site cannot read the preview (drafts included) by DNS
-rebinding. On 0.0.0.0 or :: (every interface) this computer's name, NAME.local
-and any IP address are answered too: an address cannot be rebound, and this
-computer's addresses cannot be listed reliably (containers, port forwarding).
-A client has 10 s to send its request; 32 requests are answered at once (more
-wait, then get 503), and 64 pages kept live (a new one ends the oldest)."""
-
-EPILOG = """\
-exit status: 0 success, 1 content errors (check, or build --strict),
-2 configuration or output problem, 130 interrupted.
-Run 'digest COMMAND --help' for each command's options."""
-
 
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser for every command."""
@@ -116,6 +86,13 @@ def parser() -> argparse.ArgumentParser:
                    help="show draft: true articles, marked as drafts (default: shown)")
     s.set_defaults(run=run_serve, output=None)
     add_links_commands(commands, site)
+
+    n = commands.add_parser("new", help="make a new site, ready to build and publish",
+                            description=NEW_DESCRIPTION,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("folder", type=Path, metavar="DIR", help="folder to make the site in "
+                   "(made if need be; may hold other files, such as a README)")
+    n.set_defaults(run=None, verbose=False)
     return top
 
 
@@ -143,9 +120,13 @@ def main(argv: Sequence[str] | None = None, *, ends_process: bool = False) -> in
     args.ends_process = ends_process
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        handlers=[handler])
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    # -v tells of digest's own work: Pagefind's debug log (each message to its binary, hundreds
+    # a build) and asyncio's are theirs, and stay at warnings.
+    logging.getLogger("digest").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
+        if args.command == "new":  # reads no settings: there are none yet
+            return run_new(args.folder)
         config = load_config(args.config, {
             "content": args.content, "output": args.output, "base_url": args.base_url})
         if getattr(args, "report", None) is not None:
@@ -192,6 +173,10 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     # Read once: they tell whether anything changed, and the build reuses them.
     inputs = timings.run("stat", lambda: read_inputs(config, time.time_ns())) if args.cache else None
     if inputs and args.report is None and (stamp := up_to_date(config, inputs, strict=args.strict)):
+        from digest.theme import theme_warnings
+
+        _print_warnings(theme_warnings(config))
+        _print_diagnostics(config, stamp.said, args.verbose)
         took = timings.total * 1000
         print("Nothing changed since the last build")
         print(f"Files written       {0:>6}   ({stamp.files} unchanged)")
@@ -200,8 +185,12 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
     from digest.build import StrictRefusal, build
+    from digest.output.owned import check_folders
+    from digest.render.pages import checked_theme
     from digest.report import count_line, summary
 
+    check_folders(config)  # before the templates are compiled into the cache
+    _print_warnings(checked_theme(config, cached=args.cache))
     try:
         built = build(config, strict=args.strict, cached=args.cache, inputs=inputs,
                       timings=timings, whole=args.report is not None)
@@ -213,17 +202,26 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
     if built.checked is not None:
         _maybe_report(args, built.checked)
     _print_diagnostics(config, built.tally.diagnostics, args.verbose)
-    print("\n".join(printable(line) for line in summary(built)))
+    print("\n".join(printable(line) for line in summary(built, args.verbose)))
     print(printable(f"Output: {config.output}"))
     return EXIT_OK
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(printable(f"digest: warning: {warning}"), file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.content import check
     from digest.links.warn import dead_unarchived
+    from digest.output.owned import require_content
     from digest.progress import Timings
+    from digest.render.pages import checked_theme
     from digest.report import count_line, shown_path
 
+    require_content(config)
+    _print_warnings(checked_theme(config, cached=False))
     checked = check(config, Timings())
     _maybe_report(args, checked)
     diagnostics = _in_order(checked.diagnostics + dead_unarchived(checked, config))
@@ -258,10 +256,15 @@ def _in_order(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
 
 
 def _maybe_report(args: argparse.Namespace, checked: Checked) -> None:
-    from digest.report import write_report
-
     if args.report is not None:
+        from digest.report import write_report
         write_report(args.report, checked)
+
+
+def run_new(folder: Path) -> int:
+    from digest.new import new_site
+    print("\n".join(printable(line) for line in new_site(folder)))
+    return EXIT_OK
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
@@ -270,8 +273,10 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     from digest.live.serve import open_server, serve
     from digest.live.watch import Watched
     from digest.output.owned import require_content
+    from digest.theme import theme_warnings
 
     require_content(config)
+    _print_warnings(theme_warnings(config))
     settings = args.config or Path(CONFIG_NAME)
     preview = Preview(config, lambda: load_config(args.config, {
         "content": args.content, "base_url": args.base_url}), drafts=args.drafts)

@@ -161,7 +161,7 @@ def _read_toml(path: Path) -> dict[str, object]:
     for key in ("page_size", "feed_entries"):
         if key in values and int(values[key]) < 1:  # type: ignore[call-overload]
             raise ConfigError(f"{path}: {key} must be at least 1")
-    if "cname" in values and not _HOSTNAME.fullmatch(str(values["cname"])):
+    if values.get("cname") and not _HOSTNAME.fullmatch(str(values["cname"])):  # "": no domain
         raise ConfigError(f"{path}: cname must be a bare domain such as news.example.org, "
                           f"not {values['cname']!r}")
     return values

@@ -56,28 +56,35 @@ def write_report(path: Path, checked: Checked) -> None:
                     encoding="utf-8")
 
 
-def summary(built: Built) -> list[str]:
-    """Return the lines printed after a build, in the manner of Hugo's table."""
+def summary(built: Built, verbose: bool = False) -> list[str]:
+    """Return the lines printed after a build, in the manner of Hugo's table: what was built
+    and how long it took; ``verbose`` adds topics, providers, search and each stage's time."""
     tally = built.tally
     joins = ", ".join(f"{n} {m}" for m, n in tally.joins)
-    lines = [
-        f"Articles published  {tally.published:>6}   (joined: {joins or 'none'})",
-        f"Topics              {tally.topics:>6}",
-        f"Providers           {tally.providers:>6}",
+    lines = [f"Articles published  {tally.published:>6}   (joined: {joins or 'none'})"]
+    if verbose:
+        lines += [f"Topics              {tally.topics:>6}",
+                  f"Providers           {tally.providers:>6}"]
+    lines += [
         f"Pages               {built.pages:>6}",
         f"Files written       {built.stats.written:>6}   ({built.stats.unchanged} unchanged)",
-        "Search                 on   (Pagefind index in pagefind/)" if built.search else
-        "Search                off   (search = false in digest.toml: no index, no search page)",
-        f"Files skipped       {len(tally.skipped) + len(tally.orphans):>6}",
     ]
+    if verbose or not built.search:
+        lines.append("Search                 on   (Pagefind index in pagefind/)" if built.search else
+                     "Search                off   (search = false in digest.toml: no index, no "
+                     "search page)")
+    skipped = len(tally.skipped) + len(tally.orphans)
+    if skipped or verbose:
+        lines.append(f"Files skipped       {skipped:>6}")
     lines += [f"  {source}: body without a record" for source in tally.orphans]
     lines += [f"  {path}: not content" for path in tally.skipped]
     held = [d for d in tally.diagnostics if d.code in NOT_PUBLISHED]
     if held:
         lines.append(f"Records not published {len(held):>4}")
         lines += [f"  {d.path}: {d.message} ({d.code})" for d in sorted(held, key=_place)]
+    took = f"Built in {built.timings.total * 1000:.0f} ms"
     stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in built.timings.stages.items())
-    lines.append(f"Built in {built.timings.total * 1000:.0f} ms ({stages})")
+    lines.append(f"{took} ({stages})" if verbose else took)
     return lines
 
 

@@ -42,12 +42,12 @@ def test_check_prints_every_diagnostic_then_a_count(make_site, tmp_path, capsys)
     parsed = [LINE.match(line) for line in out[:-1]]
     assert all(parsed), out
     assert [(m["path"], m["line"], m["code"], m["severity"]) for m in parsed] == [
-        ("content/bad.md", "3", "D108", "error"),
+        ("content/bad.md", "2", "D108", "error"),
         ("content/photo.jpg", "1", "D103", "info"),
         ("content/typed.txt", "11", "D211", "warning"),
     ]
     assert parsed[0]["message"] == ("invalid YAML: did not find expected ',' or ']', "
-                                    "while parsing a flow sequence at line 2")
+                                    "while parsing a flow sequence that opens here")
     assert out[-1] == "2 articles checked: 1 error, 1 warning"
 
 
@@ -77,7 +77,7 @@ def test_build_reports_and_builds_what_is_sound(make_site, capsys):
     config = make_site({"sound.txt": SOUND, "bad.md": "---\ntitle: [unclosed\n---\nBody\n"})
     assert main(["build", *run(config), "--output", str(config.output)]) == 0
     captured = capsys.readouterr()
-    assert "bad.md:3:1: error D108" in captured.err
+    assert "bad.md:2:8: error D108" in captured.err
     assert (config.output / "articles/2020/06/a-sound-story/index.html").is_file()
 
 
@@ -90,7 +90,7 @@ def test_build_strict_refuses_to_write_when_there_are_errors(make_site, capsys):
     capsys.readouterr()
     assert main(["build", "--strict", *run(config), "--output", str(config.output)]) == 1
     err = capsys.readouterr().err
-    assert "bad.md:3:1: error D108" in err and "--strict: not writing" in err
+    assert "bad.md:2:8: error D108" in err and "--strict: not writing" in err
     assert snapshot(config.output) == before
     # Warnings alone do not stop a strict build.
     (config.content / "bad.md").unlink()

@@ -193,11 +193,11 @@ def test_a_join_report_is_written_whole_after_an_edit_of_bodies_alone(site, monk
     monkeypatch.chdir(site.root)
     edit(site, "s1.txt", lambda text: text + "Reported.\n")
     report = site.root / "report.json"
-    assert main(["build", "--report", str(report)]) == 0
+    assert main(["build", "-v", "--report", str(report)]) == 0
     assert "parse" in capsys.readouterr().out  # a whole build's stages
     articles = json.loads(report.read_text(encoding="utf-8"))["articles"]
     assert len(articles) == 12 and {a["record"] for a in articles} >= {"s1.yaml", "r2.yaml"}
     edit(site, "s1.txt", lambda text: text + "Not reported.\n")
-    assert main(["build"]) == 0
+    assert main(["build", "-v"]) == 0
     out = capsys.readouterr().out
     assert "Files written            1" in out and "parse" not in out  # patched

@@ -77,8 +77,11 @@ def test_invalid_yaml_keeps_the_last_good_site_until_fixed(preview):
     assert preview.files == before
     [problem] = update.problems
     assert problem.file.endswith("content/a.yaml")
-    assert problem.line == 2  # where the parser finds the list unclosed
-    assert "invalid YAML" in problem.message
+    # Where the list opens and is never closed: the one line the overlay's headline and its
+    # message name (the parser finds it unclosed on line 2, and used to say both).
+    assert problem.line == 1 and str(problem).startswith(f"{problem.file}:1: ")
+    assert "invalid YAML" in problem.message and "that opens here" in problem.message
+    assert "line" not in problem.message
     assert preview.problems == update.problems
 
     path.write_text(good)
@@ -118,9 +121,22 @@ def test_template_syntax_error_is_a_problem_with_its_line(preview):
 
 
 def test_missing_template_is_a_problem(preview):
-    (preview.config.templates / "term.html").unlink()
+    term = preview.config.templates / "term.html"
+    term.write_text(term.read_text() + '{% include "partials/nowhere.html" %}\n')
     [problem] = touch(preview, "term.html", ChangeKind.TEMPLATE, preview.config.templates).problems
-    assert problem.file.endswith("templates/term.html") and "not found" in problem.message
+    assert problem.file.endswith("templates/term.html") and "nowhere.html" in problem.message
+
+
+def test_a_deleted_template_falls_back_to_the_default_theme(preview):
+    term = preview.config.templates / "term.html"
+    default = term.read_text()
+    term.write_text(default.replace("{% block main %}", "{% block main %}<p class=mine></p>", 1))
+    update = touch(preview, "term.html", ChangeKind.TEMPLATE, preview.config.templates)
+    assert update.problems == () and b"<p class=mine>" in preview.files["topics/ai/index.html"]
+    term.unlink()
+    update = touch(preview, "term.html", ChangeKind.TEMPLATE, preview.config.templates)
+    assert update.problems == () and "topics/ai/index.html" in update.changed
+    assert b"<p class=mine>" not in preview.files["topics/ai/index.html"]
 
 
 def test_stylesheet_change_changes_only_the_stylesheet(preview):

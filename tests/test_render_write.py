@@ -99,7 +99,7 @@ def test_builds_are_byte_identical(make_site, tmp_path):
 
 def test_writer_refuses_paths_outside_the_output(tmp_path):
     with pytest.raises(OutputError):
-        write_site(tmp_path / "out", [("../escape.html", b"x")], None)
+        write_site(tmp_path / "out", [("../escape.html", b"x")], ())
     assert not (tmp_path / "escape.html").exists()
     assert not (tmp_path / "out").exists()
 
@@ -251,7 +251,7 @@ def test_patching_turns_files_into_folders_and_back(tmp_path):
              {"x/deep/index.html": b"x", "y": b"y is a file again", "a.html": b"a2"}]
     folder = None
     for step, files in enumerate(sites):
-        write_site(output, list(files.items()), None)
+        write_site(output, list(files.items()), ())
         assert files_of(output) == as_tree(files), f"step {step}"
         assert (output.stat().st_ino == folder) == (step >= 2), f"step {step}: not patched"
         if step:

@@ -11,13 +11,18 @@ import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest import __version__
 from digest.config import LINKS_NAME, Config
 from digest.incremental import sealed
 from digest.output.tree import survey
+from digest.theme import static_folders, template_folders
 
-FORMAT = 28
+if TYPE_CHECKING:  # a stamp without diagnostics is read without the model (the quick no-op)
+    from digest.model import Diagnostic
+
+FORMAT = 29
 """Bumped whenever what the cache holds changes shape."""
 HEADER = f"digest-cache {FORMAT} {__version__}".encode()
 """The first of the main file's sealed sections; the stamp and the cache's state follow."""
@@ -41,6 +46,8 @@ class Stamp:
     """Whether the content had errors."""
     files: int = 0
     """Files in the site."""
+    said: tuple[Diagnostic, ...] = ()
+    """The content's errors and warnings: a build with nothing to do says them again."""
 
 
 def load_stamp(folder: Path) -> Stamp:
@@ -94,7 +101,8 @@ def read_inputs(config: Config, started: int) -> Inputs:
     links = _signature(config.root / LINKS_NAME)
     racy = links[0] >= started - RACY_NS
     frame.update(f"{LINKS_NAME}\0{links}\n".encode())
-    for folder in (config.templates, config.static):
+    for folder in (*template_folders(config), *static_folders(config)):
+        frame.update(f"{folder}\n".encode())
         for rel, sig in _signatures(folder):
             racy = racy or sig[0] >= started - RACY_NS
             frame.update(f"{rel}\0{sig}\n".encode())
@@ -151,3 +159,8 @@ def up_to_date(config: Config, inputs: Inputs, *, strict: bool = False) -> Stamp
     if stamp.inputs != inputs.key:
         return None
     return stamp if stamp.output == survey(config.output).stamp else None
+
+
+def said(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
+    """Return the diagnostics a build prints without -v, kept in its stamp: all but notes."""
+    return tuple(d for d in diagnostics if d.severity != "info")

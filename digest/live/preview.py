@@ -23,6 +23,7 @@ from digest.plan.page import Page
 from digest.progress import Timings
 from digest.read.load import FileResult
 from digest.report import shown_path
+from digest.theme import static_folders
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class Preview:
 
     def start(self) -> Update:
         """Build the whole site; its content errors are accepted as they are."""
-        self._static = dict(with_static((), self.config.static))
+        self._static = dict(with_static((), static_folders(self.config)))
         return self._rebuild()
 
     @gc_paused()  # a full collection walks the whole site in memory: 0.25 s at 10,000 articles
@@ -126,7 +127,7 @@ class Preview:
         elif ChangeKind.TEMPLATE in kinds:
             self._renders.clear()
         if kinds & {ChangeKind.STATIC, ChangeKind.CONFIG}:
-            self._static = dict(with_static((), self.config.static))
+            self._static = dict(with_static((), static_folders(self.config)))
         if kinds <= {ChangeKind.STATIC}:
             return Update(self._publish(self._pages), self.problems)
         if kinds == {ChangeKind.CONTENT}:

@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,16 +131,17 @@ def _link_copy(output: Path, live: Tree) -> str | None:
     return name
 
 
-def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Path | None,
+def write_site(output: Path, files: Iterable[tuple[str, bytes | None]], static: Sequence[Path],
                finish: Finisher | None = None) -> WriteStats:
-    """Lock ``output`` and replace it with ``files`` and the static folder: see ``replace_site``."""
+    """Lock ``output`` and replace it with ``files`` and the static files: see ``replace_site``."""
     with site_lock(output):
         return replace_site(output, survey_site(output), files, static, finish)
 
 
 def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, bytes | None]],
-                 static: Path | None, finish: Finisher | None = None) -> WriteStats:
-    """Write ``files`` and the static folder as the new ``output``, atomically for the whole site.
+                 static: Sequence[Path], finish: Finisher | None = None) -> WriteStats:
+    """Write ``files`` and the files of the ``static`` folders (``with_static``) as the new
+    ``output``, atomically for the whole site.
 
     The caller holds ``site_lock(output)`` and surveyed ``output`` under it as ``previous``.
     A file given as None bytes is kept from ``output`` as it is. ``finish`` may read the
@@ -202,18 +203,25 @@ def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> Writ
     return WriteStats(len(changed), len(tree) - len(changed), Tree(tree, previous.folders).stamp)
 
 
-def with_static(files: Iterable[tuple[str, bytes | None]], static: Path | None
+def with_static(files: Iterable[tuple[str, bytes | None]], static: Sequence[Path]
                 ) -> Iterator[tuple[str, bytes | None]]:
-    """Yield the rendered files, then ``.nojekyll`` and every static file: the whole site."""
+    """Yield the rendered files, then ``.nojekyll`` and every static file: the whole site.
+
+    A file of a later folder of ``static`` replaces the file of the same name of an earlier one
+    (``theme.static_folders``: the site's own over the default theme's)."""
     yield from files
     yield ".nojekyll", b""
-    if static is not None and static.is_dir():
-        listing = walk(static, "static/")
+    chosen: dict[str, str] = {}
+    for folder in static:
+        if not folder.is_dir():
+            continue
+        listing = walk(folder, "static/")
         for problem in listing.problems():
-            log.warning("%s: %s; not published (%s)", f"static/{problem.path}", problem.message,
+            log.warning("%s: %s; not published (%s)", folder / problem.path, problem.message,
                         problem.hint)
-        for rel, path in listing.readable():
-            yield f"static/{rel}", Path(path).read_bytes()
+        chosen.update(listing.readable())
+    for rel, path in chosen.items():
+        yield f"static/{rel}", Path(path).read_bytes()
 
 
 def _take_spare(output: Path, staging: Path, surveyed: dict[str, Tree | None]) -> Tree | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest import __version__
+from digest.theme import template_folders
 
 if TYPE_CHECKING:
     from digest.config import Config
@@ -107,4 +108,5 @@ def fingerprints(pages: list[Page], config: Config) -> dict[str, str]:
 
 def basis(config: Config) -> bytes:
     """Return what every page's bytes depend on besides its own: digest, config and templates."""
-    return f"{__version__}\0{config!r}\0{folder_hash(config.templates)}\0".encode()
+    themes = "\0".join(folder_hash(folder) for folder in template_folders(config))
+    return f"{__version__}\0{config!r}\0{themes}\0".encode()

@@ -10,28 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from digest.model import Body, BodyFormat, Diagnostic, Loaded, Record
 from digest.read.clean import clean_paragraphs
+from digest.read.front_matter import YAML, BadFront, Handler, handler_of
 from digest.read.listing import Listing, walk
 from digest.read.markdown import markdown_body
 from digest.read.records import parse_datetime, parse_record
-from digest.read.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
+from digest.read.safe_yaml import MAX_DEPTH
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 RECORD_SUFFIXES = {".yaml", ".yml"}
-_OPEN = re.compile(r"\A-{3,}[ \t]*\n")
-_CLOSE = re.compile(r"^-{3,}[ \t]*(?:\n|\Z)", re.MULTILINE)
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
-_YAML_ADVICE = {
-    yaml.YAMLError: ("D108", "fix the YAML syntax; quote text that contains ': ' or ' #'"),
-    BadValue: ("D108", "correct the value, or quote it to keep it as text"),
-    YamlLimit: ("D111", "remove the anchors &name and aliases *name, and flatten the data"),
-}
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 """Characters that text files seldom hold: control characters and undecodable bytes."""
 _TEXT_ASCII = bytes(set(range(0x80)) - {*range(0x09), 0x0B, *range(0x0E, 0x20)})
@@ -120,21 +112,22 @@ def parse_file(rel: str, raw: bytes) -> FileResult:
     if not text.strip():
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
             rel, 0, "warning", "D105", "the file is empty; skipped", "add content or delete it")))
-    split = split_front_matter(text)
+    handler: Handler | None = YAML if suffix in RECORD_SUFFIXES else handler_of(text)
+    split = _split(handler, text)
     if suffix in RECORD_SUFFIXES and (split is None or not split[1].strip()):
         # A record file is YAML as a whole; a leading --- is just YAML's document marker.
-        head, first_line = (split[0], 2) if split else (text, 1)
-        record, found = _parse_yaml(rel, head, first_line)
+        head, first_line = (split[0], YAML.FIRST_LINE) if split else (text, 1)
+        record, found = _read_front(rel, YAML, head, first_line)
         return FileResult(record=record, diagnostics=(*notes, *found))
-    if not _OPEN.match(text):
+    if handler is None:
         body, said = make_body(rel, 1, text, suffix)
         return FileResult(body=body, diagnostics=(*notes, *said))
     if split is None:
         return FileResult(skipped=True, diagnostics=(*notes, Diagnostic(
-            rel, 1, "error", "D107", "the front matter opened with --- never closes; skipped",
-            "end the metadata with a line holding only ---")))
+            rel, 1, "error", "D107", f"the front matter opened with {handler.OPENER} never "
+            "closes; skipped", handler.HINT)))
     head, rest = split
-    record, found = _parse_yaml(rel, head, 2)
+    record, found = _read_front(rel, handler, head, handler.FIRST_LINE)
     if record is None:  # its body would only be reported again, as a body without a record
         return FileResult(skipped=True, diagnostics=(*notes, *found))
     body, said = None, ()
@@ -151,18 +144,14 @@ def suffix_of(rel: str) -> str:
     return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
-def split_front_matter(text: str) -> tuple[str, str] | None:
-    """Split text opening with a --- line into (YAML, rest); None if there is none or it never closes."""
-    opening = _OPEN.match(text)
-    if not opening:
+def _split(handler: Handler | None, text: str) -> tuple[str, str] | None:
+    """Split ``text`` into its front matter and the rest; None if there is none or it never closes."""
+    if handler is None:
         return None
-    # The closing line is found by str.find, then matched: _CLOSE.search tried every position.
-    at = opening.end()
-    while not (closing := _CLOSE.match(text, at)):
-        at = text.find("\n---", at) + 1
-        if not at:
-            return None
-    return text[opening.end():closing.start()], text[closing.end():]
+    try:
+        return handler.split(text)
+    except ValueError:  # python-frontmatter's way of saying so
+        return None
 
 
 def decode(rel: str, raw: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
@@ -218,23 +207,18 @@ def _looks_binary(text: str) -> bool:
     return found > max(8, len(sample) // 20)
 
 
-def _parse_yaml(rel: str, text: str, first_line: int) -> tuple[Record | None, list[Diagnostic]]:
+def _read_front(rel: str, handler: Handler, text: str, first_line: int
+                ) -> tuple[Record | None, list[Diagnostic]]:
+    """Read front matter starting on the file's line ``first_line`` into a record."""
     try:
-        parsed = parse_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = first_line + mark.line if mark else first_line
-        col = mark.column + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, where = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and where:
-            problem += f", {context} at line {first_line + where.line}"
-        code, hint = _YAML_ADVICE.get(type(exc), _YAML_ADVICE[yaml.YAMLError])
-        return None, [Diagnostic(rel, line, "error", code, f"invalid YAML: {problem}", hint, col)]
+        front = handler.load(text)
+    except BadFront as exc:
+        return None, [Diagnostic(rel, first_line + exc.line, "error", exc.code,  # type: ignore[arg-type]
+                                 exc.message, exc.hint, exc.col)]
     found = [Diagnostic(rel, first_line + line, "warning", "D110",
                         f"nested more than {MAX_DEPTH} levels deep; the part below is ignored",
-                        "flatten the data") for line in parsed.too_deep]
-    record, more = parse_record(parsed.data, rel, first_line, parsed.key_lines)
+                        "flatten the data") for line in front.too_deep]
+    record, more = parse_record(front.data, rel, first_line, front.key_lines)
     return record, found + more
 
 

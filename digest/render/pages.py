@@ -26,7 +26,7 @@ from digest.parallel import chunks, fork_map
 from digest.plan.page import Deferred, Page
 from digest.plan.urls import absolute_url
 from digest.read.markdown import render_markdown
-from digest.render.theme import ThemeLoader
+from digest.render.theme import check_theme, theme_loader
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def environment(config: Config, compiled: Path | None = None) -> jinja2.Environm
     checks each against its template's source before using it.
     """
     env = jinja2.Environment(
-        loader=ThemeLoader(config.templates),
+        loader=theme_loader(config),
         # Compiling the templates took a tenth of a second of every build that renders a page.
         bytecode_cache=_Compiled(compiled) if compiled else None,
         # Escaped for HTML and XML, and so for any other template, but plain text (robots.txt),
@@ -274,3 +274,15 @@ def iso_date(value: datetime | None) -> str:
 def markdown(source: str) -> Markup:
     """Render Markdown with raw HTML off; markdown-it escapes all text it emits."""
     return render_markdown(source).html
+
+
+def compiled_templates(config: Config) -> Path:
+    """Return the cache's folder of compiled templates."""
+    return config.cache_dir / "templates"
+
+
+def checked_theme(config: Config, *, cached: bool) -> list[str]:
+    """Compile the templates the site uses before any content is read (``check_theme``), and
+    return the theme's warnings. ``cached``: keep the compiled templates where builds find them."""
+    compiled = compiled_templates(config) if cached and sealed.key_kept() else None
+    return check_theme(config, environment(config, compiled))
