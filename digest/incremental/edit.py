@@ -168,7 +168,10 @@ def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matc
     # Oldest first, as a whole build gives each article its path (``urls.wanted_paths``).
     urls = assign_urls(site, {aid: wanted_path(edited[aid]) if aid in edited else kept.wanted[aid]
                               for aid in reversed(site.order)})
-    planner = Planner(site, config, urls)
+    # Clustered from the kept evidence: each article's is made again only if it was edited.
+    evidence = {**kept.evidence, **{aid: evidence_of(a) for aid, a in edited.items()}}
+    stories = cluster_evidence(evidence[aid] for aid in site.order) if kept.evidence else None
+    planner = Planner(site, config, urls, stories)
     pages = planner.pages()
     moved = {kept.urls.articles[aid]: path for aid, path in urls.articles.items()
              if kept.urls.articles[aid] != path}
