@@ -43,6 +43,7 @@ from digest.output.write import (
 from digest.parallel import in_background
 from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner
+from digest.plan.stories import StoryPlan
 from digest.progress import Timings, track
 from digest.read.listing import walk
 from digest.read.load import load
@@ -148,10 +149,12 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         checked = examine(loaded, config, timings, matches=stored.matches)
         if strict and any(d.severity == "error" for d in checked.diagnostics):
             raise StrictRefusal(checked)
+        # Planned before the kept site is saved by another process: the stories clustered
+        # here are kept as they are, not clustered again there.
+        planner = timings.run("plan", lambda: Planner(checked.site, config))
         kept_saved = background.enter_context(
-            in_background(partial(_save_kept, config.cache_dir, checked.site)) if cached
-            else nullcontext(str))
-        planner = Planner(checked.site, config)
+            in_background(partial(_save_kept, config.cache_dir, checked.site, planner.stories))
+            if cached else nullcontext(str))
         planned = timings.run("plan", planner.pages)
         previous = timings.run("survey", surveyed)
         # The previous build's pages are reused only from the very output folder it wrote.
@@ -213,9 +216,11 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
                  rendered=rendered)
 
 
-def _save_kept(folder: Path, site: Site) -> str:
-    """Keep the site for builds after an edit (``kept.py``); return its checksum."""
-    return save_kept(folder, keep(site), pickled(site.articles))
+def _save_kept(folder: Path, site: Site, stories: StoryPlan | None = None) -> str:
+    """Keep the site for builds after an edit (``kept.py``), with the ``stories`` planned, if
+    given; return its checksum."""
+    kept = keep(site, stories.evidence, stories.found) if stories else keep(site)
+    return save_kept(folder, kept, pickled(site.articles))
 
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,

@@ -74,17 +74,20 @@ class KeptEdits:
                                                      in self.articles.items()}})
 
 
-def keep(site: Site) -> Kept:
-    """Return what an edit needs of a whole build's site, but the articles (``pickled``)."""
+def keep(site: Site, evidence: Mapping[str, Evidence] | None = None,
+         stories: Stories | None = None) -> Kept:
+    """Return what an edit needs of a whole build's site, but the articles (``pickled``);
+    ``evidence`` and ``stories``, if given, are what the plan clustered it by and into."""
     linking = defaultdict(list)
     for aid in site.order:
         for target in targets(site, site.articles[aid]):
             linking[target].append(aid)
     wanted = wanted_paths(site)
-    evidence = {aid: evidence_of(site.articles[aid]) for aid in site.order}
+    if not evidence or stories is None:
+        evidence = {aid: evidence_of(site.articles[aid]) for aid in site.order}
+        stories = cluster_evidence(evidence.values())
     return Kept(replace(site, articles={}), wanted, assign_urls(site, wanted),
-                {aid: tuple(sources) for aid, sources in linking.items()}, evidence,
-                cluster_evidence(evidence.values()))
+                {aid: tuple(sources) for aid, sources in linking.items()}, evidence, stories)
 
 
 def targets(site: Site, article: Article) -> set[str]:

@@ -18,8 +18,8 @@ from digest.plan.article import Card, Coverage, common, related_of
 from digest.plan.feeds import entry, feed_context, feed_path
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.urls import Link, Urls, story_path
-from digest.story.cluster import Stories, Story, cluster
-from digest.story.evidence import FIELDS, own_keys
+from digest.story.cluster import Stories, Story, cluster, cluster_evidence
+from digest.story.evidence import FIELDS, Evidence, evidence_of, own_keys
 from digest.story.urlkey import story_key
 
 MORE = 3
@@ -49,9 +49,14 @@ class StoryPlan:
     """The stories of a site and the paths of their pages."""
 
     def __init__(self, site: Site, urls: Urls, found: Stories | None = None) -> None:
-        """Plan the stories ``found`` (by default, clustered from ``site``)."""
+        """Plan the stories ``found`` (by default, clustered from ``site``: then ``evidence``
+        holds what each article was clustered by, for the kept site to keep)."""
         self.site, self.urls = site, urls
-        self.found = stories_of(site) if found is None else found
+        self.evidence: dict[str, Evidence] = {}
+        if found is None:
+            self.evidence = {aid: evidence_of(site.articles[aid]) for aid in site.order}
+            found = cluster_evidence(self.evidence.values())
+        self.found = found
         self.paths = {sid: story_path(urls.articles[sid]) for sid in self.found.by_id}
         self._coverage: dict[str, Coverage | None] = {}
 
