@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
@@ -43,11 +43,12 @@ from digest.output.write import (
 from digest.parallel import in_background
 from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner
-from digest.plan.stories import StoryPlan
 from digest.progress import Timings, track
 from digest.read.listing import walk
 from digest.read.load import load
 from digest.render.pages import Renderer, compiled_templates, render, render_many
+from digest.story.cluster import Stories
+from digest.story.evidence import Evidence
 from digest.theme import static_folders
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,8 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         # here are kept as they are, not clustered again there.
         planner = timings.run("plan", lambda: Planner(checked.site, config))
         kept_saved = background.enter_context(
-            in_background(partial(_save_kept, config.cache_dir, checked.site, planner.stories))
+            in_background(partial(_save_kept, config.cache_dir, checked.site,
+                                  planner.stories.evidence, planner.stories.found))
             if cached else nullcontext(str))
         planned = timings.run("plan", planner.pages)
         previous = timings.run("survey", surveyed)
@@ -198,7 +200,8 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     if stored.stamp.output != previous.live.stamp:
         return None
     # A site indexed again is kept again, by another process, while this one writes.
-    with (in_background(partial(_save_kept, config.cache_dir, found.site)) if found.site
+    with (in_background(partial(_save_kept, config.cache_dir, found.site, *found.clustering))
+          if found.site
           else nullcontext(lambda: stored.site)) as kept_saved:
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
         stats, search, rendered = write_changed(config, found.pages, prints, stored, previous,
@@ -216,11 +219,11 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
                  rendered=rendered)
 
 
-def _save_kept(folder: Path, site: Site, stories: StoryPlan | None = None) -> str:
-    """Keep the site for builds after an edit (``kept.py``), with the ``stories`` planned, if
-    given; return its checksum."""
-    kept = keep(site, stories.evidence, stories.found) if stories else keep(site)
-    return save_kept(folder, kept, pickled(site.articles))
+def _save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None = None,
+               stories: Stories | None = None) -> str:
+    """Keep the site for builds after an edit (``kept.py``), with the ``evidence`` and
+    ``stories`` it was clustered by and into, if given; return its checksum."""
+    return save_kept(folder, keep(site, evidence, stories), pickled(site.articles))
 
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,

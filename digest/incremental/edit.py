@@ -36,7 +36,7 @@ from digest.plan.pages import Planner, deferred_article_page, lean
 from digest.plan.urls import assign_urls, unique_paths, wanted_path
 from digest.read.load import FileResult
 from digest.story.cluster import Stories, cluster_evidence
-from digest.story.evidence import clustered, evidence_of
+from digest.story.evidence import Evidence, clustered, evidence_of
 
 Changed = list[tuple[str, FileResult, FileResult]]
 """Each content file changed, none new or gone: its path, its old parse result and its new one."""
@@ -76,6 +76,8 @@ class Redo:
     """Body file to its page, for each article page planned again."""
     matches: Matches
     listing: Listed
+    clustering: tuple[Mapping[str, Evidence], Stories | None] = ({}, None)
+    """What the site indexed again was clustered by, and into, for the kept site to keep."""
 
 
 def redo(memory: Memory, changed: Changed, config: Config) -> Redo | None:
@@ -177,7 +179,7 @@ def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matc
              if kept.urls.articles[aid] != path}
     return Redo(pages, moved, site, KeptEdits(), body_pages(list(site.articles.values()),
                                                             planner.settings),
-                matches, planner.listed)
+                matches, planner.listed, clustering=(evidence, stories))
 
 
 def body_pages(articles: list[Article], settings: Mapping[str, Setting]) -> dict[str, BodyPage]:
