@@ -53,10 +53,23 @@ class _Fenced:
     """Front matter between an opening and a closing delimiter line: ``split`` returns the lines
     between and the text after, every line kept (the library's regex split strips them)."""
 
+    OPENER: str
+    """The delimiter, ``---`` or ``+++``: a line of three or more of its character."""
+    FIRST_LINE = 2
+    """The file's line the front matter starts on: the one after the opening delimiter."""
     OPENED: re.Pattern[str]
     CLOSED: re.Pattern[str]
     MARK: str
     """The closing delimiter after a line break: what ``str.find`` looks for."""
+    HINT: str
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        char = re.escape(cls.OPENER[0])
+        cls.OPENED = re.compile(rf"\A{char}{{3,}}[ \t]*\n")
+        cls.CLOSED = re.compile(rf"^{char}{{3,}}[ \t]*(?:\n|\Z)", re.MULTILINE)
+        cls.MARK = "\n" + cls.OPENER
+        cls.HINT = f"end the metadata with a line holding only {cls.OPENER}"
 
     def detect(self, text: str) -> bool:
         return text.startswith(self.MARK[1:]) and bool(self.OPENED.match(text))
@@ -77,13 +90,7 @@ class _Fenced:
 class YamlFront(_Fenced, YAMLHandler):
     """YAML between ``---`` lines, read by ``safe_yaml``: bounded, fast, lines exact."""
 
-    FIRST_LINE = 2
-    """The file's line the front matter starts on: the one after the opening delimiter."""
     OPENER = "---"
-    HINT = "end the metadata with a line holding only ---"
-    OPENED = re.compile(r"\A-{3,}[ \t]*\n")
-    CLOSED = re.compile(r"^-{3,}[ \t]*(?:\n|\Z)", re.MULTILINE)
-    MARK = "\n---"
     _RAN_ON = re.compile(r"while (?:scanning|parsing a flow)")
     """An error's context that opened something (a quoted or block scalar, a flow collection, a
     key) and ran on: its place is the one to fix. Other contexts (a block mapping) are merely
@@ -118,12 +125,7 @@ class TomlFront(_Fenced, BaseHandler):
 
     FM_BOUNDARY = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "+++"
-    FIRST_LINE = 2
     OPENER = "+++"
-    HINT = "end the metadata with a line holding only +++"
-    OPENED = re.compile(r"\A\+{3,}[ \t]*\n")
-    CLOSED = re.compile(r"^\+{3,}[ \t]*(?:\n|\Z)", re.MULTILINE)
-    MARK = "\n+++"
     _WHERE = re.compile(r" \(at line (\d+), column (\d+)\)$")
     _KEY = re.compile(r"""^[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*[.=]""")
     _TABLE = re.compile(r"""^[ \t]*\[\[?[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))""")
