@@ -79,8 +79,9 @@ def test_the_player_loads_only_when_asked_and_only_from_the_allowed_host(page: P
     wait_until(page, "() => !!document.querySelector('iframe.player')")
     frame_url = page.locator("iframe.player").get_attribute("src")
     assert frame_url == PLAYER
-    player = next(f for f in page.frames if f.url.startswith(PLAYER))
-    player.wait_for_selector("#stub")
+    # The frame's element comes before its page: wait for the stub player to load in it.
+    page.frame_locator("iframe.player").locator("#stub").wait_for()
+    assert any(f.url.startswith(PLAYER) for f in page.frames)
     assert page.outside.count(PLAYER) == 1  # type: ignore[attr-defined]
     assert page.csp_errors == []  # type: ignore[attr-defined]
     assert not page.locator("figure a.play").is_visible()
