@@ -40,6 +40,8 @@ from digest.story.evidence import Evidence, clustered, evidence_of
 
 Changed = list[tuple[str, FileResult, FileResult]]
 """Each content file changed, none new or gone: its path, its old parse result and its new one."""
+Clustering = tuple[Mapping[str, Evidence], Stories | None]
+"""What the site's stories were clustered by (each article's evidence), and the stories."""
 
 
 class Memory(Protocol):
@@ -76,7 +78,7 @@ class Redo:
     """Body file to its page, for each article page planned again."""
     matches: Matches
     listing: Listed
-    clustering: tuple[Mapping[str, Evidence], Stories | None] = ({}, None)
+    clustering: Clustering = ({}, None)
     """What the site indexed again was clustered by, and into, for the kept site to keep."""
 
 
@@ -128,9 +130,10 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
         matches = rescored(matches, record)
     before = replace(kept.site, articles=articles)
     site = replace(kept.site, articles=with_articles(articles, edited))
+    clustering = _clustering(kept, changed, edited)
     if not all(_placed(old.record) == _placed(new.record) for _, old, new in changed  # type: ignore[arg-type]
                ) or not all(_in_place(site, aid) for aid in edited):
-        return _reindexed(kept, site, edited, matches, config)
+        return _reindexed(kept, site, edited, matches, config, clustering)
     wanted = {aid: path for aid, article in edited.items()
               if (path := wanted_path(article)) != kept.wanted[aid]}
     urls = replace(kept.urls, articles=unique_paths({**kept.wanted, **wanted})) if wanted else kept.urls
@@ -138,9 +141,10 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
              if kept.urls.articles[aid] != path} if wanted else {}
     links = _linking(kept, before, site, edited)
     moved = {kept.urls.articles[aid]: path for aid, path in paths.items()}
-    stories = _stories(kept, changed, edited)
-    if stories is None or not stories.of.keys().isdisjoint(edited.keys() | paths.keys()):
-        return _reindexed(kept, site, edited, matches, config)  # story pages and cards change
+    stories = clustering[1]
+    if (stories is None or stories != kept.stories
+            or not stories.of.keys().isdisjoint(edited.keys() | paths.keys())):
+        return _reindexed(kept, site, edited, matches, config, clustering)  # stories change
     planner = Planner(site, config, urls, stories)
     listing = moved_listing(memory.listing, moved)
     pages = planner.pages_showing(
@@ -152,34 +156,33 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
                 matches, listing)
 
 
-def _stories(kept: Kept, changed: Changed, edited: dict[str, Article]) -> Stories | None:
-    """Return the stories after an edit of records, if they are the kept ones; else None."""
-    if kept.stories is None or all(clustered(old.record) == clustered(new.record)  # type: ignore[arg-type]
-                                   for _, old, new in changed):
-        return kept.stories
+def _clustering(kept: Kept, changed: Changed, edited: dict[str, Article]) -> Clustering:
+    """Return what the site's stories are clustered by after an edit of records, and the
+    stories: the kept ones, unless the edit changed what clustering reads."""
+    if all(clustered(old.record) == clustered(new.record)  # type: ignore[arg-type]
+           for _, old, new in changed):
+        return kept.evidence, kept.stories
     evidence = {**kept.evidence, **{aid: evidence_of(a) for aid, a in edited.items()}}
-    stories = cluster_evidence(evidence[aid] for aid in kept.site.order)
-    return stories if stories == kept.stories else None
+    return evidence, cluster_evidence(evidence[aid] for aid in kept.site.order)
 
 
 def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matches,
-               config: Config) -> Redo:
-    """Index the ``site`` whose ``edited`` articles moved, and plan every page of it again."""
+               config: Config, clustering: Clustering) -> Redo:
+    """Index the ``site`` whose ``edited`` articles moved, and plan every page of it again;
+    its stories are ``clustering``'s (``_clustering``), or clustered here if there are none."""
     joined = Joined(tuple(site.articles[aid] for aid in site.order), (), ())
     site = index(joined, drafts=True)  # each was published already: none is left out now
     # Oldest first, as a whole build gives each article its path (``urls.wanted_paths``).
     urls = assign_urls(site, {aid: wanted_path(edited[aid]) if aid in edited else kept.wanted[aid]
                               for aid in reversed(site.order)})
-    # Clustered from the kept evidence: each article's is made again only if it was edited.
-    evidence = {**kept.evidence, **{aid: evidence_of(a) for aid, a in edited.items()}}
-    stories = cluster_evidence(evidence[aid] for aid in site.order) if kept.evidence else None
-    planner = Planner(site, config, urls, stories)
+    planner = Planner(site, config, urls, clustering[1])
     pages = planner.pages()
     moved = {kept.urls.articles[aid]: path for aid, path in urls.articles.items()
              if kept.urls.articles[aid] != path}
     return Redo(pages, moved, site, KeptEdits(), body_pages(list(site.articles.values()),
                                                             planner.settings),
-                matches, planner.listed, clustering=(evidence, stories))
+                matches, planner.listed, clustering=(
+                    clustering[0] or planner.stories.evidence, planner.stories.found))
 
 
 def body_pages(articles: list[Article], settings: Mapping[str, Setting]) -> dict[str, BodyPage]:

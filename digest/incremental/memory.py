@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from digest.config import Config
 from digest.incremental.cache import SHARDS, Stored, listed_digests, load_body_pages, load_shards, shard_of
-from digest.incremental.edit import Changed, Redo
+from digest.incremental.edit import Changed, Clustering, Redo
 from digest.incremental.files import UNTRUSTED, Entries, stowed
 from digest.incremental.kept import Kept, keep, load_kept, with_articles
 from digest.incremental.stamp import RACY_NS, Inputs
@@ -117,8 +117,11 @@ class InMemory:
     """The site ``serve`` serves, as its last whole build planned it and edits since left it."""
 
     def __init__(self, site: Site, bodies: dict[str, BodyPage], matches: Matches,
-                 listing: Listed, kept: Kept | None = None) -> None:
+                 listing: Listed, clustering: Clustering = ({}, None),
+                 kept: Kept | None = None) -> None:
+        """``clustering``: what the site's stories were clustered by, and into (if known)."""
         self._site, self._bodies, self._kept = site, bodies, kept
+        self._clustering = clustering
         self.matches, self.listing = matches, listing
 
     def body_page(self, rel: str) -> BodyPage | None:
@@ -132,15 +135,15 @@ class InMemory:
 
     def site(self) -> tuple[Kept, Mapping[str, Article]] | None:
         if self._kept is None:  # made at the first edit of records
-            self._kept = keep(self._site)
+            self._kept = keep(self._site, *self._clustering)
         return self._kept, self._site.articles
 
     def after(self, redo: Redo) -> InMemory:
         """Return what is remembered once ``redo`` is served."""
-        edits, kept = redo.edits, self._kept
+        edits, kept, clustering = redo.edits, self._kept, self._clustering
         if redo.site is not None:  # indexed again: its kept form is made again when needed
-            site, kept = redo.site, None
+            site, kept, clustering = redo.site, None, redo.clustering
         else:
             site = replace(self._site, articles=with_articles(self._site.articles, edits.articles))
         return InMemory(site, {**self._bodies, **redo.bodies}, redo.matches, redo.listing,
-                        edits.applied(kept) if kept is not None else None)
+                        clustering, edits.applied(kept) if kept is not None else None)

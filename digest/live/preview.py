@@ -192,7 +192,8 @@ class Preview:
         planner, joined = rendered.planner, rendered.checked.joined
         self._diagnostics = diagnostics
         self._memory = InMemory(planner.site, body_pages(list(joined.articles), planner.settings),
-                                joined.matches, planner.listed)
+                                joined.matches, planner.listed,
+                                (planner.stories.evidence, planner.stories.found))
         update = Update(self._publish(dict(rendered.files)), (), diagnostics)
         settle()
         return update
