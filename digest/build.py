@@ -29,12 +29,12 @@ from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
 from digest.model import Site, Tally
+from digest.output.inplace import publish
 from digest.output.owned import check_folders
-from digest.output.search import Indexed, search_of
+from digest.output.search import BUNDLE, Indexed, search_of
 from digest.output.write import (
     Surveyed,
     WriteStats,
-    replace_files,
     replace_site,
     site_lock,
     survey_site,
@@ -232,17 +232,20 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
     """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
     cache), and write the site of every page ``prints`` names, keeping the others' files; return
     what was written, what the search index was made of (``search.Indexed``), and how many
-    pages were rendered. With ``in_place``, a site that differs by one page may get it renamed into place
-    (``write.replace_files``)."""
+    pages were rendered. With ``in_place`` (no page moved), the changed files may be put in
+    place of their namesakes without staging the site (``inplace.publish``)."""
     position = {path: n for n, path in enumerate(prints)}
     todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
                   key=lambda page: position[page.path])
     search, finish = search_of(prints, last.search, timings) if config.search else (Indexed, None)
     if in_place:  # an edit's few pages, rendered first
         fresh = dict(timings.run("render", lambda: list(render(todo, config, compiled))))
-        if finish is None and (stats := timings.run("write", lambda: replace_files(
-                config.output, previous.live, fresh))):
-            return stats, search(), len(todo)
+        made = timings.stages.get("search", 0.0)
+        if published := timings.run("write", lambda: publish(config.output, previous.live, fresh,
+                                                             finish, f"{BUNDLE}/")):
+            timings.stages["write"] -= timings.stages.get("search", 0.0) - made
+            tree, written = published
+            return WriteStats(written, len(tree.files) - written, tree.stamp), search(), len(todo)
         pages: Iterable[tuple[str, bytes | None]] = ((path, fresh.get(path)) for path in prints)
     else:
         pages = timings.each("render", track(stream(list(prints), todo, config, compiled),

@@ -1,4 +1,6 @@
-"""Write the rendered site beside the old one and swap it in whole. The only module that writes."""
+"""Write the rendered site beside the old one and swap it in whole.
+
+With ``inplace.py`` (an edit's few files), the only module that writes the output folder."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import OutputError
-from digest.output.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
-from digest.output.staging import Staging, holds, safe_path, swap, work_folder
+from digest.output.owned import MARKER, marker, refuse_foreign
+from digest.output.staging import Staging, swap, work_folder
 from digest.output.tree import STAMP_LENGTH, Tree, survey
 from digest.read.listing import walk
 
@@ -170,37 +172,6 @@ def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, by
         _keep_spare(old, output, previous.live.stamp)
     new = Tree(stage.files, frozenset(stage.folders))
     return WriteStats(stage.written, stage.unchanged, new.stamp)
-
-
-def replace_files(output: Path, previous: Tree, files: dict[str, bytes]) -> WriteStats | None:
-    """Put ``files`` in place of their namesakes in ``output``, if at most one of them differs.
-
-    A new site that differs from the one in place by one file is put in place by renaming a new
-    copy of that file over it: as atomic for the whole site as swapping the site, and without
-    staging the other files. The caller holds ``site_lock(output)`` and surveyed it as
-    ``previous``. Returns None, having written nothing, when more must change (see
-    ``replace_site``).
-    """
-    changed = {rel: data for rel, data in files.items()
-               if not holds(output / rel, previous.files.get(rel), data)}
-    if len(changed) > 1 or not all(rel in previous.files for rel in changed):
-        return None
-    refuse_foreign(output, previous.files)
-    tree = dict(previous.files)
-    for rel, data in changed.items():
-        target = output / safe_path(rel)
-        temp = target.with_name(f"{TEMP_PREFIX}{target.name}-{os.getpid()}")
-        try:
-            with temp.open("xb") as stream:
-                stream.write(data)
-                stream.flush()
-                stat = os.fstat(stream.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        tree[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    return WriteStats(len(changed), len(tree) - len(changed), Tree(tree, previous.folders).stamp)
 
 
 def with_static(files: Iterable[tuple[str, bytes | None]], static: Sequence[Path]
