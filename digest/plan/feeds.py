@@ -20,6 +20,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
+class Headline:
+    """An article as an edition's feed entry lists it."""
+
+    title: str
+    url: str
+    outlet: str
+
+
+@dataclass(frozen=True)
 class Entry:
     """One article as an Atom entry; every URL absolute."""
 
@@ -32,6 +41,8 @@ class Entry:
     updated: datetime
     topics: tuple[str, ...]
     author: str
+    headlines: tuple[Headline, ...] = ()
+    """An edition's articles, shown as the entry's content (``plan/editions.py``)."""
 
 
 @dataclass(frozen=True)
