@@ -14,6 +14,7 @@ from digest.pickling import copied
 from digest.plan.article import Setting, article_page, common
 from digest.plan.editions import Editions
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
+from digest.plan.jsonfeed import json_twins
 from digest.plan.listing import Views, listing_pages
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.stories import Stories, StoryPlan, story_fields
@@ -79,6 +80,7 @@ class Planner:
         pages.append(Page("404.html", "404.html", {
             "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
         pages += feed_pages(site, urls, config)
+        pages += json_twins(pages, config)
         self.listed = sitemap_listing(pages)
         pages += site_pages(self.listed, config)
         check_collisions(pages)
@@ -112,6 +114,7 @@ class Planner:
                     pages += self._term_pages(key, kind, numbers[key])
         pages += feed_pages(site, self.urls, self.config, showing=dirty)
         pages += self.editions.pages(self.feeds.site, showing=dirty)
+        pages += json_twins(pages, self.config)
         if listed is not None:
             pages += site_pages(listed, self.config)
         return pages
