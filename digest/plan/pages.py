@@ -11,6 +11,7 @@ from digest.index import provider_key, term_key
 from digest.links.shown import archived_copies, copies_of
 from digest.model import Article, Site, Term
 from digest.pickling import copied
+from digest.plan.api import api_pages
 from digest.plan.article import Setting, article_page, common
 from digest.plan.editions import Editions
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
@@ -81,6 +82,7 @@ class Planner:
             "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
         pages += feed_pages(site, urls, config)
         pages += json_twins(pages, config)
+        pages += api_pages(views, config)
         self.listed = sitemap_listing(pages)
         pages += site_pages(self.listed, config)
         check_collisions(pages)
@@ -115,6 +117,7 @@ class Planner:
         pages += feed_pages(site, self.urls, self.config, showing=dirty)
         pages += self.editions.pages(self.feeds.site, showing=dirty)
         pages += json_twins(pages, self.config)
+        pages += api_pages(self.views, self.config, showing=dirty)
         if listed is not None:
             pages += site_pages(listed, self.config)
         return pages
