@@ -127,8 +127,9 @@ def test_the_archive_links_every_edition_and_home_the_latest(site):
     out = site.output
     archive = soup(out, "editions/index.html")
     linked = [target("editions/index.html", a["href"]) for a in archive.main.find_all("a")]
-    assert linked == sorted(editions_of(out), reverse=True)
-    assert [h.get_text() for h in archive.main.find_all("h3")] == ["June 2020"]
+    assert linked == [*sorted(editions_of(out), reverse=True), "editions/2020/W25/index.html",
+                      "editions/2020/W24/index.html"]
+    assert [h.get_text() for h in archive.main.find_all("h3")] == ["June 2020", "Weekly editions"]
     home = soup(out, "index.html")
     latest = home.find("p", class_="edition-link").a
     assert target("index.html", latest["href"]) == "editions/2020/06/15/index.html"
@@ -162,7 +163,8 @@ def test_a_time_zone_zoneinfo_does_not_know_is_refused_before_content_is_read(tm
 
 def test_editions_are_valid_html(site):
     pages = [site.output / p for p in [*editions_of(site.output), "editions/index.html",
-                                       "index.html"]]
+                                       "index.html", "editions/2020/W24/index.html",
+                                       "editions/2020/W25/index.html"]]
     for page in pages:
         assert page_problems(page.read_bytes()) == [], page
     java = shutil.which("java")
@@ -209,8 +211,44 @@ def test_every_edition_link_works_under_a_project_path(make_site, tmp_path):
         server.server_close()
 
 
+def test_a_week_shows_its_top_stories_most_outlets_first_then_newest(site):
+    out = site.output
+    w25 = soup(out, "editions/2020/W25/index.html")
+    assert w25.h1.get_text() == "Week 25, 2020" and "15–21 June 2020" in w25.main.get_text()
+    tops = [a.get_text() for a in w25.select("article.card h2 a")]
+    assert tops == [QUAKE, "Untagged note", "Rover lands on Mars"]  # 3 outlets; then newest
+    assert "3 outlets · 3 articles this week" in w25.main.get_text()
+    w24 = soup(out, "editions/2020/W24/index.html")
+    assert [a.get_text() for a in w24.select("article.card h2 a")] == [
+        "Late night vote", "Morning market report"]
+    days = [target("editions/2020/W24/index.html", a["href"]) for a in w24.select("ul.terms a")]
+    assert days == ["editions/2020/06/10/index.html", "editions/2020/06/12/index.html"]
+    assert neighbours(out, "editions/2020/W24/index.html") == {}  # the nav is named Weeks
+    nav = w24.find("nav", attrs={"aria-label": "Weeks"})
+    assert [target("editions/2020/W24/index.html", a["href"]) for a in nav.find_all("a")] == [
+        "editions/2020/W25/index.html"]
+    day = soup(out, "editions/2020/06/15/index.html").find("p", class_="count").a
+    assert target("editions/2020/06/15/index.html", day["href"]) == "editions/2020/W25/index.html"
+
+
+def test_empty_weeks_are_skipped_and_iso_weeks_cross_years(make_site):
+    config = make_site({"a.yaml": _yaml(title="Old", date="2020-05-12T10:00:00Z",
+                                        url="https://a.example/1"),
+                        "b.yaml": _yaml(title="New year", date="2021-01-02T10:00:00Z",
+                                        url="https://a.example/2")})
+    build(config)
+    weeks = sorted(p.relative_to(config.output).as_posix()
+                   for p in config.output.glob("editions/*/W*/index.html"))
+    assert weeks == ["editions/2020/W20/index.html", "editions/2020/W53/index.html"]
+    page = soup(config.output, "editions/2020/W53/index.html")
+    assert "28 December 2020 – 3 January 2021" in page.main.get_text()
+    nav = page.find("nav", attrs={"aria-label": "Weeks"})
+    assert [a["href"] for a in nav.find_all("a")] == ["../W20/index.html"]
+
+
 def inodes(output: Path) -> dict[str, int]:
-    return {p: (output / p).stat().st_ino for p in editions_of(output)}
+    return {p: (output / p).stat().st_ino for p in [
+        *editions_of(output), "editions/2020/W24/index.html", "editions/2020/W25/index.html"]}
 
 
 def test_a_record_edit_remakes_only_the_editions_showing_it(site, tmp_path):
@@ -220,7 +258,8 @@ def test_a_record_edit_remakes_only_the_editions_showing_it(site, tmp_path):
     built = build(site)
     assert built.checked is None  # a small edit: the remembered site, planned in part
     after = inodes(site.output)
-    assert [p for p in after if after[p] != before[p]] == ["editions/2020/06/15/index.html"]
+    assert [p for p in after if after[p] != before[p]] == ["editions/2020/06/15/index.html",
+                                                           "editions/2020/W25/index.html"]
     assert "Rover lands on Mars at last" in (site.output / "editions/feed.xml").read_text()
     assert site_bytes(site.output) == clean(site, tmp_path)
 

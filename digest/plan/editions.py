@@ -24,6 +24,7 @@ from digest.plan.feeds import Entry, Headline, feed_context, feed_path
 from digest.plan.listing import Views
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.urls import Link, absolute_url
+from digest.plan.weekly import Weeks, week_path, week_title
 
 ARCHIVE = "editions/index.html"
 EDITIONS_FEED = feed_path(ARCHIVE)
@@ -64,6 +65,7 @@ class Editions:
     def __init__(self, views: Views, config: Config) -> None:
         self.views, self.config = views, config
         self.zone = ZoneInfo(config.timezone)
+        self.weeks = Weeks(self)
 
     @cached_property
     def days(self) -> dict[date, tuple[str, ...]]:
@@ -99,6 +101,7 @@ class Editions:
             if day in wanted:
                 yield self._day_page(day, days[n + 1] if n + 1 < len(days) else None,
                                      days[n - 1] if n else None, feeds)
+        yield from self.weeks.pages(feeds, None if showing is None else wanted)
         if showing is None:
             yield self._archive(feeds)
         if showing is None or not wanted.isdisjoint(chosen):
@@ -110,7 +113,8 @@ class Editions:
         groups = self.groups(self.days[day])
         older = Link(day_title(before), day_path(before)) if before else None
         newer = Link(day_title(after), day_path(after)) if after else None
-        key = page_key(path, repr((older, newer, feeds)), *[
+        week = self.weeks.link(day)
+        key = page_key(path, repr((older, newer, week, feeds)), *[
             f"{group[0]!r}\0{','.join(keys[aid] for aid in group[1])}" for group in groups])
         newest = self.views.site.articles[self.days[day][0]].record.published
 
@@ -120,7 +124,7 @@ class Editions:
             cards = [card for group in shown for card in group.articles]
             count = len(self.days[day])
             return {"title": title, "day": day.isoformat(), "groups": shown, "count": count,
-                    "older": older, "newer": newer, "archive": ARCHIVE,
+                    "older": older, "newer": newer, "archive": ARCHIVE, "week": week,
                     "description": f"{count} article{'s' if count != 1 else ''} of {title}.",
                     **common(feeds, card_images(cards), newest)}
 
@@ -152,11 +156,15 @@ class Editions:
         for day, ids in self.days.items():
             months.setdefault((day.year, day.month), []).append(
                 (Link(day_title(day), day_path(day)), len(ids)))
-        years: dict[int, list[Month]] = {}
+        years: dict[int, tuple[list[Month], list[tuple[Link, int]]]] = {}
         for (year, month), editions in months.items():
-            years.setdefault(year, []).append(
+            years.setdefault(year, ([], []))[0].append(
                 Month(f"{date(year, month, 1):%B} {year}", tuple(editions)))
-        context = {"title": "Editions", "years": [(year, tuple(m)) for year, m in years.items()],
+        for week, days in self.weeks.weeks.items():  # under its ISO year
+            years.setdefault(week[0], ([], []))[1].append((Link(week_title(week), week_path(
+                week)), sum(len(self.days[day]) for day in days)))
+        context = {"title": "Editions", "years": [(year, tuple(m), tuple(w)) for year, (m, w)
+                                                  in sorted(years.items(), reverse=True)],
                    **common(feeds, (), None)}
         return Page(ARCHIVE, "archive.html", context)
 
