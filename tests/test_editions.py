@@ -274,3 +274,23 @@ def test_edits_give_what_a_clean_build_gives(site, tmp_path, name, change):
     edit(site, name, change)
     build(site)
     assert site_bytes(site.output) == clean(site, tmp_path)
+
+
+def test_serve_brings_editions_and_api_up_to_date_as_a_fresh_preview(make_site):
+    from test_preview_edits import fresh, save
+
+    from digest.live.preview import Preview
+
+    config = make_site(files())
+    preview = Preview(config, lambda: config, drafts=True)
+    assert preview.start().problems == ()
+    path = config.content / "space.yaml"
+    update = save(preview, "space.yaml", text=path.read_text().replace(
+        "Rover lands on Mars", "Rover lands on Mars again"))
+    assert update.problems == ()
+    assert {"editions/2020/06/15/index.html", "editions/2020/W25/index.html",
+            "editions/feed.xml", "editions/feed.json", "api/articles/page/1.json"
+            } <= set(update.changed)
+    assert not any(p.startswith(("editions/2020/06/1", "editions/2020/W24"))
+                   and "/15/" not in p for p in update.changed)
+    assert preview.files == fresh(preview).files

@@ -19,14 +19,9 @@ from digest.plan.article import Card
 from digest.plan.jsonfeed import DATA_TEMPLATE, rfc3339
 from digest.plan.listing import Views
 from digest.plan.page import Deferred, Page, page_key
-from digest.plan.urls import absolute_url
+from digest.plan.urls import absolute_url, api_path
 
 ARTICLES = "articles/"
-
-
-def api_path(folder: str, n: int) -> str:
-    """Return the path of page ``n`` of a list: ``api/topics/ai/page/2.json``."""
-    return f"api/{folder}page/{n}.json"
 
 
 def api_pages(views: Views, config: Config, showing: AbstractSet[str] | None = None

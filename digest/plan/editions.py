@@ -23,16 +23,11 @@ from digest.plan.article import Card, card_images, common
 from digest.plan.feeds import Entry, Headline, feed_context, feed_path
 from digest.plan.listing import Views
 from digest.plan.page import Deferred, Page, page_key
-from digest.plan.urls import Link, absolute_url
-from digest.plan.weekly import Weeks, week_path, week_title
+from digest.plan.urls import Link, absolute_url, day_path, week_path
+from digest.plan.weekly import Weeks, week_title
 
 ARCHIVE = "editions/index.html"
 EDITIONS_FEED = feed_path(ARCHIVE)
-
-
-def day_path(day: date) -> str:
-    """Return the path of a day's edition: ``editions/2020/06/12/index.html``."""
-    return f"editions/{day.year:04}/{day.month:02}/{day.day:02}/index.html"
 
 
 def day_title(day: date) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from digest.plan.article import Card, card_images, common
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.stories import outlet
-from digest.plan.urls import Link
+from digest.plan.urls import Link, day_path, week_path
 
 if TYPE_CHECKING:
     from digest.plan.editions import Editions
@@ -29,11 +29,6 @@ Week = tuple[int, int]
 def week_of(day: date) -> Week:
     year, week, _ = day.isocalendar()
     return year, week
-
-
-def week_path(week: Week) -> str:
-    """Return the path of a week's edition: ``editions/2020/W24/index.html``."""
-    return f"editions/{week[0]:04}/W{week[1]:02}/index.html"
 
 
 def week_title(week: Week) -> str:
@@ -116,8 +111,6 @@ class Weeks:
 
     def _page(self, week: Week, before: Week | None, after: Week | None,
               feeds: tuple[Link, ...]) -> Page:
-        from digest.plan.editions import day_path  # here: editions.py plans the weeks
-
         editions, views = self.editions, self.editions.views
         path, title = week_path(week), week_title(week)
         days = tuple((Link(f"{day:%A} {day.day} {day:%B}", day_path(day)), len(editions.days[day]))
