@@ -70,6 +70,8 @@ class Config:
     e.g. ``www.youtube-nocookie.com``; none by default, so no third-party frame ever loads."""
     links: LinkSettings = LinkSettings()
     """The ``[links]`` table: checking and archiving external links (``digest links``)."""
+    timezone: str = "UTC"
+    """The IANA time zone the editions' days are cut in (``zoneinfo``), e.g. ``Europe/London``."""
     cache_dir: Path = Path(".digest-cache")
     """Folder where a build remembers what it read and wrote, to redo only what changed."""
     root: Path = Path(".")
@@ -161,10 +163,23 @@ def _read_toml(path: Path) -> dict[str, object]:
     for key in ("page_size", "feed_entries"):
         if key in values and int(values[key]) < 1:  # type: ignore[call-overload]
             raise ConfigError(f"{path}: {key} must be at least 1")
+    if "timezone" in values:
+        _check_timezone(path, str(values["timezone"]))
     if values.get("cname") and not _HOSTNAME.fullmatch(str(values["cname"])):  # "": no domain
         raise ConfigError(f"{path}: cname must be a bare domain such as news.example.org, "
                           f"not {values['cname']!r}")
     return values
+
+
+def _check_timezone(path: Path, name: str) -> None:
+    """Refuse a time zone ``zoneinfo`` does not know, before any content is read."""
+    import zoneinfo  # here: most configs leave the default
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(f"{path}: timezone must be an IANA time zone name such as "
+                          f"Europe/London or UTC, not {name!r}") from None
 
 
 def _links(path: Path, table: object) -> LinkSettings:

@@ -135,7 +135,9 @@ def test_a_cache_that_cannot_be_written_is_said_and_the_site_still_built(make_si
 
 
 def test_a_full_disk_while_saving_the_cache_is_said_and_the_site_is_whole(make_site, tmp_path):
+    # A day apiece (but a few): a day's edition lists all its articles on one page.
     config = make_site({f"s{n}.txt": record(title=f"Story {n}", url=f"https://e.com/{n}",
+                                            date=f"2020-06-{n % 28 + 1:02}T10:00:00Z",
                                             topics=(f"Topic {n}",)) + f"Body {n}.\n"
                         for n in range(60)}, page_size=5)
     assert run(config).returncode == 0
@@ -144,6 +146,7 @@ def test_a_full_disk_while_saving_the_cache_is_said_and_the_site_is_whole(make_s
     # A limit between them fails the cache alone (the edit below grows the sitemap a little).
     assert largest_cache > 1.5 * largest_page
     (config.content / "s1.txt").write_text(record(title="Story 1", url="https://e.com/1",
+                                                  date="2020-06-02T10:00:00Z",
                                                   topics=("Topic 1",)) + "Body 1, edited.\n")
     (config.content / "new.txt").write_text(record(title="New", url="https://e.com/new"))
     done = run(config, limit=(largest_page + largest_cache) // 2)

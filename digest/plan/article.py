@@ -19,7 +19,7 @@ from digest.incremental.store import fetch, fetch_related, store_of, stow, stow_
 from digest.links.shown import ArchivedCopy
 from digest.model import Article, Body, BodyFormat, Image, JoinMethod, Record, Related
 from digest.pickling import quick_pickled
-from digest.plan.feeds import article_feeds
+from digest.plan.feeds import article_feeds, json_feed_path
 from digest.plan.page import Page, page_key
 from digest.plan.urls import Link, absolute_url
 from digest.plan.video import Video, allowed_embed, video_of
@@ -130,9 +130,10 @@ class BodyPage:
 
 def common(feeds: tuple[Link, ...], images: Iterable[Image | None], updated: datetime | None,
            *, noindex: bool = False) -> dict[str, object]:
-    """Return what every HTML page's context holds: feeds, image hosts, date, indexing."""
-    return {"feeds": feeds, "image_hosts": image_hosts(images), "updated": updated,
-            "noindex": noindex}
+    """Return what every HTML page's context holds: feeds (Atom, and the JSON Feed beside each),
+    image hosts, date, indexing."""
+    return {"feeds": feeds, "json_feeds": tuple(Link(f.text, json_feed_path(f.url)) for f in feeds),
+            "image_hosts": image_hosts(images), "updated": updated, "noindex": noindex}
 
 
 def image_hosts(images: Iterable[Image | None]) -> tuple[str, ...]:

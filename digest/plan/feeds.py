@@ -16,7 +16,16 @@ SITE_FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
 SITEMAP_LIMIT = 50_000
 """URLs the sitemap protocol allows in one file; more are split under a sitemap index."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """An article as an edition's feed entry lists it."""
+
+    title: str
+    url: str
+    outlet: str
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class Entry:
     updated: datetime
     topics: tuple[str, ...]
     author: str
+    headlines: tuple[Headline, ...] = ()
+    """An edition's articles, shown as the entry's content (``plan/editions.py``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,11 @@ class SitemapUrl:
 def feed_path(page_path: str) -> str:
     """Return the path of the feed beside a listing page: ``topics/ai/feed.xml``."""
     return page_path.removesuffix("index.html") + SITE_FEED
+
+
+def json_feed_path(atom: str) -> str:
+    """Return the path (or URL) of the JSON Feed beside an Atom feed: ``topics/ai/feed.json``."""
+    return atom.removesuffix(".xml") + ".json"
 
 
 class FeedLinks:
@@ -128,7 +144,7 @@ def feed_context(path: str, page_path: str, title: str, entries: list[Entry], co
         "id": config.base_url + path,
         "self_url": config.base_url + path,
         "page_url": absolute_url(config, page_path),
-        "updated": max((e.updated for e in entries), default=_EPOCH),
+        "updated": max((e.updated for e in entries), default=EPOCH),
         "entries": entries,
     }
 
@@ -145,7 +161,7 @@ def entry(article: Article, path: str, config: Config) -> Entry:
         summary=record.excerpt,
         published=record.published,
         # Atom requires a date; an undated article keeps one fixed date so the feed is stable.
-        updated=record.updated or record.published or _EPOCH,
+        updated=record.updated or record.published or EPOCH,
         topics=record.topics,
         author=record.provider.name if record.provider else config.title,
     )

@@ -2,86 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from typing import TypeVar
 
 from digest.config import Config
 from digest.index import provider_key, term_key
 from digest.links.shown import archived_copies, copies_of
 from digest.model import Article, Site, Term
 from digest.pickling import copied
-from digest.plan.article import Card, Setting, article_page, card_images, card_of, common
+from digest.plan.api import api_pages
+from digest.plan.article import Setting, article_page, common
+from digest.plan.editions import Editions
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
+from digest.plan.jsonfeed import json_twins
+from digest.plan.listing import Views, listing_pages
 from digest.plan.page import Deferred, Page, page_key
 from digest.plan.stories import Stories, StoryPlan, story_fields
 from digest.plan.urls import Link, Urls, assign_urls, check_collisions
 
 SEARCH_PATH = "search/index.html"
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Pager:
-    """Where a paginated list stands."""
-
-    number: int
-    count: int
-    previous: str | None
-    next: str | None
-
-
-class Views:
-    """What each article's card shows and is made from, each made on first use."""
-
-    def __init__(self, site: Site, urls: Urls, stories: StoryPlan) -> None:
-        self.site, self.urls, self.stories = site, urls, stories
-        self._cards: dict[str, Card] = {}
-        self.paths = _Made(lambda aid: card_paths(site.articles[aid], urls))
-        """Article id to the paths its card links to: its page, its provider's, its topics'."""
-        self.keys = _Made(lambda aid: card_key(site.articles[aid], self.paths[aid],
-                                               stories.key(aid)))
-        """Article id to what its card is made from: every page showing the card needs it."""
-
-    def card(self, aid: str) -> Card:
-        if aid not in self._cards:
-            self._cards[aid] = card_of(self.site.articles[aid], *self.paths[aid],
-                                       self.stories.coverage(aid))
-        return self._cards[aid]
-
-
-class _Made(dict[str, T]):
-    """A dict that makes a missing value when it is first asked for, and keeps it."""
-
-    def __init__(self, make: Callable[[str], T]) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, key: str) -> T:
-        value = self[key] = self._make(key)
-        return value
-
-
-CardPaths = tuple[str, str | None, tuple[str, ...]]
-"""The paths of an article's page, of its provider's page (if it names one) and of its topics'."""
-
-
-def card_paths(article: Article, urls: Urls) -> CardPaths:
-    """Return the paths an article's card links to."""
-    provider = provider_key(article)
-    return (urls.articles[article.id], urls.providers[provider] if provider else None,
-            tuple(urls.topics[term_key(t)] for t in article.record.topics))
-
-
-def card_key(article: Article, paths: CardPaths, story: str = "-") -> str:
-    """Return an article's card key: a digest (``page_key``: a list page's key holds twenty) of
-    its record's version, the paths its card links to and its ``story``'s key (``StoryPlan.key``);
-    empty if the version is unknown. A card shows no body: a body edit changes no list page."""
-    path, provider, topics = paths
-    return page_key(article.record_version, story, path, provider or "-", *topics)
 
 
 def lean(article: Article) -> Article:
@@ -111,6 +51,7 @@ class Planner:
         self.stories = StoryPlan(site, self.urls, stories)
         self.views = Views(site, self.urls, self.stories)
         self.feeds = FeedLinks(site, self.urls, config)
+        self.editions = Editions(self.views, config)
         self.settings: dict[str, Setting] = {}
         """Each article's setting, as its page was planned."""
         self.listed: Listed = []
@@ -122,13 +63,14 @@ class Planner:
         site, urls, views, feeds, config = self.site, self.urls, self.views, self.feeds, self.config
         pages: list[Page] = []
         pages += listing_pages("index.html", "home.html", "Latest", site.order, views, config,
-                               feeds=feeds.site)
+                               feeds=feeds.site, **self.editions.latest())
         pages += [self._article_page(n, site.articles[aid]) for n, aid in enumerate(site.order)]
         for key in site.topics:
             pages += self._term_pages(key, "topic")
         for key in site.providers:
             pages += self._term_pages(key, "provider")
         pages += self.stories.pages(views.card, views.keys.__getitem__, feeds.site, config)
+        pages += self.editions.pages(feeds.site)
         pages.append(Page("topics/index.html", "terms.html", terms_context(
             "Topics", "topic", site.topics, urls.topics, feeds.site)))
         pages.append(Page("providers/index.html", "terms.html", terms_context(
@@ -139,6 +81,8 @@ class Planner:
         pages.append(Page("404.html", "404.html", {
             "title": "Page not found", **common(feeds.site, (), None, noindex=True)}))
         pages += feed_pages(site, urls, config)
+        pages += json_twins(pages, config)
+        pages += api_pages(views, config)
         self.listed = sitemap_listing(pages)
         pages += site_pages(self.listed, config)
         check_collisions(pages)
@@ -157,7 +101,8 @@ class Planner:
         near |= {site.order.index(aid) for aid in linking}
         pages = list(listing_pages("index.html", "home.html", "Latest", site.order, self.views,
                                    self.config, feeds=self.feeds.site,
-                                   numbers={n // size + 1 for n in at.values()}))
+                                   numbers={n // size + 1 for n in at.values()},
+                                   **self.editions.latest()))
         pages += [self._article_page(n, site.articles[site.order[n]])
                   for n in sorted(near) if 0 <= n < len(site.order)]
         for kind, terms in (("topic", site.topics), ("provider", site.providers)):
@@ -170,6 +115,9 @@ class Planner:
                 if key in numbers:
                     pages += self._term_pages(key, kind, numbers[key])
         pages += feed_pages(site, self.urls, self.config, showing=dirty)
+        pages += self.editions.pages(self.feeds.site, showing=dirty)
+        pages += json_twins(pages, self.config)
+        pages += api_pages(self.views, self.config, showing=dirty)
         if listed is not None:
             pages += site_pages(listed, self.config)
         return pages
@@ -241,46 +189,6 @@ def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
     """Return the page of this digest an item of related coverage (by ``url_key``) is, if any."""
     target = site.by_url.get(url_key) if url_key else None
     return urls.articles[target] if target else None
-
-
-def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], views: Views,
-                  config: Config, *, feeds: tuple[Link, ...],
-                  numbers: Collection[int] | None = None, **extra: str) -> Iterator[Page]:
-    """Split a list of articles, newest first, into pages: ``first``, then ``page/2/index.html``...
-
-    With ``numbers``, only those pages.
-    """
-    folder = first.removesuffix("index.html")
-    size = config.page_size
-    count = max(1, -(-len(ids) // size))
-    shared = page_key(title, str(count), repr(sorted(extra.items())), repr(feeds))
-
-    def path(n: int) -> str:
-        return first if n == 1 else f"{folder}page/{n}/index.html"
-
-    def make(n: int, chunk: tuple[str, ...]) -> dict[str, object]:
-        pager = Pager(n, count, path(n - 1) if n > 1 else None,
-                      path(n + 1) if n < count else None)
-        cards = [views.card(aid) for aid in chunk]
-        heading = title if n == 1 else f"{title} (page {n} of {count})"
-        return {"title": heading, "articles": cards, "pager": pager, **extra,
-                **common(feeds, card_images(cards), _newest(views.site, chunk))}
-
-    for n in range(1, count + 1) if numbers is None else sorted(numbers):
-        chunk = ids[(n - 1) * size: n * size]
-        key = page_key(shared, str(n), *[views.keys[aid] for aid in chunk])
-        yield Page(path(n), template, Deferred(
-            lambda n=n, chunk=chunk: make(n, chunk),  # type: ignore[misc]
-            updated=_newest(views.site, chunk), noindex=False), key)
-
-
-def _newest(site: Site, ids: tuple[str, ...]) -> datetime | None:
-    """Return the newest publication time among articles listed newest first: the first one's."""
-    for aid in ids:
-        published = site.articles[aid].record.published
-        if published:
-            return published
-    return None
 
 
 def _term_keys(article: Article, kind: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""The URL scheme: where every article, topic and provider page lives. Decided here only."""
+"""The URL scheme: where every article, topic, provider, edition and API page lives. Decided here only."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from digest.config import Config
@@ -50,6 +51,22 @@ def story_path(lead_path: str) -> str:
     """Return the path of a story's page, made from its lead article's (so it stays while
     articles join): ``stories/YYYY/MM/<slug>/index.html``."""
     return "stories/" + lead_path.removeprefix("articles/")
+
+
+def day_path(day: date) -> str:
+    """Return the path of a day's edition: ``editions/2020/06/12/index.html``."""
+    return f"editions/{day.year:04}/{day.month:02}/{day.day:02}/index.html"
+
+
+def week_path(week: tuple[int, int]) -> str:
+    """Return the path of an ISO week's edition: ``editions/2020/W24/index.html``."""
+    return f"editions/{week[0]:04}/W{week[1]:02}/index.html"
+
+
+def api_path(folder: str, n: int) -> str:
+    """Return the path of page ``n`` of a list in the JSON API: ``api/topics/ai/page/2.json``
+    for ``folder`` ``topics/ai/``."""
+    return f"api/{folder}page/{n}.json"
 
 
 Wanted = dict[str, tuple[str, str]]
