@@ -14,6 +14,7 @@ from digest.index import provider_key, term_key
 from digest.links.shown import archived_copies, copies_of
 from digest.model import Article, Site, Term
 from digest.pickling import copied
+from digest.plan.addresses import Owner, redirects_of
 from digest.plan.article import Card, Setting, article_page, card_images, card_of, common
 from digest.plan.feeds import FeedLinks, Listed, feed_pages, site_pages, sitemap_listing
 from digest.plan.page import Deferred, Page, page_key
@@ -94,8 +95,7 @@ def lean(article: Article) -> Article:
 
 
 def plan(site: Site, config: Config) -> list[Page]:
-    """Return every page of the site; article and list pages, nearly all of it, come with a
-    key and a deferred context, made only if the page is rendered."""
+    """Return every page of the site (most with a key and a context made only if rendered)."""
     return Planner(site, config).pages()
 
 
@@ -115,6 +115,8 @@ class Planner:
         """Each article's setting, as its page was planned."""
         self.listed: Listed = []
         """The pages the sitemap lists, as ``pages`` planned them."""
+        self.owners: dict[str, Owner] = {}
+        """Each article and story page planned, by path, to its owner (``addresses.py``)."""
         self._links: dict[str, Link] = {}
 
     def pages(self) -> list[Page]:
@@ -129,6 +131,7 @@ class Planner:
         for key in site.providers:
             pages += self._term_pages(key, "provider")
         pages += self.stories.pages(views.card, views.keys.__getitem__, feeds.site, config)
+        pages += redirects_of(self, {page.path for page in pages})
         pages.append(Page("topics/index.html", "terms.html", terms_context(
             "Topics", "topic", site.topics, urls.topics, feeds.site)))
         pages.append(Page("providers/index.html", "terms.html", terms_context(
@@ -170,6 +173,7 @@ class Planner:
                 if key in numbers:
                     pages += self._term_pages(key, kind, numbers[key])
         pages += feed_pages(site, self.urls, self.config, showing=dirty)
+        pages += redirects_of(self, only=frozenset(dirty))  # they show the title
         if listed is not None:
             pages += site_pages(listed, self.config)
         return pages
@@ -186,17 +190,15 @@ class Planner:
                              term=term.name)
 
     def article_page(self, article: Article) -> Page:
-        """Plan the page of a published article again, with its body as it is now.
-
-        Its record must be the very one planned: nothing else of the site may have changed.
-        """
+        """Plan the page of a published article again, with its body as it is now: its record
+        must be the very one planned (nothing else of the site may have changed)."""
         if self.site.articles[article.id].record is not article.record:
             raise ValueError(f"{article.id}: its record changed; plan the whole site again")
         return self._article_page(self.site.order.index(article.id), article)
 
     def _article_page(self, n: int, article: Article) -> Page:
         setting = self.setting(n, article)
-        self.settings[article.id] = setting
+        self.settings[article.id], self.owners[setting.path] = setting, article.id
         return deferred_article_page(article, setting, self.config)
 
     def setting(self, n: int, article: Article) -> Setting:
@@ -246,10 +248,8 @@ def _related_target(url_key: str, site: Site, urls: Urls) -> str | None:
 def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], views: Views,
                   config: Config, *, feeds: tuple[Link, ...],
                   numbers: Collection[int] | None = None, **extra: str) -> Iterator[Page]:
-    """Split a list of articles, newest first, into pages: ``first``, then ``page/2/index.html``...
-
-    With ``numbers``, only those pages.
-    """
+    """Split a list of articles, newest first, into pages: ``first``, then
+    ``page/2/index.html``...; with ``numbers``, only those pages."""
     folder = first.removesuffix("index.html")
     size = config.page_size
     count = max(1, -(-len(ids) // size))
