@@ -102,7 +102,7 @@ def _read(path: str, signature: tuple[int, int, int]) -> Published:
 
 def _address_on(line: str) -> str | None:
     """The address a line of the file names, as ``dump`` writes one entry a line."""
-    found = re.match(r'\s*"((?:articles|stories)/[^"]*)"\s*:', line)
+    found = re.match(r'\s*"([^"\\]*)"\s*:', line)
     return found.group(1) if found else None
 
 
