@@ -219,3 +219,39 @@ def test_merged_and_split_stories_redirect_their_old_addresses(make_site, tmp_pa
     sitemap = (config.output / "sitemap.xml").read_text()
     assert now.removesuffix("index.html") in sitemap
     assert not any(old.removesuffix("index.html") + "<" in sitemap for old in (gone, kept))
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+def test_any_sequence_of_retitles_builds_and_serves_what_a_clean_build_gives(make_site, tmp_path,
+                                                                             crlf):
+    import random
+
+    from conftest import stories
+    files = stories(7)
+    config = make_site({name: text.replace("\n", "\r\n") if crlf else text
+                        for name, text in files.items()})
+    age(config.content.iterdir())
+    build(config)
+    preview = Preview(config, lambda: config, drafts=True)
+    assert preview.start().problems == ()
+    rng = random.Random(3)
+    records = sorted(name for name in files if "title:" in files[name])
+    titles = ("Tale", "Story", "Yarn", "Account")  # back and forth: a page returns to an address
+    followed = small = 0
+    for step in range(10):
+        name = rng.choice(records)
+        path = config.content / name
+        text = re.sub(r'title: "\w+', f'title: "{rng.choice(titles)}',
+                      path.read_bytes().decode(), count=1)
+        path.write_bytes(text.encode())
+        age([path])
+        update = save(preview, name)
+        followed += len(update.moved)
+        small += build(config).checked is None  # the edit alone was read
+        assert site_bytes(config.output) == clean(config, tmp_path), f"step {step}"
+        assert {p: d for p, d in site_bytes(config.output).items() if p.endswith(".html")} == {
+            p: d for p, d in preview.files.items() if p.endswith(".html")}, f"step {step}"
+        assert preview.files == fresh(preview).files, f"step {step}"
+    assert followed >= 5 and small >= 3
+    redirects = [p for p, d in site_bytes(config.output).items() if b"Moved:" in d]
+    assert len(redirects) >= 3
