@@ -21,6 +21,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
+from digest.read.hints import Syntax
 from digest.read.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
 
 _SYNTAX = "D108"
@@ -91,6 +92,7 @@ class YamlFront(_Fenced, YAMLHandler):
     """YAML between ``---`` lines, read by ``safe_yaml``: bounded, fast, lines exact."""
 
     OPENER = "---"
+    SYNTAX: Syntax = "yaml"
     _RAN_ON = re.compile(r"while (?:scanning|parsing a flow)")
     """An error's context that opened something (a quoted or block scalar, a flow collection, a
     key) and ran on: its place is the one to fix. Other contexts (a block mapping) are merely
@@ -126,6 +128,7 @@ class TomlFront(_Fenced, BaseHandler):
     FM_BOUNDARY = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "+++"
     OPENER = "+++"
+    SYNTAX: Syntax = "toml"
     _WHERE = re.compile(r" \(at line (\d+), column (\d+)\)$")
     _KEY = re.compile(r"""^[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*[.=]""")
     _TABLE = re.compile(r"""^[ \t]*\[\[?[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))""")
@@ -164,6 +167,7 @@ class JsonFront(JSONHandler):
     FIRST_LINE = 1
     """The opening brace is the object's own: the front matter starts on the file's first line."""
     OPENER = "{"
+    SYNTAX: Syntax = "json"
     HINT = "end the object with a line holding only }"
     _OPEN = re.compile(r"\A\{[ \t]*(?:\n|\")")
     _CLOSE = re.compile(r"^\}[ \t]*(?:\n|\Z)", re.MULTILINE)
