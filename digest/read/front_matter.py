@@ -162,7 +162,8 @@ class TomlFront(_Fenced, BaseHandler):
 
 
 class JsonFront(JSONHandler):
-    """A JSON object opening the file, closed by a line holding only ``}``, read by ``json``."""
+    """A JSON object opening the file, closed by a line holding only ``}`` or on the file's first
+    line alone, read by ``json``."""
 
     FIRST_LINE = 1
     """The opening brace is the object's own: the front matter starts on the file's first line."""
@@ -177,10 +178,25 @@ class JsonFront(JSONHandler):
         return text.startswith("{") and bool(self._OPEN.match(text))
 
     def split(self, text: str) -> tuple[str, str]:
+        first, _, rest = text.partition("\n")
+        if self._one_line(first):  # as Hugo reads it too: the whole object on the first line
+            return first, rest
         end = self._CLOSE.search(text, 1)
         if not self._OPEN.match(text) or end is None:
             raise ValueError("the front matter never closes")
         return text[:end.start() + 1], text[end.end():]
+
+    def _one_line(self, line: str) -> bool:
+        """Whether the line is an object whose braces close at its end (strings aside)."""
+        depth = 0
+        for token in self._TOKEN.finditer(line):
+            if token[0] in "{[":
+                depth += 1
+            elif token[0] in "}]":
+                depth -= 1
+                if depth == 0:
+                    return token[0] == "}" and not line[token.end():].strip()
+        return False
 
     def load(self, fm: str, **kwargs: object) -> Front:  # type: ignore[override]
         try:
