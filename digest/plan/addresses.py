@@ -81,29 +81,28 @@ def _read(path: str, signature: tuple[int, int, int]) -> Published:
         ) from None
     if not isinstance(data, dict):
         raise AddressesFileError(f"{path}:1:1: expected an object of addresses")
-    lines = {address: n for n, line in enumerate(text.splitlines(), 1)
-             if (address := _address_on(line))}
     addresses: dict[str, Owner] = {}
     for address, owner in data.items():
-        where = f"{path}:{lines.get(address, 1)}"
-        if not isinstance(address, str) or not _safe(address):
+        if not _safe(address):
             raise AddressesFileError(
-                f"{where}: {address!r} is not an address of this site (articles/…/ or "
-                "stories/…/, relative, no '.' or '..' parts)")
-        if isinstance(owner, list) and owner and all(isinstance(m, str) and m for m in owner):
-            addresses[address + "index.html"] = tuple(owner)
-        elif isinstance(owner, str) and owner and address.startswith("articles/"):
+                f"{path}:{_line_of(text, address)}: {address!r} is not an address of this site "
+                "(articles/…/ or stories/…/, relative, no '.' or '..' parts)")
+        if isinstance(owner, str) and owner and address.startswith("articles/"):
             addresses[address + "index.html"] = owner
+        elif isinstance(owner, list) and owner and all(isinstance(m, str) and m for m in owner):
+            addresses[address + "index.html"] = tuple(owner)
         else:
-            raise AddressesFileError(f"{where}: {address!r} must name an article's record file "
-                                     "(articles/) or a story's (stories/: a list, lead first)")
+            raise AddressesFileError(
+                f"{path}:{_line_of(text, address)}: {address!r} must name an article's record "
+                "file (articles/) or a story's (stories/: a list, lead first)")
     return dict(sorted(addresses.items()))
 
 
-def _address_on(line: str) -> str | None:
-    """The address a line of the file names, as ``dump`` writes one entry a line."""
-    found = re.match(r'\s*"([^"\\]*)"\s*:', line)
-    return found.group(1) if found else None
+def _line_of(text: str, address: str) -> int:
+    """The line of the file naming an address (1 if none does, as written): counted only for a
+    message, when one is wrong."""
+    at = text.find(json.dumps(address)[:-1] + '":')
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def _safe(address: str) -> bool:
