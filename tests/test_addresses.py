@@ -149,6 +149,7 @@ def test_a_real_page_wins_over_a_redirect(make_site, tmp_path, caplog):
     ('{\n  "articles/2020/06/ok/": "a.yaml",\n  "articles/../../../etc/": "a.yaml"\n}\n', 3),
     ('{\n  "/tmp/x/": "a.yaml"\n}\n', 2),
     ('{\n  "topics/x/": "a.yaml"\n}\n', 2),
+    ('{\n  "articles/a/": "a.yaml",\n  "stories/x/feed.xml/": ["a.yaml"]\n}\n', 3),
     ('{\n  "articles/x/": 3\n}\n', 2),
     ('{\n  "articles/x/": "a.yaml",,\n}\n', 2),
 ])
@@ -255,3 +256,22 @@ def test_any_sequence_of_retitles_builds_and_serves_what_a_clean_build_gives(mak
     assert followed >= 5 and small >= 3
     redirects = [p for p, d in site_bytes(config.output).items() if b"Moved:" in d]
     assert len(redirects) >= 3
+
+
+def test_serve_reads_addresses_json_again_when_a_build_writes_it(seeds):
+    from digest.live.watch import ChangeKind, Watched, classify_change
+    path = seeds.root / ADDRESSES_NAME
+    published = path.read_text()
+    path.unlink()  # as if never built: a retitle in serve leaves no redirect
+    preview = Preview(seeds, lambda: seeds, drafts=True)
+    assert preview.start().problems == ()
+    record = seeds.content / RECORD
+    assert save(preview, RECORD, text=retitle(record.read_text(encoding="utf-8"))).moved == {
+        OLD: NEW}
+    assert OLD not in preview.files
+    watched = Watched(seeds.content, seeds.templates, seeds.static, None,
+                      seeds.root / "links.json", path)
+    path.write_text(published)  # a build elsewhere published the old address
+    assert classify_change(path, watched) is ChangeKind.LINKS
+    update = preview.apply({path: ChangeKind.LINKS})
+    assert update.changed == (OLD,) and redirect_target(OLD, preview.files[OLD]) == NEW

@@ -44,8 +44,9 @@ Owner = str | tuple[str, ...]
 Published = Mapping[str, Owner]
 """Each address (a page path, ``…/index.html``) ever published, to its owner."""
 
-_ADDRESS = re.compile(r"(?:articles|stories)(?:/[^/\\\x00-\x1f\x7f]+)+/")
-"""An address as the file writes it: a folder of articles/ or stories/, ending in a slash."""
+_ADDRESS = re.compile(r"(?:articles|stories)(?:/[^/\\.\s\x00-\x1f\x7f]+)+/")
+"""An address as the file writes it: a folder of articles/ or stories/, ending in a slash; no
+part has a dot (slugs have none), so none is '..' nor a page's file (``feed.xml``)."""
 
 
 class AddressesFileError(DigestError):
@@ -106,8 +107,7 @@ def _line_of(text: str, address: str) -> int:
 
 
 def _safe(address: str) -> bool:
-    return (_ADDRESS.fullmatch(address) is not None
-            and not any(part in (".", "..") for part in address.split("/")))
+    return _ADDRESS.fullmatch(address) is not None
 
 
 def owners(site: Site, urls: Urls, stories: Stories, story_paths: Mapping[str, str]
