@@ -275,3 +275,16 @@ def test_serve_reads_addresses_json_again_when_a_build_writes_it(seeds):
     assert classify_change(path, watched) is ChangeKind.LINKS
     update = preview.apply({path: ChangeKind.LINKS})
     assert update.changed == (OLD,) and redirect_target(OLD, preview.files[OLD]) == NEW
+
+
+def test_an_addresses_file_that_cannot_be_written_is_told_and_the_site_still_built(make_site,
+                                                                                    caplog):
+    import os
+    config = make_site({"one.yaml": record().strip("-\n") + "\n"})
+    # Where the file is written first, a folder: no user, root included, may write it.
+    (config.root / f".{ADDRESSES_NAME}.{os.getpid()}").mkdir()
+    with caplog.at_level(logging.WARNING):
+        build(config, cached=False)
+    assert (config.output / "index.html").is_file()
+    assert not (config.root / ADDRESSES_NAME).exists()
+    assert f"{ADDRESSES_NAME}: cannot be written" in caplog.text

@@ -18,6 +18,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,8 +174,15 @@ def remember(config: Config, planned: Mapping[str, Owner]) -> bool:
         return False
     path = addresses_path(config)
     temporary = path.with_name(f".{ADDRESSES_NAME}.{os.getpid()}")
-    temporary.write_text(dump(after), encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(dump(after), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:  # the site is written: say what is lost, and go on
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        log.warning("%s: cannot be written (%s): pages moved since will not redirect from the "
+                    "addresses they leave", path, exc.strerror or exc)
+        return False
     return True
 
 
