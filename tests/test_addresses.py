@@ -288,3 +288,24 @@ def test_an_addresses_file_that_cannot_be_written_is_told_and_the_site_still_bui
     assert (config.output / "index.html").is_file()
     assert not (config.root / ADDRESSES_NAME).exists()
     assert f"{ADDRESSES_NAME}: cannot be written" in caplog.text
+
+
+def test_an_open_story_page_follows_its_lead_into_a_merged_story(make_site):
+    from test_story_edits import files
+    config = make_site(files())
+    preview = Preview(config, lambda: config, drafts=True)
+    assert preview.start().problems == ()
+    first = {p for p, d in preview.files.items() if p.startswith("stories/")
+             and p.endswith("index.html")}
+    names = [name for name in sorted(files()) if name.startswith(("e0", "e1"))]
+    for name in names:
+        path = config.content / name
+        path.write_text(path.read_text().replace("topics:", "story: joint\ntopics:", 1))
+    update = save(preview, *names)
+    assert update.problems == ()
+    now = {p for p, d in preview.files.items() if p.startswith("stories/")
+           and p.endswith("index.html") and b"Moved:" not in d}
+    [gone] = first - now
+    [kept] = (first & now) - {p for p in first if "storm" in p}
+    assert update.moved == {gone: kept}  # never published: no redirect page, but followed
+    assert gone not in preview.files

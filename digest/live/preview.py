@@ -19,7 +19,7 @@ from digest.live.reported import ReportedFiles
 from digest.live.watch import ChangeKind, Changes
 from digest.model import Diagnostic
 from digest.output.write import with_static
-from digest.plan.addresses import Owner
+from digest.plan.addresses import Owner, moves
 from digest.plan.page import Page
 from digest.progress import Timings
 from digest.read.load import FileResult
@@ -70,19 +70,6 @@ def settle() -> None:
     gc.freeze()
 
 
-def leads(owners: Mapping[str, Owner]) -> dict[str, str]:
-    """Return each page's article: a story's lead."""
-    return {path: owner if isinstance(owner, str) else owner[0] for path, owner in owners.items()}
-
-
-def moves(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
-    """Return the pages that moved, old path to new, from each page's owner before and after
-    (an article's page to its article's page, a story's to the story of its lead)."""
-    now = {(path.startswith("stories/"), owner): path for path, owner in after.items()}
-    return {path: now[key] for path, owner in before.items()
-            if (key := (path.startswith("stories/"), owner)) in now and now[key] != path}
-
-
 class Preview:
     """The site as served: the last good build, in memory, and how to bring it up to date."""
 
@@ -104,8 +91,8 @@ class Preview:
         """What the served site was made from, while it is the build of the files as read: None
         after a refusal, or a rebuild that failed."""
         self._diagnostics: tuple[Diagnostic, ...] = ()
-        self._owners: dict[str, str] = {}
-        """Each article and story page served, by path, to its article (a story's: its lead)."""
+        self._owners: dict[str, Owner] = {}
+        """Each article and story page served, by path, to its owner (``addresses.py``)."""
         """The content's problems, as the last whole build found them."""
         self._accepted: frozenset[Diagnostic] | None = None
         """Content errors of the served site; None until a build has succeeded."""
@@ -178,7 +165,7 @@ class Preview:
         if found.site is None:  # every other page where it was
             self._owners = {found.moved.get(path, path): aid for path, aid in self._owners.items()}
             return replace(update, moved=found.moved)
-        owners, self._owners = self._owners, leads(found.owners)
+        owners, self._owners = self._owners, dict(found.owners)
         return replace(update, moved=moves(owners, self._owners))
 
     def _serve(self, pages: list[Page], memory: InMemory, gone: Iterable[str] = ()) -> Update:
@@ -220,7 +207,7 @@ class Preview:
         self._memory = InMemory(planner.site, body_pages(list(joined.articles), planner.settings),
                                 joined.matches, planner.listed,
                                 (planner.stories.evidence, planner.stories.found))
-        owners = leads(planner.owners)
+        owners = dict(planner.owners)
         update = Update(self._publish(dict(rendered.files)), (), diagnostics,
                         moved=moves(self._owners, owners))
         self._owners = owners

@@ -165,6 +165,27 @@ def _article(aid: str, site: Site, urls: Urls) -> tuple[str, str] | None:
     return (urls.articles[aid], article.record.title) if article else None
 
 
+def moves(before: Mapping[str, Owner], after: Mapping[str, Owner]) -> dict[str, str]:
+    """Return the pages that moved, old path to new, from each article and story page's owner
+    before and after: an article's page to its page now; a story's to the story holding its
+    lead now, else most of its members (as its redirect page would)."""
+    articles = {owner: path for path, owner in after.items() if isinstance(owner, str)}
+    held = {m: path for path, owner in after.items() if not isinstance(owner, str) for m in owner}
+    order = {path: n for n, path in enumerate(after)}
+    found = {}
+    for path, owner in before.items():
+        if isinstance(owner, str):
+            to = articles.get(owner)
+        elif owner[0] in held:
+            to = held[owner[0]]
+        else:
+            count = Counter(held[m] for m in owner if m in held)
+            to = min(count, key=lambda p: (-count[p], order[p])) if count else None
+        if to is not None and to != path:
+            found[path] = to
+    return found
+
+
 def remember(config: Config, planned: Mapping[str, Owner]) -> bool:
     """Add the addresses of the pages ``planned`` (path to owner) to ``addresses.json``, each
     to its owner now; write the file only if that changes it. Return whether it did."""
