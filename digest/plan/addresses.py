@@ -155,8 +155,7 @@ def _target(owner: Owner, site: Site, urls: Urls, stories: Stories,
         held = Counter(stories.of[m] for m in owner if m in stories.of)
         if not held:
             return _article(owner[0], site, urls)
-        order = {sid: n for n, sid in enumerate(stories.by_id)}
-        sid = min(held, key=lambda s: (-held[s], order[s]))
+        sid = min(held, key=lambda s: (-held[s], story_paths[s]))  # a tie: the first path
     return story_paths[sid], site.articles[stories.by_id[sid].lead].record.title
 
 
@@ -171,7 +170,6 @@ def moves(before: Mapping[str, Owner], after: Mapping[str, Owner]) -> dict[str, 
     lead now, else most of its members (as its redirect page would)."""
     articles = {owner: path for path, owner in after.items() if isinstance(owner, str)}
     held = {m: path for path, owner in after.items() if not isinstance(owner, str) for m in owner}
-    order = {path: n for n, path in enumerate(after)}
     found = {}
     for path, owner in before.items():
         if isinstance(owner, str):
@@ -180,7 +178,7 @@ def moves(before: Mapping[str, Owner], after: Mapping[str, Owner]) -> dict[str, 
             to = held[owner[0]]
         else:
             count = Counter(held[m] for m in owner if m in held)
-            to = min(count, key=lambda p: (-count[p], order[p])) if count else None
+            to = min(count, key=lambda p: (-count[p], p)) if count else None
         if to is not None and to != path:
             found[path] = to
     return found
