@@ -41,6 +41,7 @@ from digest.output.write import (
     with_spare,
 )
 from digest.parallel import in_background
+from digest.plan.addresses import published, remember
 from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner
 from digest.progress import Timings, track
@@ -85,6 +86,7 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     """
     check_folders(config)
     archived_copies(config)  # links.json: a bad one is told before any content is read
+    published(config)  # addresses.json too
     # The key is read once, here: the workers forked below inherit it.
     cached = cached and cache_writable(config.cache_dir) and sealed.key_kept()
     timings = timings or Timings()
@@ -164,6 +166,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
         stats, search, rendered = write_changed(config, planned, prints, last, previous, timings,
                                                 compiled_templates(config) if cached else None)
+        remember(config, planner.owners)  # the pages' addresses, once they are published
         tallied = tally(checked)
         if cached:
             stamp = Stamp(inputs.key if inputs else "", stats.stamp, tallied.errors,
@@ -190,7 +193,8 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     tallied, since = stored.tally, stored.since.then(found.edits)
     if found.site is None:  # every page where it was, but those that moved, in the order planned
         prints = {found.moved.get(path, path): print_ for path, print_ in stored.pages.items()}
-        if not prints.keys() >= {page.path for page in found.pages}:
+        # (A page that moved may leave a redirect page in its place.)
+        if not prints.keys() >= {page.path for page in found.pages} - found.moved.keys():
             return None  # a page the last build had not: not a small edit after all
     else:  # every page planned again: the site's indexes changed, and so may its counts
         prints, since = {}, found.edits
@@ -207,6 +211,7 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         stats, search, rendered = write_changed(config, found.pages, prints, stored, previous,
                                                 timings, compiled_templates(config),
                                                 in_place=not found.moved and found.site is None)
+        remember(config, found.owners)
         stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
                       said(tallied.diagnostics))
         with saving(config.cache_dir):

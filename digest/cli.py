@@ -21,6 +21,7 @@ from digest.errors import ConfigError, DigestError
 from digest.help import DESCRIPTION, EPILOG, NEW_DESCRIPTION, SERVE_DESCRIPTION
 from digest.incremental.stamp import read_inputs, up_to_date
 from digest.links.command import add_links_commands
+from digest.plan.addresses import ADDRESSES_NAME
 from digest.printable import PrintableFormatter, printable
 
 if TYPE_CHECKING:
@@ -283,7 +284,7 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     server = open_server(args.host, args.port, preview)  # a busy port is told before building
     watched = Watched(config.content, config.templates, config.static,
                       settings.resolve() if settings.is_file() else None,
-                      config.root / LINKS_NAME)
+                      config.root / LINKS_NAME, config.root / ADDRESSES_NAME)
 
     def started(first: Update) -> None:
         _print_diagnostics(config, first.diagnostics, args.verbose)

@@ -20,6 +20,7 @@ from digest.join import join
 from digest.links.shown import archived_copies
 from digest.model import Diagnostic, Joined, Loaded, Matches, Site, Tally
 from digest.output.owned import require_content
+from digest.plan.addresses import published
 from digest.plan.page import Page
 from digest.plan.pages import Planner
 from digest.progress import Timings
@@ -76,6 +77,7 @@ def check(config: Config, timings: Timings, *, drafts: bool = False, read: Reade
     """
     require_content(config)
     archived_copies(config)  # links.json: a bad one is told before any content is read
+    published(config)  # addresses.json too
     loaded = timings.run("load", lambda: load(config.content, config.max_file_size, read,
                                               lister(config.content)))
     return examine(loaded, config, timings, drafts=drafts, matches=matches)

@@ -32,12 +32,12 @@ def index(joined: Joined, *, drafts: bool = False, hide_unpublished: bool = Fals
         if record.draft and not drafts:
             diagnostics.append(Diagnostic(record.source, record.line, "info", "D402",
                                           "draft: true; not published by digest build",
-                                          "remove draft: true to publish it"))
+                                          "remove its draft field to publish it"))
             continue
         if hide_unpublished and record.feed_published is False:
             diagnostics.append(Diagnostic(
                 record.source, record.line, "info", "D403", "published: false and "
-                "hide_unpublished is on; not published", "set published: true to publish it"))
+                "hide_unpublished is on; not published", "set its published field to true to publish it"))
             continue
         if record.url:
             key = record.url_key

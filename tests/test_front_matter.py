@@ -150,3 +150,26 @@ def test_a_site_of_toml_json_and_yaml_front_matter(make_site):
     feed = feedparser.parse((site / "feed.xml").read_bytes())
     assert [e.title for e in feed.entries] == ["Council adopts a TOML budget",
                                                "Rover lands in JSON", "A YAML story"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_single_line_json_front_matter_is_read_with_its_lines(newline):
+    one = ('{"title": "Rover lands", "publishedDateTime": "2020-06-11T06:00:00Z", '
+           '"topics": ["Space"], "provider": {"name": "Wire", "domain": "wire.example"}, '
+           '"excerpt": "A } brace in text"}' + newline + newline + "The rover landed." + newline)
+    result = parse_file("rover.md", one.encode())
+    assert result.diagnostics == ()
+    record = result.record
+    assert (record.title, record.topics, record.provider.name, record.excerpt) == (
+        "Rover lands", ("Space",), "Wire", "A } brace in text")
+    assert result.body.line == 3 and result.body.text == "The rover landed."
+    alone = parse_file("alone.md", b'{"title": "No body", "heat": "warm"}')  # and no line break
+    assert alone.record.title == "No body" and alone.body is None
+    assert [(d.code, d.line) for d in alone.diagnostics] == [("D220", 1), ("D211", 1)]
+    [error] = parse_file("bad.md", b'{"title": "x" "excerpt": "y"}\nBody\n').diagnostics
+    assert (error.code, error.line, error.col) == ("D108", 1, 15)
+    # An object left open on its first line is closed by a lone } line, as before.
+    two = parse_file("two.md", b'{"title": "Two lines",\n "heat": 3\n}\nBody\n')
+    assert two.record.title == "Two lines" and two.body.line == 4
+    [error] = parse_file("open.md", b'{"title": "x",\nBody that never closes it.\n').diagnostics
+    assert (error.code, error.line) == ("D107", 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.output.staging import work_folder
 from digest.output.write import spare_folders
+from digest.plan.addresses import ADDRESSES_NAME
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
@@ -70,6 +72,11 @@ def _wait_for_staged(config, process: subprocess.Popen, count: int) -> None:
 def test_a_killed_build_leaves_the_previous_site_whole(make_site, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     config = make_site(many_articles(300, "second"))  # every page differs from "first"
+    # Both titles' addresses published first (addresses.json): each site then holds redirect
+    # pages from the other's, and is what any later build of its content gives.
+    build(config)
+    build(make_site(many_articles(300, "first")))
+    make_site(many_articles(300, "second"))
     start = time.perf_counter()
     subprocess.run(command(config), check=True, capture_output=True, env=env, cwd=tmp_path)
     duration = time.perf_counter() - start
@@ -176,7 +183,11 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
     build(config)
     after = {k: v for k, v in tree(tmp_path).items() if not k.startswith("_site")}
     new = set(after) - set(outside)
-    # Besides the site, a build writes only its lock and its cache, both in fixed places.
+    # Besides the site, a build writes only its lock, its cache and the addresses it published,
+    # all in fixed places; those addresses all lie inside the site.
+    published = json.loads((tmp_path / ADDRESSES_NAME).read_text())
+    assert published and all((config.output / a).resolve().is_relative_to(config.output.resolve())
+                             and (config.output / a / "index.html").is_file() for a in published)
     cache = [".digest-cache", f".digest-cache/{CACHE_FILE}", f".digest-cache/{BODIES}",
              f".digest-cache/{KEPT_FILE}"] + [
         path(Path(".digest-cache"), shard).as_posix()
@@ -187,7 +198,8 @@ def test_nothing_is_written_outside_the_output_folder(make_site, tmp_path):
         r"\.digest-cache/templates/[0-9a-f]+\.cache", path)}
     assert compiled  # the templates, compiled, are kept there too
     work = work_folder(config.output).name
-    assert new - stored - compiled <= {work, f"{work}/lock", *cache, ".digest-cache/templates"}
+    assert new - stored - compiled <= {work, f"{work}/lock", *cache, ".digest-cache/templates",
+                                       ADDRESSES_NAME}
     assert {k: v for k, v in after.items() if k in outside} == outside
 
 

@@ -102,7 +102,11 @@
     if (JSON.parse(event.data).generation !== generation) location.reload();
   });
   events.addEventListener("reload", (event) => {
-    if (JSON.parse(event.data).paths.includes(pagePath())) update();
+    const data = JSON.parse(event.data);
+    // This page's article (or story) moved: follow it to its new address.
+    const moved = data.moved && Object.hasOwn(data.moved, pagePath()) ? data.moved[pagePath()] : null;
+    if (moved) location.replace(encodeURI(moved.replace(/index\.html$/, "")));
+    else if (data.paths.includes(pagePath())) update();
   });
   events.addEventListener("css", (event) => swapStylesheets(JSON.parse(event.data).paths));
   events.addEventListener("problems", (event) => showProblems(JSON.parse(event.data).problems));

@@ -20,7 +20,7 @@ page planned again, and the fingerprints tell which changed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from digest.config import Config
@@ -29,6 +29,7 @@ from digest.index import index, newest_first
 from digest.join import joins_alike, rescored, scored_alike
 from digest.model import Article, Joined, JoinMethod, Matches, Record, Site
 from digest.pickling import copied
+from digest.plan.addresses import Owner
 from digest.plan.article import BodyPage, Setting
 from digest.plan.feeds import Listed, moved_listing
 from digest.plan.page import Page
@@ -80,6 +81,8 @@ class Redo:
     listing: Listed
     clustering: Clustering = ({}, None)
     """What the site indexed again was clustered by, and into, for the kept site to keep."""
+    owners: Mapping[str, Owner] = field(default_factory=dict)
+    """The article and story pages planned, by path, to their owners (``addresses.json``)."""
 
 
 def redo(memory: Memory, changed: Changed, config: Config) -> Redo | None:
@@ -153,7 +156,7 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
         listing if moved else None)
     return Redo(pages, moved, None, KeptEdits(edited, wanted, paths, links),
                 body_pages([site.articles[aid] for aid in planner.settings], planner.settings),
-                matches, listing)
+                matches, listing, owners=planner.owners)
 
 
 def _clustering(kept: Kept, changed: Changed, edited: dict[str, Article]) -> Clustering:
@@ -182,7 +185,8 @@ def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matc
     return Redo(pages, moved, site, KeptEdits(), body_pages(list(site.articles.values()),
                                                             planner.settings),
                 matches, planner.listed, clustering=(
-                    clustering[0] or planner.stories.evidence, planner.stories.found))
+                    clustering[0] or planner.stories.evidence, planner.stories.found),
+                owners=planner.owners)
 
 
 def body_pages(articles: list[Article], settings: Mapping[str, Setting]) -> dict[str, BodyPage]:

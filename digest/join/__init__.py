@@ -42,7 +42,7 @@ def join(loaded: Loaded, known: Matches | None = None) -> Joined:
     return Joined(articles, free, diagnostics + tuple(Diagnostic(
         body.source, body.line, "warning", "D301",
         f"a body with no record is not published: “{_first_words(body)}”",
-        "add a record for it, or name it from a record with body: <path>") for body in free),
+        "add a record for it, or name it in a record's body field") for body in free),
         matches)
 
 

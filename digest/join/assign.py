@@ -93,14 +93,14 @@ def _ties(records: Edges, holders: Mapping[str, set[str]], lines: Mapping[str, i
             problems.append(Diagnostic(
                 record, lines[record], "warning", "D305",
                 f"the record's excerpt opens several bodies equally ({_named(top)}); "
-                "none is joined", "name the body with body: <path>"))
+                "none is joined", "name the body in the record's body field"))
     for body in sorted(holders):
         if len(rivals := _claimants(body, records, holders)) > 1:
             problems.append(Diagnostic(
                 body, 1, "warning", "D306",
                 f"the body is opened equally by the excerpts of several records "
                 f"({_named(rivals)}); none is joined",
-                "name the body from one record with body: <path>"))
+                "name the body in one record's body field"))
     return problems
 
 

@@ -126,7 +126,7 @@ def match_content(records: list[RecordKey], free: dict[str, BodyKey],
             diagnostics.append(Diagnostic(
                 record.source, record.line, "warning", "D305",
                 f"the record's excerpt opens more than {MAX_CANDIDATES} bodies; none is joined",
-                "name the body with body: <path>"))
+                "name the body in the record's body field"))
         elif candidates:
             edges[record.source] = {source: _dates(record.day, free[source])
                                     for _, source in candidates}

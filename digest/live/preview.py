@@ -6,7 +6,7 @@ import gc
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digest.config import Config
@@ -19,6 +19,7 @@ from digest.live.reported import ReportedFiles
 from digest.live.watch import ChangeKind, Changes
 from digest.model import Diagnostic
 from digest.output.write import with_static
+from digest.plan.addresses import Owner, moves
 from digest.plan.page import Page
 from digest.progress import Timings
 from digest.read.load import FileResult
@@ -50,6 +51,9 @@ class Update:
     problems: tuple[Problem, ...]
     """Why the site is not up to date; empty when it is."""
     diagnostics: tuple[Diagnostic, ...] = ()
+    moved: Mapping[str, str] = field(default_factory=dict)
+    """Each article or story page that moved, by its old site path, to its new one: an open
+    page follows it."""
 
 
 def settle() -> None:
@@ -87,6 +91,8 @@ class Preview:
         """What the served site was made from, while it is the build of the files as read: None
         after a refusal, or a rebuild that failed."""
         self._diagnostics: tuple[Diagnostic, ...] = ()
+        self._owners: dict[str, Owner] = {}
+        """Each article and story page served, by path, to its owner (``addresses.py``)."""
         """The content's problems, as the last whole build found them."""
         self._accepted: frozenset[Diagnostic] | None = None
         """Content errors of the served site; None until a build has succeeded."""
@@ -153,7 +159,14 @@ class Preview:
             return None
         # Every page planned again, if the site was indexed again: any other is gone.
         gone = found.moved.keys() if found.site is None else self._pages.keys()
-        return self._serve(found.pages, memory.after(found), gone=gone)
+        update = self._serve(found.pages, memory.after(found), gone=gone)
+        if update.problems:
+            return update
+        if found.site is None:  # every other page where it was
+            self._owners = {found.moved.get(path, path): aid for path, aid in self._owners.items()}
+            return replace(update, moved=found.moved)
+        owners, self._owners = self._owners, dict(found.owners)
+        return replace(update, moved=moves(owners, self._owners))
 
     def _serve(self, pages: list[Page], memory: InMemory, gone: Iterable[str] = ()) -> Update:
         """Serve the site with ``pages`` rendered again (and the pages at paths ``gone``
@@ -194,7 +207,10 @@ class Preview:
         self._memory = InMemory(planner.site, body_pages(list(joined.articles), planner.settings),
                                 joined.matches, planner.listed,
                                 (planner.stories.evidence, planner.stories.found))
-        update = Update(self._publish(dict(rendered.files)), (), diagnostics)
+        owners = dict(planner.owners)
+        update = Update(self._publish(dict(rendered.files)), (), diagnostics,
+                        moved=moves(self._owners, owners))
+        self._owners = owners
         settle()
         return update
 

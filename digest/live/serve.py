@@ -118,7 +118,9 @@ class SiteServer(GuardedServer):
         if sheets:
             self.broker.publish("css", {"paths": sheets})
         if others:
-            self.broker.publish("reload", {"paths": others, "generation": self.preview.generation})
+            moved = {self.prefix + old: self.prefix + new for old, new in update.moved.items()}
+            self.broker.publish("reload", {"paths": others, "moved": moved,
+                                           "generation": self.preview.generation})
 
 
 class SiteHandler(GuardedHandler):

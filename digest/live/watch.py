@@ -69,6 +69,8 @@ class Watched:
     config: Path | None = None
     links: Path | None = None
     """``links.json`` (``digest links``), watched even before it exists."""
+    addresses: Path | None = None
+    """``addresses.json`` (written by ``digest build``): old addresses' redirect pages."""
 
 
 Changes = Mapping[Path, ChangeKind]
@@ -78,7 +80,7 @@ def classify_change(path: Path, watched: Watched) -> ChangeKind:
     """Decide what a change to ``path`` asks for."""
     if watched.config is not None and path == watched.config:
         return ChangeKind.CONFIG
-    if watched.links is not None and path == watched.links:
+    if path in (watched.links, watched.addresses):  # each changes what pages link to
         return ChangeKind.LINKS
     for folder, kind in ((watched.templates, ChangeKind.TEMPLATE),
                          (watched.static, ChangeKind.STATIC),
@@ -184,7 +186,7 @@ def watching(watched: Watched, on_batch: Callable[[Changes], None], quiet: float
         if folder.is_dir():
             observer.schedule(handler, str(folder), recursive=True, event_filter=EVENTS)
     # The settings' and links.json's folder (the site's root), not its subfolders.
-    for folder in {f.parent for f in (watched.config, watched.links) if f is not None}:
+    for folder in {f.parent for f in (watched.config, watched.links, watched.addresses) if f}:
         if folder.is_dir():
             observer.schedule(handler, str(folder), recursive=False, event_filter=EVENTS)
     observer.start()  # the folders are watched once this returns

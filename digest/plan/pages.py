@@ -11,6 +11,7 @@ from digest.index import provider_key, term_key
 from digest.links.shown import archived_copies, copies_of
 from digest.model import Article, Site, Term
 from digest.pickling import copied
+from digest.plan.addresses import Owner, redirects_of
 from digest.plan.api import api_pages
 from digest.plan.article import Setting, article_page, common
 from digest.plan.editions import Editions
@@ -34,8 +35,7 @@ def lean(article: Article) -> Article:
 
 
 def plan(site: Site, config: Config) -> list[Page]:
-    """Return every page of the site; article and list pages, nearly all of it, come with a
-    key and a deferred context, made only if the page is rendered."""
+    """Return every page of the site (most with a key and a context made only if rendered)."""
     return Planner(site, config).pages()
 
 
@@ -56,6 +56,8 @@ class Planner:
         """Each article's setting, as its page was planned."""
         self.listed: Listed = []
         """The pages the sitemap lists, as ``pages`` planned them."""
+        self.owners: dict[str, Owner] = {}
+        """Each article and story page planned, by path, to its owner (``addresses.py``)."""
         self._links: dict[str, Link] = {}
 
     def pages(self) -> list[Page]:
@@ -71,6 +73,7 @@ class Planner:
             pages += self._term_pages(key, "provider")
         pages += self.stories.pages(views.card, views.keys.__getitem__, feeds.site, config)
         pages += self.editions.pages(feeds.site)
+        pages += redirects_of(self, {page.path for page in pages})
         pages.append(Page("topics/index.html", "terms.html", terms_context(
             "Topics", "topic", site.topics, urls.topics, feeds.site)))
         pages.append(Page("providers/index.html", "terms.html", terms_context(
@@ -118,6 +121,7 @@ class Planner:
         pages += self.editions.pages(self.feeds.site, showing=dirty)
         pages += json_twins(pages, self.config)
         pages += api_pages(self.views, self.config, showing=dirty)
+        pages += redirects_of(self, only=frozenset(dirty))  # they show the title
         if listed is not None:
             pages += site_pages(listed, self.config)
         return pages
@@ -134,17 +138,15 @@ class Planner:
                              term=term.name)
 
     def article_page(self, article: Article) -> Page:
-        """Plan the page of a published article again, with its body as it is now.
-
-        Its record must be the very one planned: nothing else of the site may have changed.
-        """
+        """Plan the page of a published article again, with its body as it is now: its record
+        must be the very one planned (nothing else of the site may have changed)."""
         if self.site.articles[article.id].record is not article.record:
             raise ValueError(f"{article.id}: its record changed; plan the whole site again")
         return self._article_page(self.site.order.index(article.id), article)
 
     def _article_page(self, n: int, article: Article) -> Page:
         setting = self.setting(n, article)
-        self.settings[article.id] = setting
+        self.settings[article.id], self.owners[setting.path] = setting, article.id
         return deferred_article_page(article, setting, self.config)
 
     def setting(self, n: int, article: Article) -> Setting:

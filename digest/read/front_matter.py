@@ -21,6 +21,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
+from digest.read.hints import Syntax
 from digest.read.safe_yaml import MAX_DEPTH, BadValue, YamlLimit, parse_yaml
 
 _SYNTAX = "D108"
@@ -91,6 +92,7 @@ class YamlFront(_Fenced, YAMLHandler):
     """YAML between ``---`` lines, read by ``safe_yaml``: bounded, fast, lines exact."""
 
     OPENER = "---"
+    SYNTAX: Syntax = "yaml"
     _RAN_ON = re.compile(r"while (?:scanning|parsing a flow)")
     """An error's context that opened something (a quoted or block scalar, a flow collection, a
     key) and ran on: its place is the one to fix. Other contexts (a block mapping) are merely
@@ -126,6 +128,7 @@ class TomlFront(_Fenced, BaseHandler):
     FM_BOUNDARY = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "+++"
     OPENER = "+++"
+    SYNTAX: Syntax = "toml"
     _WHERE = re.compile(r" \(at line (\d+), column (\d+)\)$")
     _KEY = re.compile(r"""^[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*[.=]""")
     _TABLE = re.compile(r"""^[ \t]*\[\[?[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))""")
@@ -159,11 +162,13 @@ class TomlFront(_Fenced, BaseHandler):
 
 
 class JsonFront(JSONHandler):
-    """A JSON object opening the file, closed by a line holding only ``}``, read by ``json``."""
+    """A JSON object opening the file, closed by a line holding only ``}`` or on the file's first
+    line alone, read by ``json``."""
 
     FIRST_LINE = 1
     """The opening brace is the object's own: the front matter starts on the file's first line."""
     OPENER = "{"
+    SYNTAX: Syntax = "json"
     HINT = "end the object with a line holding only }"
     _OPEN = re.compile(r"\A\{[ \t]*(?:\n|\")")
     _CLOSE = re.compile(r"^\}[ \t]*(?:\n|\Z)", re.MULTILINE)
@@ -173,10 +178,25 @@ class JsonFront(JSONHandler):
         return text.startswith("{") and bool(self._OPEN.match(text))
 
     def split(self, text: str) -> tuple[str, str]:
+        first, _, rest = text.partition("\n")
+        if self._one_line(first):  # as Hugo reads it too: the whole object on the first line
+            return first, rest
         end = self._CLOSE.search(text, 1)
         if not self._OPEN.match(text) or end is None:
             raise ValueError("the front matter never closes")
         return text[:end.start() + 1], text[end.end():]
+
+    def _one_line(self, line: str) -> bool:
+        """Whether the line is an object whose braces close at its end (strings aside)."""
+        depth = 0
+        for token in self._TOKEN.finditer(line):
+            if token[0] in "{[":
+                depth += 1
+            elif token[0] in "}]":
+                depth -= 1
+                if depth == 0:
+                    return token[0] == "}" and not line[token.end():].strip()
+        return False
 
     def load(self, fm: str, **kwargs: object) -> Front:  # type: ignore[override]
         try:

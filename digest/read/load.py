@@ -218,7 +218,7 @@ def _read_front(rel: str, handler: Handler, text: str, first_line: int
     found = [Diagnostic(rel, first_line + line, "warning", "D110",
                         f"nested more than {MAX_DEPTH} levels deep; the part below is ignored",
                         "flatten the data") for line in front.too_deep]
-    record, more = parse_record(front.data, rel, first_line, front.key_lines)
+    record, more = parse_record(front.data, rel, first_line, front.key_lines, handler.SYNTAX)
     return record, found + more
 
 

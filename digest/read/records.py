@@ -1,4 +1,4 @@
-"""Turn a parsed YAML mapping into a typed ``Record``, with a diagnostic for each bad field."""
+"""Turn a parsed front matter mapping into a typed ``Record``, with a diagnostic for each bad field."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from digest.model import Diagnostic, Image, Provider, Record, Related
+from digest.read import hints
 from digest.read.clean import clean_line, invisible_controls, mark_cut, safe_url
 from digest.read.media import embed_source, logo_of
 from digest.read.times import parse_datetime, parse_duration
@@ -24,6 +25,8 @@ DROPPED = {"secured"}
 MAX_RELATED = 200
 """Related items beyond this many are dropped (with a warning): nobody reads them."""
 MAX_TOPICS = 50
+EXAMPLE = datetime(2020, 6, 12, 19, 19, tzinfo=UTC)  # what hints show
+BBC = {"name": "BBC", "domain": "bbc.co.uk"}
 
 
 @dataclass
@@ -36,6 +39,11 @@ class FieldReader:
     key_lines: Mapping[str, int]
     """Each field's line, counted from ``line``."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    syntax: hints.Syntax = "yaml"
+    """The record's format: hints show fields in its syntax."""
+
+    def field(self, key: str, value: object) -> str:
+        return hints.field(self.syntax, key, value)
 
     def warn(self, key: str, code: str, message: str, hint: str, severity: str = "warning") -> None:
         line = self.line + self.key_lines.get(key, 0)
@@ -52,7 +60,7 @@ class FieldReader:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return clean_line(str(value))
         self.warn(key, "D210", f"{key} should be text, not {_kind(value)}; ignored",
-                  f'write {key}: "..." on one line')
+                  f"write {self.field(key, '...')} on one line")
         return ""
 
     def visible(self, key: str, value: str) -> None:
@@ -66,7 +74,7 @@ class FieldReader:
         if value is None or (isinstance(value, int) and not isinstance(value, bool)):
             return value
         self.warn(key, "D211", f"{key} should be a whole number, not {_show(value)}; ignored",
-                  f"write {key}: 42 or remove it")
+                  f"write {self.field(key, 42)} or remove it")
         return None
 
     def boolean(self, data: Mapping[str, object], key: str) -> bool | None:
@@ -74,24 +82,25 @@ class FieldReader:
         if value is None or isinstance(value, bool):
             return value
         self.warn(key, "D212", f"{key} should be true or false, not {_show(value)}; ignored",
-                  f"write {key}: true or {key}: false")
+                  f"write {self.field(key, True)} or {self.field(key, False)}")
         return None
 
     def when(self, data: Mapping[str, object], key: str) -> datetime | None:
         value = data.get(key)
         if value is None:
             self.warn(key, "D220", f"no {key}; the article is listed after dated ones",
-                      f"add {key}: 2020-06-12T19:19:00Z")
+                      f"add {self.field(key, EXAMPLE)}")
             return None
         parsed = parse_datetime(value)
         if parsed is None:
             self.warn(key, "D221", f"{key} {_show(value)} is not a date; ignored",
-                      "use ISO 8601, e.g. 2020-06-12T19:19:00Z")
+                      f"use ISO 8601, e.g. {self.field(key, EXAMPLE)}")
         elif parsed > datetime.now(UTC):
             # Published anyway: feeds' clocks and time zones are often off, and the editor
             # who dated it on purpose can use draft: true to hold it back.
             self.warn(key, "D222", f"{key} {parsed:%Y-%m-%dT%H:%M:%SZ} is in the future; "
-                      "published anyway, listed first", "correct the date, or add draft: true")
+                      "published anyway, listed first",
+                      f"correct the date, or add {self.field('draft', True)}")
         return parsed
 
     def updated(self, data: Mapping[str, object], published: datetime | None) -> datetime | None:
@@ -100,7 +109,7 @@ class FieldReader:
         parsed = parse_datetime(value) if value is not None else None
         if value is not None and parsed is None:
             self.warn("updatedDateTime", "D223", f"updatedDateTime {_show(value)} is not a date; "
-                      "ignored", "use ISO 8601, e.g. 2020-06-14T08:00:00Z")
+                      "ignored", f"use ISO 8601, e.g. {self.field('updatedDateTime', EXAMPLE)}")
         return parsed if parsed and (published is None or parsed > published) else None
 
     def url(self, data: Mapping[str, object], key: str) -> str | None:
@@ -114,22 +123,22 @@ class FieldReader:
         return url
 
 
-def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, int]
-                 ) -> tuple[Record | None, list[Diagnostic]]:
+def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, int],
+                 syntax: hints.Syntax = "yaml") -> tuple[Record | None, list[Diagnostic]]:
     """Build a Record from YAML data; return None (with an error) when it cannot be one.
 
     The record starts on ``line``; ``key_lines`` tells each field's line counted from there.
     """
-    reader = FieldReader(source, line, key_lines)
+    reader = FieldReader(source, line, key_lines, syntax=syntax)
     if not isinstance(data, Mapping):
         reader.warn("", "D200", f"the record is {_kind(data)}, not a mapping of fields",
-                    "write one field per line, like title: ...", "error")
+                    f"write one field per line, like {reader.field('title', '...')}", "error")
         return None, reader.diagnostics
     data = {str(k): v for k, v in data.items()}
     title = reader.text(data, "title")
     if not title:
         reader.warn("title", "D201", "the record has no title; it is not published",
-                    'add title: "..."', "error")
+                    f"add {reader.field('title', '...')}", "error")
         return None, reader.diagnostics
     published = reader.when(data, "publishedDateTime")
     record = Record(
@@ -166,11 +175,11 @@ def _provider(reader: FieldReader, value: object) -> Provider | None:
         return None
     if isinstance(value, str):
         reader.warn("provider", "D213", "provider should be a mapping with name and domain; "
-                    "the text is used as its name", "write provider: {name: BBC, domain: bbc.co.uk}")
+                    "the text is used as its name", f"write {reader.field('provider', BBC)}")
         value = {"name": value}
     if not isinstance(value, Mapping):
         reader.warn("provider", "D213", f"provider should be a mapping, not {_kind(value)}; "
-                    "ignored", "write provider: {name: BBC, domain: bbc.co.uk}")
+                    "ignored", f"write {reader.field('provider', BBC)}")
         return None
     name, domain = value.get("name"), value.get("domain")
     logo = logo_of(value.get("images"))
@@ -205,11 +214,11 @@ def _topics(reader: FieldReader, value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         reader.warn("topics", "D214", "topics should be a list; the text is taken as one topic",
-                    "write topics: [AI, Computer Vision]")
+                    f"write {reader.field('topics', ['AI', 'Computer Vision'])}")
         value = [value]
     if not isinstance(value, list):
         reader.warn("topics", "D214", f"topics should be a list, not {_kind(value)}; ignored",
-                    "write topics: [AI, Computer Vision]")
+                    f"write {reader.field('topics', ['AI', 'Computer Vision'])}")
         return ()
     topics = [clean_line(str(t)) for t in value[:MAX_TOPICS] if isinstance(t, (str, int, float))]
     return tuple(dict.fromkeys(sys.intern(t) for t in topics if t))  # few, and in every record
@@ -220,7 +229,7 @@ def _images(reader: FieldReader, value: object, key: str) -> tuple[Image, ...]:
         return ()
     if not isinstance(value, list):
         reader.warn(key, "D215", f"{key} should be a list of images; ignored",
-                    "write each image as - url: https://...")
+                    f"write {reader.field(key, [{'url': 'https://...'}])}")
         return ()
     images = []
     for item in value[:20]:
@@ -229,7 +238,7 @@ def _images(reader: FieldReader, value: object, key: str) -> tuple[Image, ...]:
         if url is None:
             what = ("an image without an http(s) url" if given is None
                     else f"the image {_show(given)}, not an absolute http(s) URL,")
-            reader.warn(key, "D231", f"{what} is left out", "give each image url: https://...")
+            reader.warn(key, "D231", f"{what} is left out", f"give each image {reader.field('url', 'https://...')}")
             continue
         url = image_url(url)
         if url is None:
@@ -250,7 +259,7 @@ def _related(reader: FieldReader, value: object) -> tuple[Related, ...]:
         return ()
     if not isinstance(value, list):
         reader.warn("related", "D216", "related should be a list; ignored",
-                    "write each item as - title: ... webUrl: ...")
+                    f"write {reader.field('related', [{'title': '...', 'webUrl': 'https://...'}])}")
         return ()
     if len(value) > MAX_RELATED:
         reader.warn("related", "D217", f"{len(value)} related items; only the first "
