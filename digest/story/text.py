@@ -56,7 +56,7 @@ def counts(documents: Iterable[list[str]]) -> Counts:
     df: Counter[str] = Counter()
     count = 0
     for document in documents:
-        df.update(dict.fromkeys(document, 1))  # in the documents' order, not hash()'s
+        df.update(list(dict.fromkeys(document)))  # in the documents' order, not hash()'s
         count += 1
     return Counts(count, dict(df))
 

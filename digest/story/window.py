@@ -15,8 +15,9 @@ every story any of them is in. It is trusted when:
   every edit) keeps its stories (the edit's effects died out inside it);
 - no edited article changes its ``story:`` label or whether it is dated, so no count of
   documents and no label reaching across time changes;
-- no article outside shares a page (a web address, own or cited) with an edited one, nor a word
-  whose count the edit changed.
+- no article outside is the same page as an edited one (which would change whom the page's
+  citers link to), or undated and sharing a page with one (a link binds those across any
+  span), nor holds a word whose count the edit changed.
 Else (and past ``MOST`` edited articles, or without counts) every article is clustered again.
 """
 
@@ -55,10 +56,9 @@ def windowed(before: Mapping[str, Evidence], stories: Stories | None,
     inside = {aid for aid, e in after.items() if _near(e.when, times, 2 * REACH)}
     inside |= {m for aid in list(inside) if (sid := stories.of.get(aid))
                for m in stories.by_id[sid].members}
-    keys = frozenset().union(*(e.own | e.cited for aid in edited for e in (before[aid], after[aid])))
-    if any(aid not in inside and not (keys.isdisjoint(e.own) and keys.isdisjoint(e.cited))
-           for aid, e in after.items()):
-        return None  # a page reaches outside the window (a link binds across any span undated)
+    if not _links_inside([e for aid in edited for e in (before[aid], after[aid])],
+                         [e for aid, e in after.items() if aid not in inside]):
+        return None
     found = _counted(stories.counts, [before[aid] for aid in edited],
                      [after[aid] for aid in edited])
     if found is None or not _words_inside(found[0], found[1], (after[a] for a in inside)):
@@ -81,6 +81,16 @@ def _alike(old: Evidence, new: Evidence) -> bool:
     """Whether an edit keeps what reaches across any span: the label, and whether it is dated
     (which counts the documents every weight divides by)."""
     return old.label == new.label and UNDATED not in (old.when, new.when)
+
+
+def _links_inside(edited: list[Evidence], outside: list[Evidence]) -> bool:
+    """Whether no link of an edited article can bind it to an article outside the window: none
+    outside is the same page, nor undated and sharing a page with it (a dated one is further
+    than ``SPAN`` from it, so a link to it is refused as a whole clustering refuses it)."""
+    own = frozenset().union(*(e.own for e in edited))
+    pages = own.union(*(e.cited for e in edited))
+    return all(own.isdisjoint(e.own) and (e.when != UNDATED or (
+        pages.isdisjoint(e.own) and pages.isdisjoint(e.cited))) for e in outside)
 
 
 def _near(when: float, times: Iterable[float], reach: float) -> bool:
