@@ -24,7 +24,7 @@ EVENTS = ["Magnitude 7 earthquake strikes off Sumatra coast tsunami warning",
 WORDS = ["quake", "chip", "storm", "bank", "council", "club", "police", "report", "shares", "market", "vote"]
 START = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
 HOUR = timedelta(hours=1).total_seconds()
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _title(rng: random.Random) -> str:
