@@ -216,7 +216,6 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.content import check
     from digest.links.warn import dead_unarchived
     from digest.output.owned import require_content
-    from digest.plan.stories import stories_of
     from digest.progress import Timings
     from digest.render.pages import checked_theme
     from digest.report import count_line, shown_path
@@ -227,7 +226,7 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
     checked = check(config, Timings())
     _maybe_report(args, checked)
     diagnostics = _in_order(checked.diagnostics + dead_unarchived(checked, config)
-                            + spread_stories(checked.site, stories_of(checked.site)))
+                            + spread_stories(checked.site))
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = sum(d.severity == "warning" for d in diagnostics)
     if args.format == "json":

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from digest.model import Diagnostic, Site
-from digest.story.cluster import Stories
+from digest.story.cluster import cluster
 
 SPREAD = timedelta(days=7)
 """A story whose articles span more than this is named."""
@@ -15,10 +15,10 @@ NAMED = 4
 """How many of its articles' files the hint names."""
 
 
-def spread_stories(site: Site, stories: Stories) -> tuple[Diagnostic, ...]:
+def spread_stories(site: Site) -> tuple[Diagnostic, ...]:
     """Return a note, at each such story's lead record, of the story's span and articles."""
     found = []
-    for story in stories.by_id.values():
+    for story in cluster(site.articles[aid] for aid in site.order).by_id.values():
         dates = [d for m in story.members if (d := site.articles[m].record.published)]
         if len(dates) < 2 or max(dates) - min(dates) <= SPREAD:
             continue
