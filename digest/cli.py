@@ -220,12 +220,14 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.progress import Timings
     from digest.render.pages import checked_theme
     from digest.report import count_line, shown_path
+    from digest.story.hints import spread_stories
 
     require_content(config)
     _print_warnings(checked_theme(config, cached=False))
     checked = check(config, Timings())
     _maybe_report(args, checked)
-    diagnostics = _in_order(checked.diagnostics + dead_unarchived(checked, config))
+    diagnostics = _in_order(checked.diagnostics + dead_unarchived(checked, config)
+                            + spread_stories(checked.site))
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = sum(d.severity == "warning" for d in diagnostics)
     if args.format == "json":

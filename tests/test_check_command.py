@@ -97,3 +97,24 @@ def test_build_strict_refuses_to_write_when_there_are_errors(make_site, capsys):
     (config.content / "orphan.txt").write_text("A body nobody claims.\n")
     assert main(["build", "--strict", *run(config), "--output", str(config.output)]) == 0
     assert (config.output / "articles/2020/06/new").is_dir()
+
+
+def test_check_notes_a_story_whose_articles_are_far_apart_in_time(make_site, capsys):
+    def labelled(title: str, date: str, label: str) -> str:
+        return record(title, "", date, f"https://example.com/{title.split()[0]}",
+                      extra=f"story: {label}").strip("-\n") + "\n"
+
+    config = make_site({
+        "june.yaml": labelled("Council meeting minutes", "2020-06-01T10:00:00Z", "budget"),
+        "later.yaml": labelled("Library hours change", "2020-06-20T10:00:00Z", "budget"),
+        "one.yaml": labelled("Quake strikes", "2020-07-01T10:00:00Z", "quake"),
+        "two.yaml": labelled("Aftershocks follow", "2020-07-03T10:00:00Z", "quake")})
+    status = main(["check", *run(config), "--strict"])
+    lines = [m.groupdict() for m in map(LINE.match, capsys.readouterr().out.splitlines()) if m]
+    assert status == 0  # a note, not a warning: --strict passes
+    [note] = [d for d in lines if d["code"] == "D601"]
+    assert (note["path"].endswith("june.yaml"), note["line"], note["severity"]) == (
+        True, "1", "info")
+    assert note["message"] == ("its story of 2 articles spans 19 days (2020-06-01 to "
+                               "2020-06-20), with later.yaml")
+    assert "story: none" in note["hint"]

@@ -178,3 +178,50 @@ def test_a_cards_count_agrees_with_its_story_page(built):
         links = [a for a in home.select(".coverage a") if a["href"] == story["url"] + "index.html"]
         assert links and {a.get_text() for a in links} == {f"+{rows - 1} source" + (
             "s" if rows != 2 else "")}
+
+
+def test_a_story_page_carries_an_item_list_of_its_coverage(built):
+    site, report = built
+    url = stories_by_lead(report)["cities.yaml"]["url"]
+    page = soup(site, url + "index.html")
+    data = json.loads(page.find("script", type="application/ld+json").string)
+    assert data["@type"] == "CollectionPage" and data["url"] == "https://example.org/" + url
+    assert data["name"] == "Cities back away from facial recognition"
+    listed = data["mainEntity"]
+    assert listed["@type"] == "ItemList"
+    rows = page.select(".timeline li")
+    assert listed["numberOfItems"] == len(rows) == len(listed["itemListElement"])
+    items = [e["item"] for e in listed["itemListElement"]]
+    assert [e["position"] for e in listed["itemListElement"]] == list(range(1, len(rows) + 1))
+    # The timeline's order, headlines, outlets and times; its pages' addresses made absolute.
+    assert [i["headline"] for i in items] == [r.a.get_text() for r in rows]
+    assert [i["publisher"]["name"] for i in items] == [
+        r.select_one(".provider").get_text(strip=True) for r in rows]
+    assert [i["datePublished"] for i in items] == [r.time["datetime"] for r in rows]
+    for item, row in zip(items, rows, strict=True):
+        href = row.a["href"]
+        assert item["url"] == (href if href.startswith("https:") else
+                               "https://example.org/" + row.a["href"].replace("../", "")
+                               .removesuffix("index.html"))
+    # Each of its articles' pages names it as what the article is part of.
+    lead = soup(site, "articles/" + items[-1]["url"].split("/articles/")[1] + "index.html")
+    part = json.loads(lead.find("script", type="application/ld+json").string)["isPartOf"]
+    assert part["@id"] == data["@id"]
+
+
+def test_a_story_pages_structured_data_is_escaped(make_site):
+    hostile = "Quake </script><script>alert(1)</script> <!-- & 'more'"
+    config = make_site({
+        "a.yaml": record(hostile, "", "2021-03-01T10:00:00Z", "https://a.example/1", "Alpha",
+                         extra="story: q").strip("-\n") + "\n",
+        "b.yaml": record("Quake aftershocks", "", "2021-03-01T12:00:00Z", "https://b.example/2",
+                         "Beta", extra="story: q").strip("-\n") + "\n"})
+    from digest.build import build
+    build(config)
+    [page] = (config.output / "stories").rglob("index.html")
+    text = page.read_text(encoding="utf-8")
+    script = text.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert "<" not in script and "&" not in script.replace("\\u0026", "")
+    data = json.loads(script)
+    assert [e["item"]["headline"] for e in data["mainEntity"]["itemListElement"]] == [
+        hostile, "Quake aftershocks"]

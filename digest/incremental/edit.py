@@ -36,8 +36,9 @@ from digest.plan.page import Page
 from digest.plan.pages import Planner, deferred_article_page, lean
 from digest.plan.urls import assign_urls, unique_paths, wanted_path
 from digest.read.load import FileResult
-from digest.story.cluster import Stories, cluster_evidence
+from digest.story.cluster import Stories
 from digest.story.evidence import Evidence, clustered, evidence_of
+from digest.story.window import reclustered
 
 Changed = list[tuple[str, FileResult, FileResult]]
 """Each content file changed, none new or gone: its path, its old parse result and its new one."""
@@ -161,12 +162,14 @@ def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:
 
 def _clustering(kept: Kept, changed: Changed, edited: dict[str, Article]) -> Clustering:
     """Return what the site's stories are clustered by after an edit of records, and the
-    stories: the kept ones, unless the edit changed what clustering reads."""
+    stories: the kept ones, unless the edit changed what clustering reads; then those of the
+    time window it touches clustered again (``story/window.py``)."""
     if all(clustered(old.record) == clustered(new.record)  # type: ignore[arg-type]
            for _, old, new in changed):
         return kept.evidence, kept.stories
     evidence = {**kept.evidence, **{aid: evidence_of(a) for aid, a in edited.items()}}
-    return evidence, cluster_evidence(evidence[aid] for aid in kept.site.order)
+    return evidence, reclustered(kept.evidence, kept.stories,
+                                 {aid: evidence[aid] for aid in kept.site.order}, edited.keys())
 
 
 def _reindexed(kept: Kept, site: Site, edited: dict[str, Article], matches: Matches,

@@ -22,6 +22,7 @@ from digest.plan.pages import lean
 from digest.plan.urls import Urls, Wanted, assign_urls, wanted_paths
 from digest.story.cluster import Stories, cluster_evidence
 from digest.story.evidence import Evidence, evidence_of
+from digest.story.window import recounted
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,15 @@ class KeptEdits:
         """Return ``kept`` as these edits left it (its articles aside: see ``articles``)."""
         if not (self.wanted or self.paths or self.linking or self.articles):
             return kept
+        evidence = {aid: evidence_of(article) for aid, article in self.articles.items()}
+        # The stories are as they were, but for the word counts they were weighed by.
+        stories = recounted(kept.stories, [kept.evidence[aid] for aid in evidence
+                                           if aid in kept.evidence],
+                            [e for aid, e in evidence.items() if aid in kept.evidence])
         return replace(kept, wanted={**kept.wanted, **self.wanted},
                        urls=replace(kept.urls, articles={**kept.urls.articles, **self.paths}),
                        linking={**kept.linking, **self.linking},
-                       evidence={**kept.evidence, **{aid: evidence_of(article) for aid, article
-                                                     in self.articles.items()}})
+                       evidence={**kept.evidence, **evidence}, stories=stories)
 
 
 def keep(site: Site, evidence: Mapping[str, Evidence] | None = None,

@@ -62,6 +62,9 @@ class Card:
     """The provider's logo."""
     video: Video | None = None
     story: Coverage | None = None
+    text_here: bool = True
+    """Whether the digest shows the article's text (it has a body). A card's headline leads to the
+    article's page if so; else to the source, as the page would only repeat the card."""
 
     @property
     def points(self) -> tuple[str, tuple[str, ...]]:
@@ -184,6 +187,7 @@ def card_of(article: Article, path: str, provider: str | None, topics: tuple[str
         logo=record.provider.logo if record.provider and provider else None,
         video=video_of(record),
         story=story,
+        text_here=article.body is not None,
     )
 
 

@@ -71,11 +71,11 @@ def card_paths(article: Article, urls: Urls) -> CardPaths:
 
 
 def card_key(article: Article, paths: CardPaths, story: str = "-") -> str:
-    """Return an article's card key: a digest (``page_key``: a list page's key holds twenty) of
-    its record's version, the paths its card links to and its ``story``'s key (``StoryPlan.key``);
-    empty if the version is unknown. A card shows no body: a body edit changes no list page."""
+    """Return an article's card key: a digest (``page_key``: a list page's key holds twenty) of its
+    record's version, join method (so whether there is a body, not the body: a body edit changes no
+    list page), the paths its card links to and ``story``'s key; empty if the version is unknown."""
     path, provider, topics = paths
-    return page_key(article.record_version, story, path, provider or "-", *topics)
+    return page_key(article.record_version, article.method, story, path, provider or "-", *topics)
 
 
 def listing_pages(first: str, template: str, title: str, ids: tuple[str, ...], views: Views,

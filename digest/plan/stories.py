@@ -17,7 +17,7 @@ from digest.model import Article, Image, Provider, Site
 from digest.plan.article import Card, Coverage, common, related_of
 from digest.plan.feeds import entry, feed_context, feed_path
 from digest.plan.page import Deferred, Page, page_key
-from digest.plan.urls import Link, Urls, story_path
+from digest.plan.urls import Link, Urls, absolute_url, story_path
 from digest.story.cluster import Stories, Story, cluster, cluster_evidence
 from digest.story.evidence import FIELDS, Evidence, evidence_of, own_keys
 from digest.story.urlkey import story_key
@@ -102,6 +102,7 @@ class StoryPlan:
         return {"title": lead.title, "lead": lead, "timeline": timeline,
                 "outlets": len(outlets), "sources": len(timeline), "topics": topics,
                 "description": lead.excerpt,
+                "structured": structured_data(self.paths[story.id], lead, timeline, config),
                 **common(feeds, [lead.image, lead.logo, *(m.logo for m in timeline)],
                          lead.published)}
 
@@ -138,6 +139,31 @@ class StoryPlan:
             feed, path, f"{title} · {config.title}",
             [entry(self.site.articles[m], self.urls.articles[m], config) for m in chosen],
             config)), key)
+
+
+def structured_data(path: str, lead: Card, timeline: list[Mention], config: Config
+                    ) -> dict[str, object]:
+    """Return the schema.org CollectionPage of a story's page (the ``isPartOf`` of its articles'
+    pages), its main entity an ItemList of every page covering the story, oldest first."""
+    url = absolute_url(config, path)
+    items = [{"@type": "ListItem", "position": n, "item": _news_article(mention, config)}
+             for n, mention in enumerate(timeline, 1)]
+    return {"@context": "https://schema.org", "@type": "CollectionPage", "@id": url, "url": url,
+            "name": lead.title,
+            "mainEntity": {"@type": "ItemList", "numberOfItems": len(items),
+                           "itemListOrder": "https://schema.org/ItemListOrderAscending",
+                           "itemListElement": items}}
+
+
+def _news_article(mention: Mention, config: Config) -> dict[str, object]:
+    data: dict[str, object] = {"@type": "NewsArticle", "headline": mention.title}
+    if mention.url:
+        data["url"] = absolute_url(config, mention.url) if mention.internal else mention.url
+    if mention.published:
+        data["datePublished"] = f"{mention.published:%Y-%m-%dT%H:%M:%SZ}"
+    if mention.outlet:
+        data["publisher"] = {"@type": "Organization", "name": mention.outlet}
+    return data
 
 
 def story_fields(extra: Mapping[str, object]) -> dict[str, object]:

@@ -16,7 +16,7 @@ oldest first, then by id: nothing depends on the order files were read in, nor o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
 
@@ -56,6 +56,9 @@ class Stories:
     """In the order of their earliest members (oldest first, then id)."""
     of: Mapping[str, str]
     """Article id to its story's id, for articles in a story."""
+    counts: text.Counts | None = field(default=None, compare=False, repr=False)
+    """The word counts the articles were weighed by (``window.py`` re-clusters with them); not
+    what the stories are: two clusterings into the same stories are equal."""
 
 
 def cluster(articles: Iterable[Article]) -> Stories:
@@ -63,8 +66,9 @@ def cluster(articles: Iterable[Article]) -> Stories:
     return cluster_evidence(evidence_of(a) for a in articles)
 
 
-def cluster_evidence(evidence: Iterable[Evidence]) -> Stories:
-    """Return the stories of the articles ``evidence`` describes."""
+def cluster_evidence(evidence: Iterable[Evidence], counts: text.Counts | None = None) -> Stories:
+    """Return the stories of the articles ``evidence`` describes; ``counts``, when given, are
+    the word counts of a larger set holding them (by default, theirs: see ``_by_text``)."""
     items = sorted(evidence, key=lambda e: (e.when, e.id))
     groups = _Groups([e.when for e in items])
     labels = [e.label for e in items]
@@ -78,8 +82,8 @@ def cluster_evidence(evidence: Iterable[Evidence]) -> Stories:
     cited = [e.cited for e in items]
     for i, j in _link_edges(own, cited, groups.times, alone):
         groups.union(i, j)
-    _by_text(items, groups, alone)
-    return _stories(items, groups, own, cited)
+    counts = _by_text(items, groups, alone, counts)
+    return _stories(items, groups, own, cited, counts)
 
 
 def _link_edges(own: list[frozenset[str]], cited: list[frozenset[str]], times: list[float],
@@ -156,11 +160,16 @@ class _Groups:
         return self.sums.get(root) or self.vectors[root]
 
 
-def _by_text(items: list[Evidence], groups: _Groups, alone: set[int]) -> None:
-    """Join each article still alone to the story its headline and excerpt are most like."""
+def _by_text(items: list[Evidence], groups: _Groups, alone: set[int],
+             counts: text.Counts | None) -> text.Counts:
+    """Join each article still alone to the story its headline and excerpt are most like;
+    return the word counts they were weighed by: those of the dated articles not kept alone,
+    unless ``counts`` are given."""
     documents = [text.terms(e.title, e.excerpt) for e in items]
     dated = [i for i, t in enumerate(groups.times) if t != UNDATED and i not in alone]
-    idf = text.weights(documents[i] for i in dated)
+    if counts is None:
+        counts = text.counts(documents[i] for i in dated)
+    idf = counts.idf({w for i in dated for w in documents[i]})
     usable = set(dated)
     groups.vectors = [text.vector(d, idf) if i in usable else {} for i, d in enumerate(documents)]
     for i in range(len(items)):
@@ -169,11 +178,8 @@ def _by_text(items: list[Evidence], groups: _Groups, alone: set[int]) -> None:
             text.add(groups.sums.setdefault(root, {}), groups.vectors[i])
     # A word in more articles than this finds no candidates (it still counts in the cosine):
     # the few articles sharing a rare word are all the candidates worth scoring.
-    rare = max(200, len(dated) // 50)
-    df = {w: 0 for w in idf}
-    for i in dated:
-        for w in groups.vectors[i]:
-            df[w] += 1
+    rare = max(200, counts.documents // 50)
+    df = counts.df
     postings: dict[str, list[int]] = {}
     start: dict[str, int] = {}
     for i in dated:
@@ -190,6 +196,7 @@ def _by_text(items: list[Evidence], groups: _Groups, alone: set[int]) -> None:
         _join_alike(i, near, groups)
         for w in keys:
             postings.setdefault(w, []).append(i)
+    return counts
 
 
 def _join_alike(i: int, near: set[int], groups: _Groups) -> None:
@@ -213,7 +220,7 @@ def _join_alike(i: int, near: set[int], groups: _Groups) -> None:
 
 
 def _stories(items: list[Evidence], groups: _Groups, own: list[frozenset[str]],
-             cited: list[frozenset[str]]) -> Stories:
+             cited: list[frozenset[str]], counts: text.Counts) -> Stories:
     members: dict[int, list[int]] = {}
     for i in range(len(items)):
         members.setdefault(groups.find(i), []).append(i)
@@ -229,4 +236,4 @@ def _stories(items: list[Evidence], groups: _Groups, own: list[frozenset[str]],
         story = Story(lead, lead, tuple(items[i].id for i in found), len(outside))
         by_id[lead] = story
         of.update((aid, lead) for aid in story.members)
-    return Stories(by_id, of)
+    return Stories(by_id, of, counts)

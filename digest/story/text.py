@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from math import log, sqrt
 
 from digest.read.clean import words
@@ -35,14 +36,29 @@ def terms(title: str, excerpt: str) -> list[str]:
     return head + head + body
 
 
-def weights(documents: Iterable[list[str]]) -> Mapping[str, float]:
-    """Return each word's inverse document frequency over ``documents``."""
+@dataclass(frozen=True)
+class Counts:
+    """The inputs of the inverse document frequencies: how many documents were weighed, and
+    how many of them hold each word. Kept with the stories, so that an edit re-clusters a window
+    with the weights clustering every article gives (``window.py``)."""
+
+    documents: int
+    df: Mapping[str, int]
+
+    def idf(self, words: Iterable[str]) -> dict[str, float]:
+        """Return each word's inverse document frequency."""
+        top = self.documents + 1
+        return {w: log(top / (self.df.get(w, 0) + 1)) + 1.0 for w in words}
+
+
+def counts(documents: Iterable[list[str]]) -> Counts:
+    """Return the counts of ``documents``."""
     df: Counter[str] = Counter()
     count = 0
     for document in documents:
-        df.update(set(document))
+        df.update(list(dict.fromkeys(document)))  # in the documents' order, not hash()'s
         count += 1
-    return {w: log((count + 1) / (n + 1)) + 1.0 for w, n in df.items()}
+    return Counts(count, dict(df))
 
 
 def vector(document: list[str], idf: Mapping[str, float]) -> Vector:
