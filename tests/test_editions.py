@@ -195,7 +195,9 @@ def test_every_edition_link_works_under_a_project_path(make_site, tmp_path):
                 page = BeautifulSoup(answer.read(), "html5lib")
             for a in page.main.find_all("a"):
                 linked = urllib.request.urljoin(url, a["href"])
-                assert linked.startswith(base), linked
+                if not linked.startswith(base):  # a source's own page, never fetched here
+                    assert linked.startswith("https://") and "127.0.0.1" not in linked, linked
+                    continue
                 if "/editions/" in linked:
                     todo.append(linked)
                 else:
