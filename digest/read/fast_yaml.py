@@ -36,7 +36,7 @@ _MARKS = re.compile(
     r"|\?(?<![^\s\[\]{},]\?)(?:[ \t]|$)|<<|%(?<![^\n]%)", re.MULTILINE)
 """Each alternative opens with a literal character, and looks behind it for the start of a
 line, a space, a bracket or a comma: the regex engine then scans for those few characters in C.
-Written as ``(?:^|[\s\[\]{},])(?:[&*]\S|!|...)`` it tried the alternation at every place, 300 µs
+Written with the alternation of those places first, it was tried at every place: 300 µs
 for a record of 10 KB whose URLs hold ``&`` or ``?`` (most do)."""
 _MARK_CHARS = "&*!?<%"
 # A colon that opens a value with no key before it ("- : x"), or opens a flow item ("[:1]"):
