@@ -70,6 +70,20 @@ _TYPED_TEXT = re.compile("|".join(dict.fromkeys(
 """Any of them, in one regex: a text it matches could be typed by PyYAML were it plain. (It
 may match a text whose first character its type does not list: then the slow path is taken.)"""
 _DIGITS = frozenset("0123456789")
+_UNTYPED: set[str] = set()
+"""Short texts found untyped: keys and words that every record repeats (``title``, ``type``,
+``name``, ``news``) are matched against ``_TYPED_TEXT`` once a process, not 30 times a record."""
+
+
+def _typed_text(value: str) -> bool:
+    """Tell whether PyYAML would type ``value`` were it plain; remember short texts it would not."""
+    if _TYPED_TEXT.match(value):
+        return True
+    if len(value) <= 32 and len(_UNTYPED) < 4096:
+        _UNTYPED.add(value)
+    return False
+
+
 _TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
 Fast = tuple[object, Mapping[str, int]]
 """A document's data and the 0-based line of each top-level key."""
@@ -156,14 +170,17 @@ def _typed_values(data: object, max_depth: int) -> Typed | None:
                 # titles and excerpts, most of a record's text, skip the regex.
                 first = value[:1]
                 if first in _RESOLVERS and (first in _DIGITS or " " not in value) and \
-                        _TYPED_TEXT.match(value):
+                        value not in _UNTYPED and _typed_text(value):
                     return None
             elif kind is int:
                 ints.append(value)
             elif kind is dict:
-                if depth > max_depth or not _SCALARS.issuperset(map(type, value)):
-                    return None  # PyYAML refuses list keys
-                deeper += value
+                if depth > max_depth:
+                    return None
+                if not _UNTYPED.issuperset(value):  # else keys are texts already found untyped
+                    if not _SCALARS.issuperset(map(type, value)):
+                        return None  # PyYAML refuses list keys
+                    deeper += value
                 deeper += value.values()
             elif kind is list:
                 if depth > max_depth:
