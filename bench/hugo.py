@@ -122,27 +122,49 @@ def _front_matter(entry: Entry, data: dict, slugs: dict[int, str],
                   records: dict[int, tuple[dict, str, str]]) -> dict[str, object]:
     by_url = {}
     for target in entry.related_ids:
-        by_url[records[target][0]["webUrl"]] = f"/articles/a{target}"
+        by_url[_original(records[target][0])] = f"/articles/a{target}"
     image = (data.get("images") or [{}])[0]
     return {
         "title": data["title"],
         "slug": slugs[entry.id],
         "date": _iso(data["publishedDateTime"]),
-        "description": data.get("excerpt", ""),
-        "original": data.get("webUrl"),
+        "description": _tidy(data.get("excerpt", "")),
+        "original": _original(data),
         "has_body": bool(records[entry.id][1]),
         "topics": data.get("topics", []),
         "providers": [data["provider"]["name"]],
-        "image": {k: image.get(k) for k in ("url", "width", "height", "title")} if image else None,
+        "image": {**{k: image.get(k) for k in ("width", "height", "title")},
+                  "url": html.unescape(image["url"])} if image else None,
+        "logo": _logo(data.get("provider") or {}),
         "related": [{
             "title": item["title"],
             "url": item.get("webUrl"),
             "ref": by_url.get(item.get("webUrl")),
             "provider": (item.get("provider") or {}).get("name", ""),
             "date": _iso(item.get("publishedDateTime")),
-            "excerpt": item.get("excerpt", ""),
+            "excerpt": _tidy(item.get("excerpt", "")),
         } for item in data.get("related") or []],
     }
+
+
+def _logo(provider: dict) -> dict[str, object] | None:
+    """The outlet's logo as digest shows it: the first of its images, sized if small."""
+    image = (provider.get("images") or [None])[0]
+    if not image:
+        return None
+    sized = all(0 < image.get(k, 0) <= 400 for k in ("width", "height"))
+    return {"url": image["url"], "width": image["width"] if sized else None,
+            "height": image["height"] if sized else None}
+
+
+def _original(data: dict) -> str | None:
+    """The article's source, as digest takes it: its webUrl, else (a video's) originalUrl."""
+    return data.get("webUrl") or data.get("originalUrl")
+
+
+def _tidy(text: str) -> str:
+    """White space as digest's cleaning leaves it: one space between words."""
+    return " ".join(text.split())
 
 
 def _iso(value: object) -> str | None:

@@ -51,11 +51,18 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 import hugo  # noqa: E402
 import joining  # noqa: E402
+import seed_corpus  # noqa: E402
 
 T = TypeVar("T")
 PAGE_SIZE = 20
 SEARCH = False
 """Whether both sides build a search index (--search)."""
+DIGEST = REPO
+"""The checkout whose digest is built and timed (--repo: another's, with its own .venv)."""
+SHAPES = {"plain": (corpus.generate, ("corpus.py",)),
+          "seed": (seed_corpus.generate, ("corpus.py", "seed_corpus.py"))}
+"""Corpus profiles: ``plain`` is shaped to make joining hard, ``seed`` has records as heavy as
+the real seed ``001_…`` (related coverage with providers, images and AMP URLs)."""
 TARGETS = {"cold/hugo": 1.0, "noop/hugo": 0.10, "edit/hugo": 0.15, "rss_mb@10000": 300,
            "rss_mb@100000": 1500, "time 100k/10k": 11}
 
@@ -76,6 +83,7 @@ class Result:
     """All runs at one corpus size."""
 
     size: int
+    shape: str = "plain"
     pages: int = 0
     cold: list[Run] = field(default_factory=list)
     noop: list[Run] = field(default_factory=list)
@@ -174,7 +182,7 @@ def timed(command: list[str], log: Path) -> tuple[Run, str]:
     """Run ``command``; return its wall time and peak RSS, and its output (kept in ``log``)."""
     with open(log, "w") as out:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=DIGEST)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -186,7 +194,7 @@ def timed(command: list[str], log: Path) -> tuple[Run, str]:
 
 def digest_build(config: Path, log: Path) -> Run:
     """Run ``digest build`` in its own process and read its summary (-v: with stage times)."""
-    run, text = timed([sys.executable, "-m", "digest", "build", "-v", "--config", str(config)], log)
+    run, text = timed([_python(), "-m", "digest", "build", "-v", "--config", str(config)], log)
     if found := re.search(r"Files written\s+(\d+)\s+\((\d+) unchanged\)", text):
         run.written, run.unchanged = int(found[1]), int(found[2])
     if found := re.search(r"Built in \d+ ms \((.*)\)", text):
@@ -203,24 +211,30 @@ def cold_build(config: Path, trash: Trash) -> Run:
     return digest_build(config, folder / "cold.log")
 
 
-def prepare(size: int, out: Path) -> tuple[Path, Path]:
-    """Generate the corpus of ``size`` articles once; write a digest.toml for it."""
+def _python() -> str:
+    """The Python that runs the digest being measured: this one, or --repo's venv's."""
+    return sys.executable if DIGEST == REPO else str(DIGEST / ".venv" / "bin" / "python")
+
+
+def prepare(size: int, out: Path, shape: str = "plain") -> tuple[Path, Path]:
+    """Generate the corpus of ``size`` articles of a profile once; write a digest.toml for it."""
+    generator, sources = SHAPES[shape]
     # The generator's own hash names the folder, so a changed generator makes a new corpus.
-    version = hashlib.sha1((HERE / "corpus.py").read_bytes()).hexdigest()[:8]
-    folder = out / f"corpus-{size}-{version}"
+    version = hashlib.sha1(b"".join((HERE / f).read_bytes() for f in sources)).hexdigest()[:8]
+    folder = out / f"corpus-{'' if shape == 'plain' else shape + '-'}{size}-{version}"
     content = folder / "content"
     if not (content / corpus.MANIFEST).exists():
         if content.exists():
             shutil.rmtree(content)
         start = time.perf_counter()
-        apart(corpus.generate, size, content)
-        print(f"  generated {size:,} articles in {time.perf_counter() - start:.1f} s",
+        apart(generator, size, content)
+        print(f"  generated {size:,} {shape} articles in {time.perf_counter() - start:.1f} s",
               file=sys.stderr)
     config = folder / "digest.toml"
     config.write_text(
         f'title = "Bench digest"\nbase_url = "https://example.org/"\n'
         f'content = "{content}"\noutput = "{folder / "site"}"\n'
-        f'templates = "{REPO / "templates"}"\nstatic = "{REPO / "static"}"\n'
+        f'templates = "{DIGEST / "templates"}"\nstatic = "{DIGEST / "static"}"\n'
         f"page_size = {PAGE_SIZE}\n"
         # Without --search, neither side builds a search index; with it, both do (Hugo's site
         # through the Pagefind CLI, which indexes the same article bodies).
@@ -243,12 +257,12 @@ def edit_targets(content: Path) -> tuple[Path, Path, Path]:
 
 
 def measure(size: int, out: Path, runs: int, with_hugo: bool, trash: Trash,
-            reference: Path | None = None) -> Result:
+            reference: Path | None = None, shape: str = "plain") -> Result:
     """Build one size ``runs`` times in each way; Hugo and digest alternate. With a
     ``reference`` (a corpus's config), it is built cold just before each cold build."""
-    folder, config = prepare(size, out)
+    folder, config = prepare(size, out, shape)
     content = folder / "content"
-    result = Result(size, join=apart(joining.scored, content))
+    result = Result(size, shape, join=apart(joining.scored, content))
     if with_hugo:
         start = time.perf_counter()
         apart(hugo.convert, content, folder / "hugo-site", PAGE_SIZE)
@@ -319,7 +333,7 @@ def median(runs: list[Run], key: str = "seconds") -> float:
 
 def table(results: list[Result], hugo_version: str | None) -> str:
     """Return the results as one plain-text table, targets underneath."""
-    head = (f"{'articles':>8} {'pages':>7} | {'cold s':>7} {'no-op s':>7} {'1st edit':>8} "
+    head = (f"{'articles':>8} {'profile':>7} {'pages':>7} | {'cold s':>7} {'no-op s':>7} {'1st edit':>8} "
             f"{'edit s':>7} {'1st rec':>7} {'rec edit':>8} {'move s':>7} | "
             f"{'written cold/no-op/edit':>23} | "
             f"{'RSS MB':>6} | {'hugo s':>7} {'hugo MB':>7} | {'cold/hugo':>9} {'no-op/hugo':>10} "
@@ -331,7 +345,7 @@ def table(results: list[Result], hugo_version: str | None) -> str:
         rss = max(x.rss_mb for x in r.cold + r.noop + r.first_edit + r.edit
                   + r.first_record_edit + r.record_edit + r.move_edit)
         lines.append(
-            f"{r.size:>8,} {r.pages:>7,} | {median(r.cold):>7.2f} {median(r.noop):>7.2f} "
+            f"{r.size:>8,} {r.shape:>7} {r.pages:>7,} | {median(r.cold):>7.2f} {median(r.noop):>7.2f} "
             f"{median(r.first_edit):>8.2f} {median(r.edit):>7.2f} "
             f"{median(r.first_record_edit):>7.2f} {median(r.record_edit):>8.2f} "
             f"{median(r.move_edit):>7.2f} | "
@@ -347,13 +361,13 @@ def table(results: list[Result], hugo_version: str | None) -> str:
                        ("later record-edit", lambda r: r.record_edit),
                        ("move", lambda r: r.move_edit)):
         lines.append(f"digest {name} build stages (median s): " + "; ".join(
-            f"{r.size:,}: " + ", ".join(
+            f"{r.size:,} {r.shape}: " + ", ".join(
                 f"{k} {statistics.median(x.stages.get(k, 0) for x in pick(r)):.2f}"
                 for k in pick(r)[0].stages) for r in results))
     lines.append("join against the corpus's truth (precision, recall, joins / true pairs): "
-                 + "; ".join(f"{r.size:,}: {r.join[0]:.4f}, {r.join[1]:.4f}, {r.join[2]:,} / "
+                 + "; ".join(f"{r.size:,} {r.shape}: {r.join[0]:.4f}, {r.join[1]:.4f}, {r.join[2]:,} / "
                              f"{r.join[3]:,}" for r in results))
-    sizes = {r.size: r for r in results}
+    sizes = {r.size: r for r in results if r.shape == "plain"}
     if 10_000 in sizes and 100_000 in sizes:
         large, small = sizes[100_000], sizes[10_000]
         paired = statistics.median(r.seconds / s.seconds for r, s in zip(
@@ -370,7 +384,7 @@ def table(results: list[Result], hugo_version: str | None) -> str:
                  "the first such, after the edits; then a later one); move: the record's date "
                  "a day earlier, which moves its article on the list pages")
     searched = "on (digest: search = true; Hugo: hugo, then pagefind --site)"
-    lines.append(f"search: {searched if SEARCH else 'off'}")
+    lines.append(f"search: {searched if SEARCH else 'off'}; digest: {DIGEST}")
     lines.append(f"hugo: {hugo_version or 'not installed, no comparison'}; page size {PAGE_SIZE}; "
                  f"median of runs; ratios: the median of each round's, against the mean of "
                  f"Hugo's builds at the round's start and end; cores {os.cpu_count()}; "
@@ -382,18 +396,18 @@ def _ratio(value: float) -> str:
     return "-" if value != value else f"{value:.2f}"
 
 
-def profile(size: int, out: Path) -> None:
+def profile(size: int, out: Path, shape: str) -> None:
     """Profile one cold build of ``size`` articles with cProfile and print the top costs."""
-    folder, config = prepare(size, out)
+    folder, config = prepare(size, out, shape)
     if (folder / "site").exists():
         shutil.rmtree(folder / "site")
     stats = out / f"profile-{size}.prof"
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "digest", "build",
-                    "--config", str(config)], check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+    subprocess.run([_python(), "-m", "cProfile", "-o", str(stats), "-m", "digest", "build",
+                    "--config", str(config)], check=True, cwd=DIGEST, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     import pstats
 
-    print(f"\ncProfile of a cold build of {size:,} articles ({stats}):")
+    print(f"\ncProfile of a cold build of {size:,} {shape} articles ({stats}):")
     pstats.Stats(str(stats)).sort_stats("tottime").print_stats(25)
 
 
@@ -406,13 +420,20 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--runs", type=int, default=3, help="rounds per size; medians are shown")
     args.add_argument("--out", type=Path, default=REPO / "bench-out", help="working folder")
     args.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    args.add_argument("--shapes", default="plain,seed",
+                      help="corpus profiles, comma-separated: plain, seed (default both)")
+    args.add_argument("--repo", type=Path, default=REPO,
+                      help="measure the digest of this checkout (its .venv, templates, static)")
     args.add_argument("--search", action="store_true",
                       help="search on: digest's default; Hugo's time adds the Pagefind CLI's")
     args.add_argument("--profile", action="store_true",
                       help="then profile one cold build of the largest size with cProfile")
     ns = args.parse_args(argv)
-    global SEARCH
-    SEARCH = ns.search
+    global SEARCH, DIGEST
+    SEARCH, DIGEST = ns.search, ns.repo.resolve()
+    shapes = [s.strip() for s in ns.shapes.split(",") if s.strip()]
+    if unknown := set(shapes) - SHAPES.keys():
+        args.error(f"unknown profile {', '.join(sorted(unknown))}; known: {', '.join(SHAPES)}")
     sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",") if s.strip()]
     if ns.large and 100_000 not in sizes:
         sizes.append(100_000)
@@ -424,16 +445,18 @@ def main(argv: list[str] | None = None) -> int:
     # As an installed package is: pip compiles a package's modules when it installs it, but an
     # editable install compiles them on first use, and not at all where PYTHONDONTWRITEBYTECODE
     # is set (0.1 s of every build, so measured).
-    compileall.compile_dir(REPO / "digest", quiet=1)
+    compileall.compile_dir(DIGEST / "digest", quiet=1)
     results = []
     trash = Trash(ns.out / f"trash-{os.getpid()}")
     try:
         for size in sizes:
-            print(f"{size:,} articles:", file=sys.stderr)
-            # Growth is measured from builds minutes apart: the machine's speed drifts.
-            reference = (prepare(10_000, ns.out)[1] if size > 10_000 and 10_000 in sizes
-                         else None)
-            results.append(measure(size, ns.out, ns.runs, version is not None, trash, reference))
+            for shape in shapes:
+                print(f"{size:,} articles, {shape} profile:", file=sys.stderr)
+                # Growth is measured from builds minutes apart: the machine's speed drifts.
+                reference = (prepare(10_000, ns.out, shape)[1]
+                             if size > 10_000 and 10_000 in sizes else None)
+                results.append(measure(size, ns.out, ns.runs, version is not None, trash,
+                                       reference, shape))
     finally:
         trash.empty()
     text = table(results, version)
@@ -442,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         {"hugo": version, "table": text, "results": [asdict(r) for r in results]}, indent=1),
         encoding="utf-8")
     if ns.profile:
-        profile(max(sizes), ns.out)
+        profile(max(sizes), ns.out, shapes[-1])
     return 0
 
 

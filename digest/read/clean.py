@@ -136,13 +136,18 @@ def safe_url(value: object) -> str | None:
 @lru_cache(maxsize=1 << 16)  # related coverage repeats the same URLs across many records
 def normalise_url(url: str) -> str:
     """Return a key under which two spellings of the same article URL compare equal."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # not from safe_url, which never returns such a URL: the URL is its key
-        return url
-    path = parts.path.rstrip("/") or "/"
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.netloc.lower().removeprefix('www.')}{path}{query}"
+    if _PLAIN_URL.fullmatch(url):  # most: split as urlsplit splits them, in half the time
+        head, _, query = url[url.index("//") + 2:].partition("#")[0].partition("?")
+        netloc, slash, path = head.partition("/")
+        path = slash + path
+    else:
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # not from safe_url, which never returns such a URL: the URL is its key
+            return url
+        netloc, path, query = parts.netloc, parts.path, parts.query
+    path = path.rstrip("/") or "/"
+    return f"{netloc.lower().removeprefix('www.')}{path}{'?' + query if query else ''}"
 
 
 def words(text: str) -> list[str]:

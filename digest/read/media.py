@@ -18,6 +18,9 @@ from digest.read.weburl import image_origin, image_url
 _YOUTUBE_EMBED = re.compile(r"https?://(?:www\.)?youtube\.com/embed/([\w-]{6,20})(?:[?#].*)?")
 PRIVATE_YOUTUBE = "https://www.youtube-nocookie.com/embed/"
 """YouTube's privacy-enhanced host: it sets no cookie until the reader plays the video."""
+MAPPING = (dict, Mapping)
+"""What a mapping of fields may be: ``isinstance`` tries ``dict`` (what YAML gives) first, in C;
+the ``Mapping`` check alone took 0.2 µs, a dozen times a related item."""
 
 
 def embed_source(value: object) -> str | None:
@@ -61,7 +64,7 @@ def logo_of(images: object) -> Image | None:
     if not isinstance(images, list):
         return None
     for item in images[:5]:
-        url = safe_url(item.get("url")) if isinstance(item, Mapping) else None
+        url = safe_url(item.get("url")) if isinstance(item, MAPPING) else None
         url = image_url(url) if url else None
         if url:
             width, height = item.get("width"), item.get("height")

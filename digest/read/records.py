@@ -12,7 +12,7 @@ from functools import lru_cache
 from digest.model import Diagnostic, Image, Provider, Record, Related
 from digest.read import hints
 from digest.read.clean import clean_line, invisible_controls, mark_cut, safe_url
-from digest.read.media import embed_source, logo_of
+from digest.read.media import MAPPING, embed_source, logo_of
 from digest.read.times import parse_datetime, parse_duration
 from digest.read.weburl import image_url
 
@@ -130,7 +130,7 @@ def parse_record(data: object, source: str, line: int, key_lines: Mapping[str, i
     The record starts on ``line``; ``key_lines`` tells each field's line counted from there.
     """
     reader = FieldReader(source, line, key_lines, syntax=syntax)
-    if not isinstance(data, Mapping):
+    if not isinstance(data, MAPPING):
         reader.warn("", "D200", f"the record is {_kind(data)}, not a mapping of fields",
                     f"write one field per line, like {reader.field('title', '...')}", "error")
         return None, reader.diagnostics
@@ -177,7 +177,7 @@ def _provider(reader: FieldReader, value: object) -> Provider | None:
         reader.warn("provider", "D213", "provider should be a mapping with name and domain; "
                     "the text is used as its name", f"write {reader.field('provider', BBC)}")
         value = {"name": value}
-    if not isinstance(value, Mapping):
+    if not isinstance(value, MAPPING):
         reader.warn("provider", "D213", f"provider should be a mapping, not {_kind(value)}; "
                     "ignored", f"write {reader.field('provider', BBC)}")
         return None
@@ -233,7 +233,7 @@ def _images(reader: FieldReader, value: object, key: str) -> tuple[Image, ...]:
         return ()
     images = []
     for item in value[:20]:
-        given = item.get("url") if isinstance(item, Mapping) else None
+        given = item.get("url") if isinstance(item, MAPPING) else None
         url = safe_url(given)
         if url is None:
             what = ("an image without an http(s) url" if given is None
@@ -266,7 +266,7 @@ def _related(reader: FieldReader, value: object) -> tuple[Related, ...]:
                     f"{MAX_RELATED} are kept", "trim the list upstream")
     items = []
     for item in value[:MAX_RELATED]:
-        if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
+        if not isinstance(item, MAPPING) or not isinstance(item.get("title"), str):
             reader.warn("related", "D216", "a related item without a title is left out",
                         "give each related item a title")
             continue
@@ -286,7 +286,7 @@ def _related(reader: FieldReader, value: object) -> tuple[Related, ...]:
 def _kind(value: object) -> str:
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPING):
         return "a mapping"
     return f"a {type(value).__name__} ({_show(value)})"
 
