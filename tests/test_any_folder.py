@@ -120,13 +120,15 @@ def test_one_template_and_one_static_file_override_the_default(tmp_path):
     assert page(site, str(articles[0].relative_to(site))).select_one("p.edited")
 
 
-def test_a_broken_template_is_named_before_any_content_is_read(tmp_path):
+@pytest.mark.parametrize("template", ["partials/card.html", "story.html", "redirect.html"])
+def test_a_broken_template_is_named_before_any_content_is_read(tmp_path, template):
+    """Even one that only some sites' pages use (a story's, a redirect's)."""
     root = content_only(tmp_path / "news", {"bad.md": "---\ntitle: [unclosed\n---\nBody\n"})
-    (root / "templates/partials").mkdir(parents=True)
-    (root / "templates/partials/card.html").write_text("<li>\n{{ article.title }\n</li>\n")
+    (root / "templates" / template).parent.mkdir(parents=True)
+    (root / "templates" / template).write_text("<li>\n{{ article.title }\n</li>\n")
     result = digest(root, "build")
     assert result.returncode == 2
-    assert f"{root / 'templates/partials/card.html'}:2: " in result.stderr
+    assert f"{root / 'templates' / template}:2: " in result.stderr
     assert "D108" not in result.stderr  # the content was not read
     assert not (root / "_site").exists()
 

@@ -21,7 +21,7 @@ from digest.theme import template_folders, theme_warnings
 
 PAGE_TEMPLATES = ("home.html", "term.html", "terms.html", "article.html", "404.html", "feed.xml",
                   "sitemap.xml", "sitemap-index.xml", "robots.txt", "edition.html", "archive.html",
-                  "week.html", "data.json")
+                  "week.html", "data.json", "story.html", "redirect.html")
 """The templates the pages of every site are rendered with; search.html and CNAME by settings."""
 
 
