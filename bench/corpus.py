@@ -31,6 +31,7 @@ import base64
 import json
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -374,16 +375,21 @@ def story_corpus(count: int, out: Path, seed: int = 1) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Generate a corpus from the command line."""
-    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    return command(generate, "corpus", __doc__ or "", argv)
+
+
+def command(make: Callable[[int, Path, int], list[Entry]], name: str, doc: str,
+            argv: list[str] | None = None) -> int:
+    """Run a corpus generator's command line: ``make(count, out, seed)`` into an empty folder."""
+    args = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     args.add_argument("count", type=int, help="number of articles")
     args.add_argument("out", type=Path, help="folder to write (should be empty or absent)")
     args.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ns = args.parse_args(argv)
     if ns.out.exists() and any(ns.out.iterdir()):
-        print(f"corpus: {ns.out} is not empty; choose a new folder", file=sys.stderr)
+        print(f"{name}: {ns.out} is not empty; choose a new folder", file=sys.stderr)
         return 2
-    entries = generate(ns.count, ns.out, ns.seed)
-    print(f"{len(entries)} articles written to {ns.out}")
+    print(f"{len(make(ns.count, ns.out, ns.seed))} articles written to {ns.out}")
     return 0
 
 

@@ -20,7 +20,6 @@ It writes the same ``.manifest.json`` as ``corpus.py`` (for ``bench/hugo.py`` an
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import random
@@ -29,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import MOJIBAKE, TOPICS, WORDS, Entry, _write
+from corpus import MOJIBAKE, TOPICS, WORDS, Entry, _write, command
 
 VIDEO = 0.06
 CRLF = 0.10
@@ -210,16 +209,7 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Entry]:
 
 def main(argv: list[str] | None = None) -> int:
     """Generate a corpus from the command line."""
-    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    args.add_argument("count", type=int, help="number of articles")
-    args.add_argument("out", type=Path, help="folder to write (should be empty or absent)")
-    args.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    ns = args.parse_args(argv)
-    if ns.out.exists() and any(ns.out.iterdir()):
-        print(f"seed_corpus: {ns.out} is not empty; choose a new folder", file=sys.stderr)
-        return 2
-    print(f"{len(generate(ns.count, ns.out, ns.seed))} articles written to {ns.out}")
-    return 0
+    return command(generate, "seed_corpus", __doc__ or "", argv)
 
 
 if __name__ == "__main__":
