@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from digest import __version__
-from digest.config import CONFIG_NAME, LINKS_NAME, Config, load_config
+from digest.config import ADDRESSES_NAME, CONFIG_NAME, LINKS_NAME, Config, load_config
 from digest.errors import ConfigError, DigestError
 from digest.help import DESCRIPTION, EPILOG, NEW_DESCRIPTION, SERVE_DESCRIPTION
 from digest.incremental.stamp import read_inputs, up_to_date
 from digest.links.command import add_links_commands
-from digest.plan.addresses import ADDRESSES_NAME
+from digest.output.owned import check_folders, require_content
 from digest.printable import PrintableFormatter, printable
 
 if TYPE_CHECKING:
@@ -186,7 +186,6 @@ def run_build(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     # Imported once there is work to do: a build with nothing to do stops in a tenth of the time.
     from digest.build import StrictRefusal, build
-    from digest.output.owned import check_folders
     from digest.render.pages import checked_theme
     from digest.report import count_line, summary
 
@@ -216,7 +215,6 @@ def _print_warnings(warnings: list[str]) -> None:
 def run_check(args: argparse.Namespace, config: Config) -> int:
     from digest.content import check
     from digest.links.warn import dead_unarchived
-    from digest.output.owned import require_content
     from digest.progress import Timings
     from digest.render.pages import checked_theme
     from digest.report import count_line, shown_path
@@ -275,7 +273,6 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     from digest.live.preview import Preview, Update
     from digest.live.serve import open_server, serve
     from digest.live.watch import Watched
-    from digest.output.owned import require_content
     from digest.theme import theme_warnings
 
     require_content(config)

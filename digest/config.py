@@ -12,6 +12,8 @@ from digest.errors import ConfigError
 CONFIG_NAME = "digest.toml"
 LINKS_NAME = "links.json"
 """The state of the site's external links, beside the settings (``digest links``)."""
+ADDRESSES_NAME = "addresses.json"
+"""The published addresses, beside the settings (``plan/addresses.py``)."""
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from test_preview_edits import fresh, save
 from test_sample_site import internal_targets
 
 from digest.build import build
-from digest.config import Config
+from digest.config import ADDRESSES_NAME, Config
 from digest.live.preview import Preview
-from digest.plan.addresses import ADDRESSES_NAME, AddressesFileError
+from digest.plan.addresses import AddressesFileError
 
 RECORD = "001_b0f9f3c565d07077.txt"
 OLD = "articles/2020/06/tech-tent-facial-recognition-faces-a-reckoning/index.html"

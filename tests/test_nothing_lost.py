@@ -19,13 +19,13 @@ from conftest import REPO, record
 from digest import parallel
 from digest.build import build
 from digest.cli import main
+from digest.config import ADDRESSES_NAME
 from digest.incremental.cache import CACHE_FILE, SHARDS, body_shard_path, shard_path
 from digest.incremental.kept import KEPT_FILE
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import PACK_SUFFIX, RELATED_SUFFIX, SUFFIX
 from digest.output.staging import work_folder
 from digest.output.write import spare_folders
-from digest.plan.addresses import ADDRESSES_NAME
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:

@@ -133,7 +133,7 @@ def index_bundles(indexer: Indexer, bundles: dict[str, list[tuple[str, str]]],
     """Yield each bundle's files (None bytes for one kept from ``last``), indexing one bundle
     at a time: only one is ever in memory. Fills ``last`` with what each bundle is now.
 
-    With ``site`` (the staged site's folder), Pagefind reads a month's pages from it itself."""
+    With ``site`` (the new site's folder), Pagefind reads a month's pages from it itself."""
     for name, pages in sorted(bundles.items()):
         key = bundle_key(tool, pages)
         if last.get(name, ("", ()))[0] == key:
@@ -156,25 +156,25 @@ def search_of(prints: dict[str, str], last: Indexed, timings: Timings
               ) -> tuple[Callable[[], Indexed], Finisher]:
     """Return what the index will be once written, and how the writer completes the site.
 
-    The finisher reads the staged site: each HTML page whose fingerprint changed is read for its
-    ``indexed_digest``; the others keep theirs. Bundles whose pages' digests are unchanged are
-    kept as they are; the others are indexed again, one at a time.
+    The finisher reads the new site (staged, or in place): each HTML page whose fingerprint
+    changed is read for its ``indexed_digest``; the others keep theirs. Bundles whose pages'
+    digests are unchanged are kept as they are; the others are indexed again, one at a time.
     """
     state: dict[str, Indexed] = {}
 
-    def finish(staging: Path) -> Iterator[tuple[str, bytes | None]]:
+    def finish(site: Path) -> Iterator[tuple[str, bytes | None]]:
         pages = {}
         for path, print_ in prints.items():
             if path.endswith(".html"):
                 before = last.pages.get(path)
                 pages[path] = before if before and before[0] == print_ else (
-                    print_, indexed_digest((staging / path).read_bytes()))
+                    print_, indexed_digest((site / path).read_bytes()))
         bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
         made = {name: kept for name, kept in last.bundles.items() if name in bundles}
         with Indexer() as indexer:
             yield from index_bundles(indexer, bundles, made, tool_key(),
-                                     lambda path: (staging / path).read_bytes(), staging)
+                                     lambda path: (site / path).read_bytes(), site)
         yield LISTING, listing(bundles)
         state["now"] = Indexed(pages, made)
 
-    return lambda: state.get("now", last), lambda staging: timings.each("search", finish(staging))
+    return lambda: state.get("now", last), lambda site: timings.each("search", finish(site))

@@ -25,7 +25,8 @@ SPARE = "spare-"
 """Names the spare site's folder, followed by its stamp: the site before last, kept in the work
 folder to be patched up into the next site (a double buffer)."""
 Finisher = Callable[[Path], Iterable[tuple[str, bytes | None]]]
-"""Reads the staged site and returns more files for it, e.g. the search index."""
+"""Reads the new site (staged, or in place: ``inplace.py``) and returns more files for it, e.g.
+the search index."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.config import Config
+from digest.config import ADDRESSES_NAME, Config
 from digest.errors import DigestError
 from digest.model import Site
 from digest.plan.page import Page, page_key
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ADDRESSES_NAME = "addresses.json"
-"""The published addresses, beside the settings."""
 REDIRECT = "redirect.html"
 """The template of a redirect page."""
 
