@@ -94,6 +94,73 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
             os.waitpid(child, 0)
 
 
+@contextmanager
+def in_background_steps(work: Callable[[], Iterator[R]]) -> Iterator[Callable[[int], R]]:
+    """Start ``work``, a generator of results in steps, in a forked process; give a function
+    that returns step ``n``'s result (from 0), waiting for it only.
+
+    For work whose first results are wanted sooner than the rest (the output folder surveyed
+    before the spare site beside it). The process is killed when the block ends, whatever steps
+    it has not done yet: ``work`` must be safe to stop at any point (only reading). Where fork
+    is missing, or there is one core, or the process fails, the steps are done here as asked.
+    """
+    if cores() < 2 or sys.platform != "linux":
+        yield _stepwise(work(), [])
+        return
+    parent = os.getpid()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover  (the child's coverage is not collected)
+        _background_steps(work, parent, reading, writing)
+    os.close(writing)
+    stream = os.fdopen(reading, "rb")
+    got: list[R] = []
+    here: list[Callable[[int], R]] = []
+
+    def step(n: int) -> R:
+        try:
+            while not here and len(got) <= n:
+                got.append(pickle.load(stream))
+        except (EOFError, pickle.UnpicklingError, OSError):  # it failed: done here, afresh
+            here.append(_stepwise(work(), []))
+        return here[0](n) if here else got[n]
+
+    try:
+        yield step
+    finally:
+        stream.close()
+        with suppress(ProcessLookupError):  # a step not asked for need not be done
+            os.kill(child, signal.SIGKILL)
+        with suppress(ChildProcessError):
+            os.waitpid(child, 0)
+
+
+def _stepwise(steps: Iterator[R], got: list[R]) -> Callable[[int], R]:
+    """Return a function giving step ``n`` of ``steps``, taking them only as far as asked."""
+    def step(n: int) -> R:
+        while len(got) <= n:
+            got.append(next(steps))
+        return got[n]
+
+    return step
+
+
+def _background_steps(work: Callable[[], Iterator[object]], parent: int, reading: int,
+                      writing: int) -> None:
+    """Do ``work`` in the forked child, writing each step's result, pickled, as it is made."""
+    status = 1
+    try:
+        os.close(reading)
+        _die_with_parent(parent)
+        with os.fdopen(writing, "wb") as stream:
+            for result in work():
+                pickle.dump(result, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.flush()
+        status = 0
+    finally:
+        os._exit(status)
+
+
 def _background(work: Callable[[], object], parent: int, reading: int, writing: int) -> None:
     """Do ``work`` in the forked child and write its result, pickled, to ``writing``; exit."""
     status = 1
