@@ -42,7 +42,7 @@ from digest.output.write import (
     survey_steps,
     with_spare,
 )
-from digest.parallel import in_background, in_background_steps
+from digest.parallel import Steps, in_background, in_background_steps
 from digest.plan.addresses import published, remember
 from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner
@@ -188,7 +188,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
 
 
 def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs: Inputs,
-               timings: Timings, surveyed: Callable[[int], Surveyed]) -> Built | None:
+               timings: Timings, surveyed: Steps[Surveyed]) -> Built | None:
     """Make the pages a small edit changes, keep every other; None, having written nothing, if
     the output folder is not the one the last build wrote.
 
@@ -209,6 +209,9 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     live = timings.run("survey", lambda: surveyed(0).live)
     if stored.stamp.output != live.stamp:
         return None
+    in_place = not found.moved and found.site is None
+    if in_place:  # the spare site is not needed (but where a page is new: then surveyed here)
+        surveyed.stop()
     # A site indexed again is kept again, by another process, while this one writes.
     with (in_background(partial(_save_kept, config.cache_dir, found.site, *found.clustering))
           if found.site
@@ -217,7 +220,7 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         stats, search, rendered = write_changed(config, found.pages, prints, stored, live,
                                                 lambda: surveyed(1), timings,
                                                 compiled_templates(config),
-                                                in_place=not found.moved and found.site is None)
+                                                in_place=in_place)
         remember(config, found.owners)
         stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
                       said(tallied.diagnostics))

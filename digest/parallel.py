@@ -11,7 +11,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -94,18 +94,52 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
             os.waitpid(child, 0)
 
 
+class Steps(Generic[R]):
+    """The results of work done in steps in a forked process (``in_background_steps``)."""
+
+    def __init__(self, work: Callable[[], Iterator[R]], child: int | None,
+                 stream: BinaryIO | None) -> None:
+        self._work, self._child, self._stream = work, child, stream
+        self._got: list[R] = []
+        self._here = _stepwise(work(), []) if child is None else None
+        """Where the steps are done in this process: with no child, or once it failed or stopped."""
+
+    def __call__(self, n: int) -> R:
+        """Return step ``n``'s result (from 0), waiting for that step only."""
+        if self._here is None:
+            try:
+                while len(self._got) <= n:
+                    self._got.append(pickle.load(self._stream))  # type: ignore[arg-type]
+            except (EOFError, pickle.UnpicklingError, OSError, ValueError):  # failed, or stopped
+                self._here = _stepwise(self._work(), [])
+        return self._got[n] if n < len(self._got) else self._here(n)  # type: ignore[misc]
+
+    def stop(self) -> None:
+        """End the process, whatever steps it has not done (they would only take a core from
+        the build): a step asked for after that is done here."""
+        if self._child is None:
+            return
+        self._stream.close()  # type: ignore[union-attr]
+        with suppress(ProcessLookupError):
+            os.kill(self._child, signal.SIGKILL)
+        with suppress(ChildProcessError):
+            os.waitpid(self._child, 0)
+        self._child = None
+
+
 @contextmanager
-def in_background_steps(work: Callable[[], Iterator[R]]) -> Iterator[Callable[[int], R]]:
-    """Start ``work``, a generator of results in steps, in a forked process; give a function
-    that returns step ``n``'s result (from 0), waiting for it only.
+def in_background_steps(work: Callable[[], Iterator[R]]) -> Iterator[Steps[R]]:
+    """Start ``work``, a generator of results in steps, in a forked process; give its ``Steps``,
+    each step's result as soon as it is made.
 
     For work whose first results are wanted sooner than the rest (the output folder surveyed
-    before the spare site beside it). The process is killed when the block ends, whatever steps
-    it has not done yet: ``work`` must be safe to stop at any point (only reading). Where fork
-    is missing, or there is one core, or the process fails, the steps are done here as asked.
+    before the spare site beside it). The process is killed when the block ends (or by
+    ``Steps.stop``), whatever steps it has not done yet: ``work`` must be safe to stop at any
+    point (only reading). Where fork is missing, or there is one core, or the process fails,
+    the steps are done here as asked.
     """
     if cores() < 2 or sys.platform != "linux":
-        yield _stepwise(work(), [])
+        yield Steps(work, None, None)
         return
     parent = os.getpid()
     reading, writing = os.pipe()
@@ -113,26 +147,11 @@ def in_background_steps(work: Callable[[], Iterator[R]]) -> Iterator[Callable[[i
     if child == 0:  # pragma: no cover  (the child's coverage is not collected)
         _background_steps(work, parent, reading, writing)
     os.close(writing)
-    stream = os.fdopen(reading, "rb")
-    got: list[R] = []
-    here: list[Callable[[int], R]] = []
-
-    def step(n: int) -> R:
-        try:
-            while not here and len(got) <= n:
-                got.append(pickle.load(stream))
-        except (EOFError, pickle.UnpicklingError, OSError):  # it failed: done here, afresh
-            here.append(_stepwise(work(), []))
-        return here[0](n) if here else got[n]
-
+    steps = Steps(work, child, os.fdopen(reading, "rb"))
     try:
-        yield step
+        yield steps
     finally:
-        stream.close()
-        with suppress(ProcessLookupError):  # a step not asked for need not be done
-            os.kill(child, signal.SIGKILL)
-        with suppress(ChildProcessError):
-            os.waitpid(child, 0)
+        steps.stop()
 
 
 def _stepwise(steps: Iterator[R], got: list[R]) -> Callable[[int], R]:

@@ -315,6 +315,18 @@ def test_work_in_steps_gives_each_step_as_asked_and_stops_at_the_end_of_its_bloc
 
     with parallel.in_background_steps(fails_elsewhere) as step:
         assert step(1) == "second" and step(0) == "first"  # so the steps are done here
+
+    def pids():
+        yield os.getpid()
+        yield os.getpid()
+
+    before = _children()
+    with parallel.in_background_steps(pids) as step:
+        first = step(0)
+        ours = _children() - before
+        step.stop()  # not to take a core from the build: its process is gone at once
+        assert ours and not _children() & ours
+        assert step(1) == parent and step(0) == first  # a step asked after is done here
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     with parallel.in_background_steps(steps) as step:
         assert step(0) == parent  # one core: nothing to gain from another process
