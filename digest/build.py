@@ -110,7 +110,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                 if built:
                     return built
             # Surveyed again, and a spare site made if there is none to patch up, while the
-            # content is read and planned.
+            # content is read and planned; the first survey, no longer needed, takes no core.
+            surveyed.stop()
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
                 return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
                                    main=last if cached else None, surveyed=prepared)
