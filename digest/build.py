@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
@@ -22,13 +22,13 @@ from digest.incremental import sealed
 from digest.incremental.cache import Stored, load_main, load_state, save_edits, save_files, save_state
 from digest.incremental.edit import Redo, body_pages, redo
 from digest.incremental.files import FileCache
-from digest.incremental.kept import save_site
+from digest.incremental.kept import keep, pickled, save_kept
 from digest.incremental.memory import Edits, OnDisk, edits_of
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
 from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
-from digest.model import Tally
+from digest.model import Site, Tally
 from digest.output.inplace import publish
 from digest.output.owned import check_folders
 from digest.output.search import BUNDLE, Indexed, search_of
@@ -50,6 +50,8 @@ from digest.progress import Timings, track
 from digest.read.listing import walk
 from digest.read.load import load
 from digest.render.pages import Renderer, compiled_templates, render, render_many
+from digest.story.cluster import Stories
+from digest.story.evidence import Evidence
 from digest.theme import static_folders
 
 log = logging.getLogger(__name__)
@@ -91,8 +93,9 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     cached = cached and cache_writable(config.cache_dir) and sealed.key_kept()
     timings = timings or Timings()
     started = time.time_ns()
-    # Held until the cache describes the site written. The output folder (some 25,000 files at
-    # 10,000 articles) is surveyed meanwhile in another process, the site in place first.
+    # Held until the cache describes the site written. The output folder is surveyed meanwhile
+    # in another process, while the inputs are read: some 25,000 files and folders at 10,000
+    # articles. An edit put in place waits for the site in place only, not the spare site.
     with site_lock(config.output), in_background_steps(partial(survey_steps, config.output)
                                                        ) as surveyed:
         try:
@@ -158,7 +161,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         # here are kept as they are, not clustered again there.
         planner = timings.run("plan", lambda: Planner(checked.site, config))
         kept_saved = background.enter_context(
-            in_background(partial(save_site, config.cache_dir, checked.site,
+            in_background(partial(_save_kept, config.cache_dir, checked.site,
                                   planner.stories.evidence, planner.stories.found))
             if cached else nullcontext(str))
         planned = timings.run("plan", planner.pages)
@@ -166,11 +169,9 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         # The previous build's pages are reused only from the very output folder it wrote.
         last = stored if stored.stamp.output == previous.live.stamp else Stored()
         prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-        written = write_changed(config, planned, prints, last, lambda: previous.live,
-                                lambda: previous, timings,
-                                compiled_templates(config) if cached else None)
-        assert written is not None  # only an edit put in place finds the output changed
-        stats, search, rendered = written
+        stats, search, rendered = write_changed(config, planned, prints, last, previous.live,
+                                                lambda: previous, timings,
+                                                compiled_templates(config) if cached else None)
         remember(config, planner.owners)  # the pages' addresses, once they are published
         tallied = tally(checked)
         if cached:
@@ -206,26 +207,21 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         prints, since = {}, found.edits
         tallied = replace(tallied, topics=len(found.site.topics),
                           providers=len(found.site.providers))
-    in_place = not found.moved and found.site is None
-
-    def live() -> Tree | None:  # the output as surveyed, if it is as the last build left it
-        tree = timings.run("survey", lambda: surveyed(0).live)
-        if in_place:  # the spare site is not needed (but where a page is new: then surveyed here)
-            surveyed.stop()
-        return tree if tree.stamp == stored.stamp.output else None
-
-    if not in_place and live() is None:  # (in place, it is waited for after the index is made)
+    live = timings.run("survey", lambda: surveyed(0).live)
+    if stored.stamp.output != live.stamp:
         return None
+    in_place = not found.moved and found.site is None
+    if in_place:  # the spare site is not needed (but where a page is new: then surveyed here)
+        surveyed.stop()
     # A site indexed again is kept again, by another process, while this one writes.
-    with (in_background(partial(save_site, config.cache_dir, found.site, *found.clustering))
+    with (in_background(partial(_save_kept, config.cache_dir, found.site, *found.clustering))
           if found.site
           else nullcontext(lambda: stored.site)) as kept_saved:
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
-        written = write_changed(config, found.pages, prints, stored, live, lambda: surveyed(1),
-                                timings, compiled_templates(config), in_place=in_place)
-        if written is None:
-            return None
-        stats, search, rendered = written
+        stats, search, rendered = write_changed(config, found.pages, prints, stored, live,
+                                                lambda: surveyed(1), timings,
+                                                compiled_templates(config),
+                                                in_place=in_place)
         remember(config, found.owners)
         stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
                       said(tallied.diagnostics))
@@ -239,33 +235,34 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
                  rendered=rendered)
 
 
+def _save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None = None,
+               stories: Stories | None = None) -> str:
+    """Keep the site for builds after an edit (``kept.py``), with the ``evidence`` and
+    ``stories`` it was clustered by and into, if given; return its checksum."""
+    return save_kept(folder, keep(site, evidence, stories), pickled(site.articles))
+
+
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
-                  live: Callable[[], Tree | None], previous: Callable[[], Surveyed],
-                  timings: Timings, compiled: Path | None, *, in_place: bool = False
-                  ) -> tuple[WriteStats, Indexed, int] | None:
+                  live: Tree, previous: Callable[[], Surveyed], timings: Timings,
+                  compiled: Path | None, *, in_place: bool = False
+                  ) -> tuple[WriteStats, Indexed, int]:
     """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
     cache), and write the site of every page ``prints`` names, keeping the others' files; return
     what was written, what the search index was made of (``search.Indexed``), and how many
     pages were rendered. With ``in_place`` (no page moved), the changed files may be put in
-    place of their namesakes (``inplace.publish``): ``live`` gives the output as surveyed, or
-    None (then so is the result) if it is not as the last build left it. ``previous`` gives it
-    with the spare site beside it, which only a staged site needs."""
+    place of their namesakes without staging the site (``inplace.publish``). The output folder
+    was surveyed as ``live``; ``previous`` gives it with the spare site beside it, surveyed,
+    which only a staged site needs."""
     position = {path: n for n, path in enumerate(prints)}
     todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
                   key=lambda page: position[page.path])
     search, finish = search_of(prints, last.search, timings) if config.search else (Indexed, None)
     if in_place:  # an edit's few pages, rendered first
         fresh = dict(timings.run("render", lambda: list(render(todo, config, compiled))))
-        try:  # made over the fresh pages (``search.overlay``) while the output is surveyed
-            index = list(finish(config.output, fresh)) if finish else None
-        except OSError:  # a file gone: the output is not as the last build left it, or broken
-            if live() is None:
-                return None
-            raise
-        if (surveyed := live()) is None:  # the index is dropped, nothing written
-            return None
-        if published := timings.run("write", lambda: publish(config.output, surveyed, fresh,
-                                                             index, f"{BUNDLE}/")):
+        made = timings.stages.get("search", 0.0)
+        if published := timings.run("write", lambda: publish(config.output, live, fresh,
+                                                             finish, f"{BUNDLE}/")):
+            timings.stages["write"] -= timings.stages.get("search", 0.0) - made
             tree, written = published
             return WriteStats(written, len(tree.files) - written, tree.stamp), search(), len(todo)
         pages: Iterable[tuple[str, bytes | None]] = ((path, fresh.get(path)) for path in prints)

@@ -16,7 +16,6 @@ from digest.build import build
 from digest.errors import SearchError
 from digest.output.owned import MARKER
 from digest.output.pagefind import executable
-from digest.output.staging import work_folder
 
 
 def files(output: Path) -> dict[str, int]:
@@ -77,51 +76,13 @@ def test_pagefind_failing_midway_leaves_a_working_index_and_the_next_build_mends
     age([body])
     with pytest.raises(SearchError, match="cannot build the search index"):
         build(config)
-    # The index is made before anything is put in place (the edit's short way): the site is
-    # the last build's, whole, with no page newer than its index.
-    assert site_bytes(config.output) == before
+    after = site_bytes(config.output)
+    # The page went in place first (the edit's short way); the index is the last build's, whole.
+    [page] = [path for path in after if before.get(path) != after[path]]
+    assert page.startswith("articles/") and b"Quolls were seen" in after[page]
+    assert {p: b for p, b in after.items() if p.startswith("pagefind/")} == {
+        p: b for p, b in before.items() if p.startswith("pagefind/")}
     entries_hold(config.output)
-    assert not list(work_folder(config.output).glob("overlay-*"))  # the month's overlay is gone
     monkeypatch.delenv("PAGEFIND_BINARY_PATH")
     build(config)
     assert site_bytes(config.output) == clean(config, tmp_path / "clean")
-
-
-@pytest.mark.parametrize("tamper", ["edit", "delete"])
-def test_an_index_made_over_a_month_changed_by_hand_is_dropped_and_the_site_built_again(
-        make_site, tmp_path, tamper):
-    config = make_site(stories(21, 40), search=True)
-    age(config.content.iterdir())
-    build(config)
-    body, neighbour = _edited_beside_another(config)
-    # A page of the same month, which the edit's index is made over, changed or gone by hand.
-    if tamper == "edit":
-        neighbour.write_bytes(neighbour.read_bytes().replace(
-            b"data-pagefind-body>", b"data-pagefind-body><p>Platypus by hand.</p>", 1))
-    else:
-        neighbour.unlink()
-    body.write_text(body.read_text() + "Echidnas too.\n")
-    age([body])
-    built = build(config)
-    assert built.checked is not None  # not the edit's short way: the output was not as left
-    assert site_bytes(config.output) == clean(config, tmp_path / "clean")
-    entries_hold(config.output)
-    assert not list(work_folder(config.output).glob("overlay-*"))
-
-
-def _edited_beside_another(config) -> tuple[Path, Path]:
-    """Edit bodies in turn until one's page, put in place, has another indexed page in its
-    month; return that body and the other page."""
-    for body in sorted(config.content.glob("b*.txt")):
-        body.write_text(body.read_text() + "Wombats were seen at the end.\n")
-        age([body])
-        before = files(config.output)
-        if build(config).checked is not None:
-            continue
-        [page] = [p for p, inode in files(config.output).items()
-                  if p.startswith("articles/") and before.get(p) != inode]
-        month = config.output / page.rsplit("/", 2)[0]
-        for other in sorted(month.rglob("index.html")):
-            if other != config.output / page and b"data-pagefind-body" in other.read_bytes():
-                return body, other
-    raise AssertionError("no month with two articles")

@@ -107,13 +107,6 @@ def pickled(articles: Mapping[str, Article]) -> Iterator[tuple[str, bytes]]:
         yield aid, pickle.dumps(lean(article), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def save_site(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None = None,
-              stories: Stories | None = None) -> str:
-    """Keep the site for builds after an edit, with the ``evidence`` and ``stories`` it was
-    clustered by and into, if given; return its checksum (``save_kept``)."""
-    return save_kept(folder, keep(site, evidence, stories), pickled(site.articles))
-
-
 def save_kept(folder: Path, kept: Kept, articles: Iterable[tuple[str, bytes]]) -> str:
     """Write ``kept`` and its ``articles`` (as ``pickled`` gives them) into the cache folder, an
     article at a time; return the file's checksum, for the main file to name.

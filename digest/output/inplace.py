@@ -2,10 +2,10 @@
 
 Staging a site (``write.replace_site``) passes over every file: at 100,000 articles that is
 seconds, for an edit that changes a page and its month's search bundle. When no page moves, the
-changed pages are renamed over their namesakes one by one; then the search index, made before
-from the site with the new pages over it (``search.overlay``), is put in place: its new files
-first, each bundle's entry file after the files it names, and the list of bundles last, so the
-index never names a file that is not there. Files the index no longer names are deleted after.
+changed pages are renamed over their namesakes one by one; then the search index is brought up
+to date from the site in place (``search.search_of``): its new files first, each bundle's entry
+file after the files it names, and the list of bundles last, so the index never names a file
+that is not there. Files the index no longer names are deleted after.
 
 The site is not replaced in one step, as a staged one is: a reader may see the new page a moment
 before the index that finds it. A build killed midway leaves a folder that differs from the
@@ -15,26 +15,24 @@ stamp the cache holds, so the next build stages the whole site again.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 
 from digest.output.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
 from digest.output.staging import holds, safe_path
 from digest.output.tree import FileStat, Tree
+from digest.output.write import Finisher
 
 LAST = ("pagefind-entry.json", "bundles.json")
 """Names of the index files that name others, in the order they are put in place, after those."""
 
 
-def publish(output: Path, previous: Tree, pages: dict[str, bytes],
-            finished: Iterable[tuple[str, bytes | None]] | None = None, folder: str = ""
-            ) -> tuple[Tree, int] | None:
-    """Put ``pages`` in place of their namesakes in ``output``, then the files ``finished``
-    (what the finisher made of the site with those pages: ``write.Finisher``): every file under
-    ``folder`` (the search index's), the others there deleted. Return the folder's new tree and
-    how many files were written, or None, having written nothing, if a page is new (the site
-    is then staged whole).
+def publish(output: Path, previous: Tree, pages: dict[str, bytes], finish: Finisher | None = None,
+            finished: str = "") -> tuple[Tree, int] | None:
+    """Put ``pages`` in place of their namesakes in ``output``, then what ``finish`` makes of
+    the site: every file under the folder ``finished`` (the search index's), the others there
+    deleted. Return the folder's new tree and how many files were written, or None, having
+    written nothing, if a page is new (the site is then staged whole).
 
     The caller holds ``site_lock(output)`` and surveyed it as ``previous``.
     """
@@ -43,9 +41,9 @@ def publish(output: Path, previous: Tree, pages: dict[str, bytes],
     refuse_foreign(output, previous.files)
     files, folders = dict(previous.files), set(previous.folders)
     written = _put(output, files, folders, pages)
-    if finished is not None:
-        made = dict(finished)
-        gone = [rel for rel in files if rel.startswith(folder) and rel not in made]
+    if finish is not None:
+        made = dict(finish(output))
+        gone = [rel for rel in files if rel.startswith(finished) and rel not in made]
         fresh = {rel: data for rel, data in made.items() if data is not None}
         new = sorted(rel for rel in fresh if rel not in files)
         if new or gone:  # a build killed before the end leaves no file the marker does not name

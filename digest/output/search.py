@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from digest.errors import SearchError
 from digest.output.pagefind import Indexer, executable, missing
-from digest.output.staging import safe_path, work_folder
 
 if TYPE_CHECKING:
     from digest.output.write import Finisher
@@ -132,13 +128,12 @@ def listing(bundles: Iterable[str], refreshing: bool = False) -> bytes:
 
 def index_bundles(indexer: Indexer, bundles: dict[str, list[tuple[str, str]]],
                   last: dict[str, tuple[str, tuple[str, ...]]], tool: str,
-                  read: Callable[[str], bytes], site: Path | None = None,
-                  fresh: Mapping[str, bytes] | None = None) -> Iterator[tuple[str, bytes | None]]:
+                  read: Callable[[str], bytes], site: Path | None = None
+                  ) -> Iterator[tuple[str, bytes | None]]:
     """Yield each bundle's files (None bytes for one kept from ``last``), indexing one bundle
     at a time: only one is ever in memory. Fills ``last`` with what each bundle is now.
 
-    With ``site`` (the new site's folder), Pagefind reads a month's pages from it itself, and
-    ``fresh`` are pages not yet put there (``overlay``)."""
+    With ``site`` (the new site's folder), Pagefind reads a month's pages from it itself."""
     for name, pages in sorted(bundles.items()):
         key = bundle_key(tool, pages)
         if last.get(name, ("", ()))[0] == key:
@@ -147,8 +142,7 @@ def index_bundles(indexer: Indexer, bundles: dict[str, list[tuple[str, str]]],
         if site is not None and name != MAIN:
             # Pages of the month without a data-pagefind-body part are left out by Pagefind.
             year, month = name.split("-")
-            with overlay(site, [path for path, _ in pages], fresh or {}) as folder:
-                files = indexer.folder(folder, f"articles/{year}/{month}/**/*.html", len(pages))
+            files = indexer.folder(site, f"articles/{year}/{month}/**/*.html", len(pages))
         else:
             files = indexer.bundle((path, read(path)) for path, _ in pages) if pages else {}
         folder = folder_of(name)
@@ -168,45 +162,19 @@ def search_of(prints: dict[str, str], last: Indexed, timings: Timings
     """
     state: dict[str, Indexed] = {}
 
-    def finish(site: Path, fresh: Mapping[str, bytes]) -> Iterator[tuple[str, bytes | None]]:
-        def read(path: str) -> bytes:
-            return fresh[path] if path in fresh else (site / path).read_bytes()
-
+    def finish(site: Path) -> Iterator[tuple[str, bytes | None]]:
         pages = {}
         for path, print_ in prints.items():
             if path.endswith(".html"):
                 before = last.pages.get(path)
                 pages[path] = before if before and before[0] == print_ else (
-                    print_, indexed_digest(read(path)))
+                    print_, indexed_digest((site / path).read_bytes()))
         bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
         made = {name: kept for name, kept in last.bundles.items() if name in bundles}
         with Indexer() as indexer:
-            yield from index_bundles(indexer, bundles, made, tool_key(), read, site, fresh)
+            yield from index_bundles(indexer, bundles, made, tool_key(),
+                                     lambda path: (site / path).read_bytes(), site)
         yield LISTING, listing(bundles)
         state["now"] = Indexed(pages, made)
 
-    return lambda: state.get("now", last), lambda site, fresh: timings.each(
-        "search", finish(site, fresh))
-
-
-@contextmanager
-def overlay(site: Path, pages: list[str], fresh: Mapping[str, bytes]) -> Iterator[Path]:
-    """Give a folder holding ``pages`` (site paths) as the site will: ``site`` itself if none
-    of them is ``fresh``, else a folder beside it, deleted after, of hard links to its files and
-    the fresh pages' bytes. An edit's month is so indexed before its pages are put in place,
-    while the output is still being surveyed: Pagefind reads the folder, with the same names."""
-    if not any(path in fresh for path in pages):
-        yield site
-        return
-    root = work_folder(site) / f"overlay-{os.getpid()}"  # a killed build's is a leftover
-    try:
-        for path in pages:
-            target = root / safe_path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if path in fresh:
-                target.write_bytes(fresh[path])
-            else:
-                os.link(site / path, target)
-        yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    return lambda: state.get("now", last), lambda site: timings.each("search", finish(site))
