@@ -32,15 +32,17 @@ from digest.model import Site, Tally
 from digest.output.inplace import publish
 from digest.output.owned import check_folders
 from digest.output.search import BUNDLE, Indexed, search_of
+from digest.output.tree import Tree
 from digest.output.write import (
     Surveyed,
     WriteStats,
     replace_site,
     site_lock,
     survey_site,
+    survey_steps,
     with_spare,
 )
-from digest.parallel import in_background
+from digest.parallel import Steps, in_background, in_background_steps
 from digest.plan.addresses import published, remember
 from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner
@@ -91,12 +93,14 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
     cached = cached and cache_writable(config.cache_dir) and sealed.key_kept()
     timings = timings or Timings()
     started = time.time_ns()
-    if cached and inputs is None:
-        inputs = timings.run("stat", lambda: read_inputs(config, started))
     # Held until the cache describes the site written. The output folder is surveyed meanwhile
-    # in another process: some 25,000 files and folders at 10,000 articles.
-    with site_lock(config.output), in_background(partial(survey_site, config.output)) as surveyed:
+    # in another process, while the inputs are read: some 25,000 files and folders at 10,000
+    # articles. An edit put in place waits for the site in place only, not the spare site.
+    with site_lock(config.output), in_background_steps(partial(survey_steps, config.output)
+                                                       ) as surveyed:
         try:
+            if cached and inputs is None:
+                inputs = timings.run("stat", lambda: read_inputs(config, started))
             if cached:
                 remove_leftovers(config.cache_dir)
             last = timings.run("cache", lambda: load_main(config.cache_dir)) if cached else Stored()
@@ -106,7 +110,8 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                 if built:
                     return built
             # Surveyed again, and a spare site made if there is none to patch up, while the
-            # content is read and planned.
+            # content is read and planned; the first survey, no longer needed, takes no core.
+            surveyed.stop()
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
                 return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
                                    main=last if cached else None, surveyed=prepared)
@@ -164,7 +169,8 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         # The previous build's pages are reused only from the very output folder it wrote.
         last = stored if stored.stamp.output == previous.live.stamp else Stored()
         prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-        stats, search, rendered = write_changed(config, planned, prints, last, previous, timings,
+        stats, search, rendered = write_changed(config, planned, prints, last, previous.live,
+                                                lambda: previous, timings,
                                                 compiled_templates(config) if cached else None)
         remember(config, planner.owners)  # the pages' addresses, once they are published
         tallied = tally(checked)
@@ -183,11 +189,12 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
 
 
 def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs: Inputs,
-               timings: Timings, surveyed: Callable[[], Surveyed]) -> Built | None:
+               timings: Timings, surveyed: Steps[Surveyed]) -> Built | None:
     """Make the pages a small edit changes, keep every other; None, having written nothing, if
     the output folder is not the one the last build wrote.
 
-    The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds.
+    The caller holds ``site_lock`` on the output folder, and ``surveyed`` gives what it holds:
+    its step 0 the site in place alone, step 1 the spare site too (``write.survey_steps``).
     """
     assert stored.tally is not None
     tallied, since = stored.tally, stored.since.then(found.edits)
@@ -200,17 +207,21 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         prints, since = {}, found.edits
         tallied = replace(tallied, topics=len(found.site.topics),
                           providers=len(found.site.providers))
-    previous = timings.run("survey", surveyed)
-    if stored.stamp.output != previous.live.stamp:
+    live = timings.run("survey", lambda: surveyed(0).live)
+    if stored.stamp.output != live.stamp:
         return None
+    in_place = not found.moved and found.site is None
+    if in_place:  # the spare site is not needed (but where a page is new: then surveyed here)
+        surveyed.stop()
     # A site indexed again is kept again, by another process, while this one writes.
     with (in_background(partial(_save_kept, config.cache_dir, found.site, *found.clustering))
           if found.site
           else nullcontext(lambda: stored.site)) as kept_saved:
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
-        stats, search, rendered = write_changed(config, found.pages, prints, stored, previous,
-                                                timings, compiled_templates(config),
-                                                in_place=not found.moved and found.site is None)
+        stats, search, rendered = write_changed(config, found.pages, prints, stored, live,
+                                                lambda: surveyed(1), timings,
+                                                compiled_templates(config),
+                                                in_place=in_place)
         remember(config, found.owners)
         stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
                       said(tallied.diagnostics))
@@ -232,13 +243,16 @@ def _save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None
 
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
-                  previous: Surveyed, timings: Timings, compiled: Path | None, *,
-                  in_place: bool = False) -> tuple[WriteStats, Indexed, int]:
+                  live: Tree, previous: Callable[[], Surveyed], timings: Timings,
+                  compiled: Path | None, *, in_place: bool = False
+                  ) -> tuple[WriteStats, Indexed, int]:
     """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
     cache), and write the site of every page ``prints`` names, keeping the others' files; return
     what was written, what the search index was made of (``search.Indexed``), and how many
     pages were rendered. With ``in_place`` (no page moved), the changed files may be put in
-    place of their namesakes without staging the site (``inplace.publish``)."""
+    place of their namesakes without staging the site (``inplace.publish``). The output folder
+    was surveyed as ``live``; ``previous`` gives it with the spare site beside it, surveyed,
+    which only a staged site needs."""
     position = {path: n for n, path in enumerate(prints)}
     todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
                   key=lambda page: position[page.path])
@@ -246,7 +260,7 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
     if in_place:  # an edit's few pages, rendered first
         fresh = dict(timings.run("render", lambda: list(render(todo, config, compiled))))
         made = timings.stages.get("search", 0.0)
-        if published := timings.run("write", lambda: publish(config.output, previous.live, fresh,
+        if published := timings.run("write", lambda: publish(config.output, live, fresh,
                                                              finish, f"{BUNDLE}/")):
             timings.stages["write"] -= timings.stages.get("search", 0.0) - made
             tree, written = published
@@ -257,7 +271,7 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
                                              "Rendering", len(todo),
                                              weight=lambda file: file[1] is not None))
     # A spare site to patch up, made if the survey found none (after a cold build, or an edit).
-    spare = timings.run("survey", lambda: with_spare(config.output, previous))
+    spare = timings.run("survey", lambda: with_spare(config.output, previous()))
     made = timings.stages.get("render", 0.0) + timings.stages.get("search", 0.0)
     stats = timings.run("write", lambda: replace_site(config.output, spare, pages,
                                                      static_folders(config), finish))

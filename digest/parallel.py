@@ -11,7 +11,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,6 +92,92 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
         os.close(reading)  # a child still writing gets EPIPE, and leaves
         with suppress(ChildProcessError):  # waited for already, if its result was collected
             os.waitpid(child, 0)
+
+
+class Steps(Generic[R]):
+    """The results of work done in steps in a forked process (``in_background_steps``)."""
+
+    def __init__(self, work: Callable[[], Iterator[R]], child: int | None,
+                 stream: BinaryIO | None) -> None:
+        self._work, self._child, self._stream = work, child, stream
+        self._got: list[R] = []
+        self._here = _stepwise(work(), []) if child is None else None
+        """Where the steps are done in this process: with no child, or once it failed or stopped."""
+
+    def __call__(self, n: int) -> R:
+        """Return step ``n``'s result (from 0), waiting for that step only."""
+        if self._here is None:
+            try:
+                while len(self._got) <= n:
+                    self._got.append(pickle.load(self._stream))  # type: ignore[arg-type]
+            except (EOFError, pickle.UnpicklingError, OSError, ValueError):  # failed, or stopped
+                self._here = _stepwise(self._work(), [])
+        return self._got[n] if n < len(self._got) else self._here(n)  # type: ignore[misc]
+
+    def stop(self) -> None:
+        """End the process, whatever steps it has not done (they would only take a core from
+        the build): a step asked for after that is done here."""
+        if self._child is None:
+            return
+        self._stream.close()  # type: ignore[union-attr]
+        with suppress(ProcessLookupError):
+            os.kill(self._child, signal.SIGKILL)
+        with suppress(ChildProcessError):
+            os.waitpid(self._child, 0)
+        self._child = None
+
+
+@contextmanager
+def in_background_steps(work: Callable[[], Iterator[R]]) -> Iterator[Steps[R]]:
+    """Start ``work``, a generator of results in steps, in a forked process; give its ``Steps``,
+    each step's result as soon as it is made.
+
+    For work whose first results are wanted sooner than the rest (the output folder surveyed
+    before the spare site beside it). The process is killed when the block ends (or by
+    ``Steps.stop``), whatever steps it has not done yet: ``work`` must be safe to stop at any
+    point (only reading). Where fork is missing, or there is one core, or the process fails,
+    the steps are done here as asked.
+    """
+    if cores() < 2 or sys.platform != "linux":
+        yield Steps(work, None, None)
+        return
+    parent = os.getpid()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover  (the child's coverage is not collected)
+        _background_steps(work, parent, reading, writing)
+    os.close(writing)
+    steps = Steps(work, child, os.fdopen(reading, "rb"))
+    try:
+        yield steps
+    finally:
+        steps.stop()
+
+
+def _stepwise(steps: Iterator[R], got: list[R]) -> Callable[[int], R]:
+    """Return a function giving step ``n`` of ``steps``, taking them only as far as asked."""
+    def step(n: int) -> R:
+        while len(got) <= n:
+            got.append(next(steps))
+        return got[n]
+
+    return step
+
+
+def _background_steps(work: Callable[[], Iterator[object]], parent: int, reading: int,
+                      writing: int) -> None:
+    """Do ``work`` in the forked child, writing each step's result, pickled, as it is made."""
+    status = 1
+    try:
+        os.close(reading)
+        _die_with_parent(parent)
+        with os.fdopen(writing, "wb") as stream:
+            for result in work():
+                pickle.dump(result, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.flush()
+        status = 0
+    finally:
+        os._exit(status)
 
 
 def _background(work: Callable[[], object], parent: int, reading: int, writing: int) -> None:

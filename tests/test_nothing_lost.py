@@ -281,6 +281,58 @@ def test_work_in_background_never_asked_for_leaves_no_process():
     assert not _children() & ours  # and that process is gone, waited for
 
 
+def test_work_in_steps_gives_each_step_as_asked_and_stops_at_the_end_of_its_block(monkeypatch):
+    parent = os.getpid()
+    reading, writing = os.pipe()  # the second step waits on it: the test writes only after
+
+    def steps():
+        yield os.getpid()
+        os.read(reading, 1)  # never given while the block runs
+        yield "second"
+
+    def hung(*_: object) -> None:
+        raise AssertionError("the block's end waited for a step nobody asked for")
+
+    before = _children()
+    handler = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with parallel.in_background_steps(steps) as step:
+            assert step(0) != parent and step(0) == step(0)  # made elsewhere, given again
+            ours = _children() - before
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, handler)
+        os.write(writing, b"x")
+        os.close(writing)
+    assert ours and not _children() & ours  # its process is gone, waited for
+
+    def fails_elsewhere():
+        if os.getpid() != parent:
+            os._exit(3)  # the background process dies without a result
+        yield "first"
+        yield "second"
+
+    with parallel.in_background_steps(fails_elsewhere) as step:
+        assert step(1) == "second" and step(0) == "first"  # so the steps are done here
+
+    def pids():
+        yield os.getpid()
+        yield os.getpid()
+
+    before = _children()
+    with parallel.in_background_steps(pids) as step:
+        first = step(0)
+        ours = _children() - before
+        step.stop()  # not to take a core from the build: its process is gone at once
+        assert ours and not _children() & ours
+        assert step(1) == parent and step(0) == first  # a step asked after is done here
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    with parallel.in_background_steps(steps) as step:
+        assert step(0) == parent  # one core: nothing to gain from another process
+    os.close(reading)
+
+
 def _children() -> set[int]:
     """Return the ids of this process's child processes, from /proc."""
     me = os.getpid()

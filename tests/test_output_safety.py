@@ -13,7 +13,7 @@ from conftest import record
 from digest.build import build
 from digest.cli import main
 from digest.errors import OutputError
-from digest.output.owned import MARKER
+from digest.output.owned import MARKER, _marked, marker
 from digest.output.staging import work_folder
 from digest.output.write import site_lock, spare_folders
 
@@ -194,3 +194,18 @@ def test_the_marker_names_every_file_of_the_site_and_nothing_else(make_site):
     listed = json.loads((config.output / MARKER).read_text())
     on_disk = sorted(rel for rel in files_under(config.output) if rel != MARKER)
     assert listed == on_disk and "index.html" in listed
+
+
+def test_the_marker_names_each_file_on_a_line_of_its_own_and_reads_back(tmp_path):
+    names = ["b/index.html", 'q"uote\\d.html', "ünï/cödé.html", "tab\there", "\udcff-bytes",
+             MARKER, "a.html"]
+    written = marker(names)
+    listed = [name for name in names if name != MARKER]
+    # The format as it was first written, one JSON string a line, sorted: a site's marker
+    # must not change for a build of the same files.
+    assert written == ("[\n" + ",\n".join(json.dumps(rel, ensure_ascii=False)
+                                           for rel in sorted(listed)) + "\n]\n").encode(
+        "utf-8", "surrogateescape")
+    assert marker([]) == b"[\n\n]\n"
+    (tmp_path / MARKER).write_bytes(written)
+    assert _marked(tmp_path) == frozenset(listed)

@@ -19,7 +19,7 @@ from digest.output import staging, write
 from digest.output.owned import MARKER, check_output, marker
 from digest.output.staging import work_folder
 from digest.output.tree import survey
-from digest.output.write import spare_folders, survey_site, write_site
+from digest.output.write import spare_folders, survey_site, survey_steps, write_site
 from digest.plan.pages import plan
 from digest.progress import Timings
 from digest.render import pages as render_module
@@ -174,6 +174,20 @@ def test_with_no_site_before_last_a_copy_of_links_is_made_to_patch_up(make_site,
     build(config)
     assert config.output.stat().st_ino == folder  # the copy, patched up, swapped in
     assert files_of(config.output) == clean_build(config, tmp_path)
+
+
+def test_the_site_in_place_is_surveyed_first_and_the_spare_site_after(make_site):
+    config = make_site(dict([story("a"), story("b")]))
+    build(config)
+    config = make_site(dict([story("a"), story("c")]))
+    build(config)  # staged: the site swapped out is kept beside it as the spare site
+    steps = survey_steps(config.output)
+    first = next(steps)
+    # An edit put in place needs the site in place only: no spare site surveyed yet.
+    assert first.spare == {} and first.live.stamp == survey(config.output).stamp
+    both = next(steps)
+    assert spare_site(config) is not None and both == survey_site(config.output)
+    assert both.live is first.live and both.patchable(config.output)
 
 
 def test_a_copy_that_cannot_be_made_leaves_nothing_behind(make_site, monkeypatch):

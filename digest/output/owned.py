@@ -86,8 +86,10 @@ def refuse_foreign(output: Path, files: Iterable[str]) -> None:
 def marker(files: Iterable[str]) -> bytes:
     """Return the ``MARKER`` file naming ``files``: one JSON string a line, in order."""
     names = sorted(rel for rel in files if rel != MARKER)
-    return ("[\n" + ",\n".join(json.dumps(rel, ensure_ascii=False) for rel in names)
-            + "\n]\n").encode("utf-8", "surrogateescape")
+    # One call of the JSON encoder, a line a name: half the time of a call a name, at 230,000
+    # files (an edit put in place writes it twice).
+    lines = json.dumps(names, ensure_ascii=False, separators=(",\n", ":"))[1:-1]
+    return f"[\n{lines}\n]\n".encode("utf-8", "surrogateescape")
 
 
 def _marked(output: Path) -> frozenset[str]:

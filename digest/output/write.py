@@ -95,7 +95,24 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
     of hard links (``_link_copy``), for the build to patch up. The trees' stamps are worked
     out here too: this runs in a process of its own, while the build reads and plans.
     """
-    live = survey(output)
+    live = _stamped(survey(output))
+    surveyed = Surveyed(live, _spares(output, live))
+    return _stamped_spares(with_spare(output, surveyed) if prepare else surveyed)
+
+
+def survey_steps(output: Path) -> Iterator[Surveyed]:
+    """Survey ``output``, then the spare site beside it: ``survey_site`` in two steps.
+
+    The first gives the site in place alone, with no spare site surveyed yet: all that an edit
+    put in place (``inplace.py``) needs. The second gives both. Both only read.
+    """
+    live = _stamped(survey(output))
+    yield Surveyed(live, {})
+    yield _stamped_spares(Surveyed(live, _spares(output, live)))
+
+
+def _spares(output: Path, live: Tree) -> dict[str, Tree | None]:
+    """Survey each folder named as the spare site; see ``Surveyed.spare``."""
     spare: dict[str, Tree | None] = {}
     for folder in sorted(spare_folders(output)):
         try:
@@ -103,10 +120,20 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
             spare[folder.name] = None if spare else survey(folder, live.files)
         except OSError:  # unreadable, or changing as it is read: not to be trusted
             spare[folder.name] = None
-    surveyed = with_spare(output, Surveyed(live, spare)) if prepare else Surveyed(live, spare)
-    for tree in (live, *surveyed.spare.values()):
+    return spare
+
+
+def _stamped(tree: Tree) -> Tree:
+    """Work out ``tree``'s stamp, a cached property, so that it is pickled with the tree: the
+    surveys run in a process of their own, while the build goes on."""
+    tree.stamp  # noqa: B018
+    return tree
+
+
+def _stamped_spares(surveyed: Surveyed) -> Surveyed:
+    for tree in surveyed.spare.values():
         if tree is not None:
-            tree.stamp  # noqa: B018  # a cached property, pickled with its tree
+            _stamped(tree)
     return surveyed
 
 
