@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.errors import SearchError
-from digest.output.pagefind import Indexer, executable, missing
+from digest.output.pagefind import Indexer, Indexers, executable, missing
 
 if TYPE_CHECKING:
     from digest.output.write import Finisher
@@ -126,27 +126,32 @@ def listing(bundles: Iterable[str], refreshing: bool = False) -> bytes:
     return json.dumps({"bundles": months, "refreshing": refreshing}).encode()
 
 
-def index_bundles(indexer: Indexer, bundles: dict[str, list[tuple[str, str]]],
+def index_bundles(indexers: Indexers, bundles: dict[str, list[tuple[str, str]]],
                   last: dict[str, tuple[str, tuple[str, ...]]], tool: str,
                   read: Callable[[str], bytes], site: Path | None = None
                   ) -> Iterator[tuple[str, bytes | None]]:
-    """Yield each bundle's files (None bytes for one kept from ``last``), indexing one bundle
-    at a time: only one is ever in memory. Fills ``last`` with what each bundle is now.
+    """Yield each bundle's files (None bytes for one kept from ``last``), in order, indexing a
+    few bundles at a time (``Indexers``). Fills ``last`` with what each bundle is now.
 
     With ``site`` (the new site's folder), Pagefind reads a month's pages from it itself."""
-    for name, pages in sorted(bundles.items()):
-        key = bundle_key(tool, pages)
+    def index(name: str, pages: list[tuple[str, str]]) -> Callable[[Indexer], dict[str, bytes]]:
+        def job(indexer: Indexer) -> dict[str, bytes]:
+            if site is not None and name != MAIN:
+                # Pages of the month without a data-pagefind-body part are left out by Pagefind.
+                year, month = name.split("-")
+                return indexer.folder(site, f"articles/{year}/{month}/**/*.html", len(pages))
+            return indexer.bundle((path, read(path)) for path, _ in pages) if pages else {}
+        return job
+
+    todo = [(name, bundle_key(tool, pages), pages) for name, pages in sorted(bundles.items())]
+    fresh = indexers.map(index(name, pages) for name, key, pages in todo
+                         if last.get(name, ("", ()))[0] != key)
+    for name, key, _ in todo:
         if last.get(name, ("", ()))[0] == key:
             yield from ((path, None) for path in last[name][1])
             continue
-        if site is not None and name != MAIN:
-            # Pages of the month without a data-pagefind-body part are left out by Pagefind.
-            year, month = name.split("-")
-            files = indexer.folder(site, f"articles/{year}/{month}/**/*.html", len(pages))
-        else:
-            files = indexer.bundle((path, read(path)) for path, _ in pages) if pages else {}
         folder = folder_of(name)
-        made = [(folder + file, data) for file, data in sorted(files.items())
+        made = [(folder + file, data) for file, data in sorted(next(fresh).items())
                 if name == MAIN or _MERGED.fullmatch(file)]
         last[name] = (key, tuple(path for path, _ in made))
         yield from made
@@ -171,8 +176,8 @@ def search_of(prints: dict[str, str], last: Indexed, timings: Timings
                     print_, indexed_digest((site / path).read_bytes()))
         bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
         made = {name: kept for name, kept in last.bundles.items() if name in bundles}
-        with Indexer() as indexer:
-            yield from index_bundles(indexer, bundles, made, tool_key(),
+        with Indexers() as indexers:
+            yield from index_bundles(indexers, bundles, made, tool_key(),
                                      lambda path: (site / path).read_bytes(), site)
         yield LISTING, listing(bundles)
         state["now"] = Indexed(pages, made)
