@@ -14,14 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digest import parallel
 from digest.errors import SearchError
 from digest.output.pagefind import Indexer, Indexers, executable, missing
+from digest.parallel import chunks, fork_map
 
 if TYPE_CHECKING:
     from digest.output.write import Finisher
@@ -89,6 +91,17 @@ def _closing(html: bytes, name: bytes, start: int) -> int:
 @lru_cache(maxsize=16)
 def _tags(name: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s>/])[^>]*>", re.IGNORECASE)
+
+
+def digests(site: Path, paths: list[str]) -> list[str]:
+    """Return the ``indexed_digest`` of each page of ``site`` at ``paths``: on every core when
+    there are many (a cold build of 10,000 articles read 13,500 pages in 2 s on one)."""
+    def digest(chunk: Sequence[str]) -> list[str]:
+        return [indexed_digest((site / path).read_bytes()) for path in chunk]
+
+    if len(paths) < parallel.PARALLEL_MIN:
+        return digest(paths)
+    return [found for done in fork_map(digest, chunks(paths)) for found in done]
 
 
 def bundle_key(tool: str, pages: list[tuple[str, str]]) -> str:
@@ -168,12 +181,12 @@ def search_of(prints: dict[str, str], last: Indexed, timings: Timings
     state: dict[str, Indexed] = {}
 
     def finish(site: Path) -> Iterator[tuple[str, bytes | None]]:
-        pages = {}
-        for path, print_ in prints.items():
-            if path.endswith(".html"):
-                before = last.pages.get(path)
-                pages[path] = before if before and before[0] == print_ else (
-                    print_, indexed_digest((site / path).read_bytes()))
+        kept = {path: before for path, print_ in prints.items() if path.endswith(".html")
+                and (before := last.pages.get(path)) and before[0] == print_}
+        fresh = [path for path in prints if path.endswith(".html") and path not in kept]
+        read = dict(zip(fresh, digests(site, fresh), strict=True))
+        pages = {path: kept[path] if path in kept else (prints[path], read[path])
+                 for path in prints if path.endswith(".html")}
         bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
         made = {name: kept for name, kept in last.bundles.items() if name in bundles}
         with Indexers() as indexers:
