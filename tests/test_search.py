@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from conftest import record, site_bytes
 
+from digest import parallel
 from digest.build import build
 from digest.cli import main
 from digest.errors import SearchError
 from digest.output.pagefind import Indexer, check, executable
-from digest.output.search import indexed_digest
+from digest.output.search import digests, indexed_digest
 from digest.report import summary
 
 
@@ -53,23 +54,25 @@ def page_count(output: Path, folder: str = "") -> int:
 
 @pytest.fixture
 def logged_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run Pagefind through a script that keeps every message sent to it; return the log."""
-    log = tmp_path / "pagefind-messages"
+    """Run Pagefind through a script that keeps every message sent to it, a log for each
+    service (bundles are indexed side by side); return the folder of logs."""
+    logs = tmp_path / "pagefind-messages"
+    logs.mkdir()
     script = tmp_path / "pagefind-logged"
-    script.write_text(f'#!/bin/sh\ntee -a "{log}" | exec "{executable()}" "$@"\n')
+    script.write_text(f'#!/bin/sh\ntee -a "{logs}/$$" | exec "{executable()}" "$@"\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(script))
-    return log
+    return logs
 
 
-def indexed_paths(log: Path) -> list[str]:
+def indexed_paths(logs: Path) -> list[str]:
     """The pages sent to Pagefind, and the globs of the folders it was asked to read, since the
-    log was last read; and empty the log."""
-    if not log.exists():
-        return []
-    messages = [json.loads(base64.b64decode(m))["payload"]
-                for m in log.read_bytes().split(b",") if m]
-    log.write_bytes(b"")
+    logs were last read; and empty the logs."""
+    messages = []
+    for log in logs.iterdir():
+        messages += [json.loads(base64.b64decode(m))["payload"]
+                     for m in log.read_bytes().split(b",") if m]
+        log.unlink()
     return sorted(m["file_path"] if m["type"] == "AddFile" else m["glob"]
                   for m in messages if m["type"] in ("AddFile", "AddDir"))
 
@@ -87,6 +90,17 @@ def test_the_index_is_a_bundle_per_month_and_a_main_bundle(sample_site):
     # A merged bundle takes Pagefind's scripts from the main one.
     assert not (output / "pagefind/2020-06/pagefind.js").exists()
     assert (output / "search/index.html").is_file()
+
+
+def test_pages_are_digested_alike_in_worker_processes_and_here(sample_site, monkeypatch):
+    output = sample_site.output
+    paths = sorted(path for path in site_bytes(output) if path.endswith(".html"))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)  # a cold build's many pages: forked
+    forked = digests(output, paths)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
+    assert forked == digests(output, paths) == [
+        indexed_digest((output / path).read_bytes()) for path in paths]
+    assert "" in forked and len(set(forked)) > len(paths) // 2  # pages without a body part: ""
 
 
 def test_results_carry_source_and_date_apart_and_filters_from_the_page(sample_site):
@@ -142,7 +156,7 @@ def test_a_page_whose_indexed_part_is_unchanged_is_not_indexed_again(make_site, 
     style = config.static / "style.css"
     style.write_text(style.read_text() + "\n/* v2 */\n")
     build(config)
-    assert indexed_paths(logged_pagefind) == [] and not logged_pagefind.read_bytes()
+    assert indexed_paths(logged_pagefind) == [] and not any(logged_pagefind.iterdir())
     assert site_bytes(config.output) == site_bytes(_clean_build(config, tmp_path / "clean"))
 
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 
 from digest.errors import SearchError
-from digest.output.pagefind import Indexer
+from digest.output.pagefind import Indexers
 from digest.output.search import LISTING, MAIN, index_bundles, indexed_digest, listing, plan_bundles, tool_key
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,8 @@ class LiveSearch:
             bundles = {MAIN: bundles[MAIN]}
         made = dict(self._bundles)
         files = dict(self.files)
-        with Indexer() as indexer:
-            for path, data in index_bundles(indexer, bundles, made, tool_key(), site.__getitem__):
+        with Indexers() as indexers:
+            for path, data in index_bundles(indexers, bundles, made, tool_key(), site.__getitem__):
                 if data is not None:
                     files[path] = data
         if not only_main:
