@@ -26,12 +26,14 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -156,6 +158,8 @@ def _front_matter(entry: Entry, data: dict, slugs: dict[int, str],
         "date": _iso(data["publishedDateTime"]),
         "description": mark_cut(_tidy(data.get("excerpt", ""))),
         "original": _original(data),
+        "updated": _updated(data),
+        "video": _video(data),
         "has_body": bool(records[entry.id][1]),
         "topics": data.get("topics", []),
         "providers": [data["provider"]["name"]],
@@ -182,6 +186,33 @@ def _logo(provider: dict) -> dict[str, object] | None:
     sized = all(0 < image.get(k, 0) <= 400 for k in ("width", "height"))
     return {"url": image["url"], "width": image["width"] if sized else None,
             "height": image["height"] if sized else None}
+
+
+def _updated(data: dict) -> str | None:
+    """``updatedDateTime`` as digest shows it: when later than the article's date."""
+    updated, published = _iso(data.get("updatedDateTime")), _iso(data["publishedDateTime"])
+    return updated if updated and published and updated > published else None
+
+
+VIDEO_SITES = {"youtube.com": "YouTube", "youtu.be": "YouTube", "vimeo.com": "Vimeo"}
+
+
+def _video(data: dict) -> dict[str, str] | None:
+    """A video's play link as digest shows it (``plan/video.py``): its source, the site it
+    plays on, and its length (``duration``, ISO 8601) as 7:05 and in ISO 8601 again."""
+    url = _original(data)
+    if str(data.get("type", "")).casefold() != "video" or not url:
+        return None
+    host = (urlsplit(url).hostname or "").removeprefix("www.").removeprefix("m.")
+    site = VIDEO_SITES.get(host) or data["provider"]["name"] or host
+    found = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", str(data.get("duration", "")))
+    hours, minutes, seconds = (int(n or 0) for n in found.groups()) if found else (0, 0, 0)
+    if not hours + minutes + seconds:
+        return {"url": url, "site": site, "duration": "", "iso": ""}
+    return {"url": url, "site": site,
+            "duration": f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}",
+            "iso": "PT" + "".join(f"{n}{unit}" for n, unit in (
+                (hours, "H"), (minutes, "M"), (seconds, "S")) if n)}
 
 
 def _original(data: dict) -> str | None:
