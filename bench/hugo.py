@@ -1,6 +1,6 @@
 """Convert a bench corpus into an equivalent Hugo site, and build it.
 
-Usage: python bench/hugo.py CONTENT SITE [--build OUT] [--page-size N]
+Usage: python bench/hugo.py CONTENT SITE [--build OUT] [--page-size N] [--report FILE]
 
 The Hugo site has what digest's has: a paginated home page, one page per topic
 and per provider (paginated, same page size), a page listing all topics and one
@@ -26,19 +26,23 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import Entry, read_manifest
+from hugo_terms import day_terms, digest_stories, story_terms, write_terms
 
 from digest.plan.urls import slugify
+from digest.read.clean import mark_cut
 
 REPO = Path(__file__).resolve().parent.parent
 LAYOUTS = Path(__file__).resolve().parent / "hugo_layouts"
@@ -52,22 +56,39 @@ enableRobotsTXT = true
 disableKinds = ["RSS", "section"]
 [mediaTypes."application/atom+xml"]
   suffixes = ["xml"]
+[mediaTypes."application/feed+json"]
+  suffixes = ["json"]
 [outputFormats.atom]
   mediaType = "application/atom+xml"
   baseName = "feed"
   rel = "alternate"
+[outputFormats.jsonfeed]
+  mediaType = "application/feed+json"
+  baseName = "feed"
+  rel = "alternate"
+  isPlainText = true
+[outputFormats.api]
+  mediaType = "application/json"
+  baseName = "index"
+  path = "api"
+  isPlainText = true
+  notAlternative = true
 [outputs]
-  home = ["HTML", "atom"]
-  term = ["HTML", "atom"]
+  home = ["HTML", "atom", "jsonfeed", "api"]
+  term = ["HTML", "atom", "jsonfeed", "api"]
   taxonomy = ["HTML"]
   page = ["HTML"]
 [taxonomies]
   topic = "topics"
   provider = "providers"
+  edition = "editions"
+  week = "weeks"
+  story = "stories"
 [permalinks]
   articles = "/articles/:year/:month/:slug/"
 [params]
   description = "A curated digest of the news."
+  page_size = {page_size}
 """
 
 
@@ -79,8 +100,9 @@ def version() -> str | None:
     return out.stdout.strip() or None
 
 
-def convert(content: Path, site: Path, page_size: int) -> int:
-    """Write a Hugo site for the corpus in ``content``; return how many articles it has."""
+def convert(content: Path, site: Path, page_size: int, report: Path | None = None) -> int:
+    """Write a Hugo site for the corpus in ``content``; return how many articles it has. The
+    stories are digest's, read from ``report`` (a build's ``--report``) or found by a build."""
     if site.exists():
         shutil.rmtree(site)
     pages = site / "content" / "articles"
@@ -93,11 +115,17 @@ def convert(content: Path, site: Path, page_size: int) -> int:
     entries = read_manifest(content)
     records = {e.id: _record(content, e) for e in entries}
     slugs = {e.id: slugify(records[e.id][0]["title"]) for e in entries}
+    stories = digest_stories(content, entries, report)
+    fronts = []
     for entry in entries:
         data, body, suffix = records[entry.id]
         front = _front_matter(entry, data, slugs, records)
+        front.update(day_terms(front["date"]))
+        front.update(story_terms(data, front["related"], stories.get(entry.id)))
+        fronts.append(front)
         (pages / f"a{entry.id}{suffix}").write_text(
             json.dumps(front, ensure_ascii=False) + "\n" + body, encoding="utf-8")
+    write_terms(site, fronts)
     return len(entries)
 
 
@@ -128,8 +156,10 @@ def _front_matter(entry: Entry, data: dict, slugs: dict[int, str],
         "title": data["title"],
         "slug": slugs[entry.id],
         "date": _iso(data["publishedDateTime"]),
-        "description": _tidy(data.get("excerpt", "")),
+        "description": mark_cut(_tidy(data.get("excerpt", ""))),
         "original": _original(data),
+        "updated": _updated(data),
+        "video": _video(data),
         "has_body": bool(records[entry.id][1]),
         "topics": data.get("topics", []),
         "providers": [data["provider"]["name"]],
@@ -143,6 +173,7 @@ def _front_matter(entry: Entry, data: dict, slugs: dict[int, str],
             "provider": (item.get("provider") or {}).get("name", ""),
             "date": _iso(item.get("publishedDateTime")),
             "excerpt": _tidy(item.get("excerpt", "")),
+            "logo": _logo(item.get("provider") or {}),
         } for item in data.get("related") or []],
     }
 
@@ -157,13 +188,41 @@ def _logo(provider: dict) -> dict[str, object] | None:
             "height": image["height"] if sized else None}
 
 
+def _updated(data: dict) -> str | None:
+    """``updatedDateTime`` as digest shows it: when later than the article's date."""
+    updated, published = _iso(data.get("updatedDateTime")), _iso(data["publishedDateTime"])
+    return updated if updated and published and updated > published else None
+
+
+VIDEO_SITES = {"youtube.com": "YouTube", "youtu.be": "YouTube", "vimeo.com": "Vimeo"}
+
+
+def _video(data: dict) -> dict[str, str] | None:
+    """A video's play link as digest shows it (``plan/video.py``): its source, the site it
+    plays on, and its length (``duration``, ISO 8601) as 7:05 and in ISO 8601 again."""
+    url = _original(data)
+    if str(data.get("type", "")).casefold() != "video" or not url:
+        return None
+    host = (urlsplit(url).hostname or "").removeprefix("www.").removeprefix("m.")
+    site = VIDEO_SITES.get(host) or data["provider"]["name"] or host
+    found = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", str(data.get("duration", "")))
+    hours, minutes, seconds = (int(n or 0) for n in found.groups()) if found else (0, 0, 0)
+    if not hours + minutes + seconds:
+        return {"url": url, "site": site, "duration": "", "iso": ""}
+    return {"url": url, "site": site,
+            "duration": f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}",
+            "iso": "PT" + "".join(f"{n}{unit}" for n, unit in (
+                (hours, "H"), (minutes, "M"), (seconds, "S")) if n)}
+
+
 def _original(data: dict) -> str | None:
     """The article's source, as digest takes it: its webUrl, else (a video's) originalUrl."""
     return data.get("webUrl") or data.get("originalUrl")
 
 
 def _tidy(text: str) -> str:
-    """White space as digest's cleaning leaves it: one space between words."""
+    """White space as digest's cleaning leaves it: one space between words (an excerpt cut
+    mid-sentence is then marked, ``mark_cut``, as digest shows it)."""
     return " ".join(text.split())
 
 
@@ -189,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("site", type=Path, help="Hugo site folder to (re)write")
     args.add_argument("--build", type=Path, metavar="OUT", help="also build the site into OUT")
     args.add_argument("--page-size", type=int, default=20, help="articles per list page")
+    args.add_argument("--report", type=Path, metavar="FILE",
+                      help="digest's join report of this corpus (build --report), for its "
+                           "stories; without it, digest builds the corpus to find them")
     ns = args.parse_args(argv)
-    count = convert(ns.content, ns.site, ns.page_size)
+    count = convert(ns.content, ns.site, ns.page_size, ns.report)
     print(f"{count} articles converted into {ns.site}")
     if ns.build:
         if version() is None:
