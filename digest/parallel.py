@@ -11,6 +11,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
@@ -73,12 +74,7 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
     if cores() < 2 or sys.platform != "linux":
         yield _once(work)
         return
-    parent = os.getpid()
-    reading, writing = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover  (the child's coverage is not collected)
-        _background(work, parent, reading, writing)
-    os.close(writing)
+    child, reading = _forked(partial(_background, work))
 
     def collect() -> R:
         with os.fdopen(os.dup(reading), "rb") as stream:
@@ -141,17 +137,24 @@ def in_background_steps(work: Callable[[], Iterator[R]]) -> Iterator[Steps[R]]:
     if cores() < 2 or sys.platform != "linux":
         yield Steps(work, None, None)
         return
-    parent = os.getpid()
-    reading, writing = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover  (the child's coverage is not collected)
-        _background_steps(work, parent, reading, writing)
-    os.close(writing)
+    child, reading = _forked(partial(_background_steps, work))
     steps = Steps(work, child, os.fdopen(reading, "rb"))
     try:
         yield steps
     finally:
         steps.stop()
+
+
+def _forked(run: Callable[[int, int, int], None]) -> tuple[int, int]:
+    """Fork a child that calls ``run(parent, reading, writing)`` with a pipe's two ends, and
+    exits there; return the child's pid and the reading end."""
+    parent = os.getpid()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover  (the child's coverage is not collected)
+        run(parent, reading, writing)
+    os.close(writing)
+    return child, reading
 
 
 def _stepwise(steps: Iterator[R], got: list[R]) -> Callable[[int], R]:
