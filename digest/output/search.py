@@ -176,19 +176,17 @@ def search_of(prints: dict[str, str], last: Indexed, timings: Timings
 
     The finisher reads the new site (staged, or in place): each HTML page whose fingerprint
     changed is read for its ``indexed_digest``; the others keep theirs. Bundles whose pages'
-    digests are unchanged are kept as they are; the others are indexed again, one at a time.
+    digests are unchanged are kept as they are; the others are indexed again (``index_bundles``).
     """
     state: dict[str, Indexed] = {}
 
     def finish(site: Path) -> Iterator[tuple[str, bytes | None]]:
-        kept = {path: before for path, print_ in prints.items() if path.endswith(".html")
-                and (before := last.pages.get(path)) and before[0] == print_}
-        fresh = [path for path in prints if path.endswith(".html") and path not in kept]
-        read = dict(zip(fresh, digests(site, fresh), strict=True))
-        pages = {path: kept[path] if path in kept else (prints[path], read[path])
-                 for path in prints if path.endswith(".html")}
+        pages = {path: last.pages.get(path) for path in prints if path.endswith(".html")}
+        fresh = [path for path, before in pages.items() if not before or before[0] != prints[path]]
+        pages.update((path, (prints[path], digest))
+                     for path, digest in zip(fresh, digests(site, fresh), strict=True))
         bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
-        made = {name: kept for name, kept in last.bundles.items() if name in bundles}
+        made = {name: bundle for name, bundle in last.bundles.items() if name in bundles}
         with Indexers() as indexers:
             yield from index_bundles(indexers, bundles, made, tool_key(),
                                      lambda path: (site / path).read_bytes(), site)
