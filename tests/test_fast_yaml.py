@@ -1,8 +1,10 @@
-"""The yaml-rs fast path reads every document it accepts exactly as PyYAML does."""
+"""The yaml-rs fast path reads every document it accepts exactly as the PyYAML path does:
+both read YAML 1.2, and type plain scalars as yaml-rs does."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -12,7 +14,10 @@ from hypothesis import strategies as st
 
 from digest.read.fast_yaml import KeyLines, parse_plain
 from digest.read.front_matter import YAML
+from digest.read.load import parse_file
+from digest.read.records import truth
 from digest.read.safe_yaml import MAX_DEPTH, parse_with_pyyaml
+from digest.story.evidence import forced
 
 
 def typed(value: object) -> object:
@@ -58,13 +63,32 @@ def test_doubtful_and_edge_documents_agree_or_fall_back(text: str) -> None:
     same_as_pyyaml(text)
 
 
-@pytest.mark.parametrize("text", ["published: yes", "q: 012", "d: 2020-13-45", "a: &x 1\nb: *x",
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x",
                                   "title: =\ntitle: 12",  # a duplicate key hides the first value
                                   "title: [:1]", "title: [.:]", "a: [x:, y]", "a: {x:}",
                                   "- : x",
-                                  "- " * 100_000 + "x", "a: 1\n---\nb: 2", "t: 1e3"])
-def test_documents_read_differently_by_yaml_1_2_fall_back(text: str) -> None:
+                                  "- " * 100_000 + "x", "a: 1\n---\nb: 2"])
+def test_documents_whose_structure_the_libraries_read_differently_fall_back(text: str) -> None:
     assert parse_plain(text, MAX_DEPTH) is None
+
+
+@pytest.mark.parametrize("text", ["published: yes", "q: 012", "d: 2020-13-45", "t: 1e3",
+                                  "a: 1_000", "w: 2019-05-02T11:09:41Z", "n: [0x1F, .inf, ~]"])
+def test_documents_yaml_1_1_typed_otherwise_take_the_fast_path(text: str) -> None:
+    """No proof of agreement is needed: the PyYAML path types plain scalars as yaml-rs does."""
+    assert same_as_pyyaml(text)
+
+
+def test_nesting_past_the_limit_falls_back_wherever_it_hides() -> None:
+    """Flow brackets, or block collections starting far right, are the only ways past 30."""
+    flow = "a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    block = "".join("  " * i + "- a:\n" for i in range(MAX_DEPTH)) + "  " * MAX_DEPTH + "- x\n"
+    compact = "".join("  " * (4 * i) + "- - - - x:\n" for i in range(9)) + " " * 40 + "y: 1\n"
+    for text in (flow, block, compact):
+        assert parse_plain(text, MAX_DEPTH) is None
+        assert parse_with_pyyaml(text).too_deep
+    shallow = "".join("  " * i + "- a:\n" for i in range(7)) + "  " * 7 + "- x\n"
+    assert same_as_pyyaml(shallow)
 
 
 # Plain and quoted scalars of every shape the two YAML versions might read differently.
@@ -124,7 +148,8 @@ def test_a_plain_record_takes_the_fast_path() -> None:
             'images:\n  - url: "https://img.example.com/a.jpg"\n    width: 860\n')
     assert same_as_pyyaml(text)
     data = parse_plain(text, MAX_DEPTH)[0]  # type: ignore[index]
-    assert isinstance(data, dict) and isinstance(data["publishedDateTime"], datetime)
+    # Times are text to both paths: the fields that hold them read them (read.times).
+    assert isinstance(data, dict) and data["publishedDateTime"] == "2019-05-02T11:09:41Z"
 
 
 def test_key_lines_are_found_when_asked_for_and_by_pyyaml_when_the_text_misleads() -> None:
@@ -134,3 +159,24 @@ def test_key_lines_are_found_when_asked_for_and_by_pyyaml_when_the_text_misleads
     # Lines that name keys the data has not (as a line of a text could): PyYAML's nodes decide.
     misled = KeyLines("a: 1\nb: 2\n", {"a": 1, "c": 2})
     assert dict(misled) == {"a": 0, "b": 1} and len(misled) == 2
+
+
+YAML_1_1 = ("title: yes\ndraft: yes\npublished: Off\nquality: 012\nheat: 1_000\nlead: on\n"
+            "story: no\npublishedDateTime: 2020-6-1 1:02:03.5 -5\nupdatedDateTime: 2020-06-02\n"
+            "duration: 1:20\ntopics: [on, 2020-01-01, 12]\n")
+
+
+def test_records_written_for_yaml_1_1_mean_what_they_meant_on_either_path() -> None:
+    """Fields that expect a boolean or a time take YAML 1.1's spellings; text stays text."""
+    anchored = YAML_1_1 + "note: &n x\n"  # an anchor: read by PyYAML
+    assert parse_plain(YAML_1_1, MAX_DEPTH) is not None and parse_plain(anchored, MAX_DEPTH) is None
+    fast, slow = (parse_file("a.yaml", text.encode()) for text in (YAML_1_1, anchored))
+    assert not fast.diagnostics and not slow.diagnostics
+    assert fast.record == replace(slow.record, source="a.yaml")  # type: ignore[arg-type]
+    record = fast.record
+    assert record is not None and record.title == "yes" and record.topics == ("on", "2020-01-01", "12")
+    assert record.draft is True and record.feed_published is False
+    assert (record.quality, record.heat, record.duration) == (12, 1000, 80)
+    assert record.published == datetime(2020, 6, 1, 6, 2, 3, 500000, tzinfo=UTC)
+    assert record.updated == datetime(2020, 6, 2, tzinfo=UTC)
+    assert truth(record.extra["lead"]) is True and forced(record) is None

@@ -12,7 +12,7 @@ from digest.read.load import parse_file
 BAD = {  # field: (its bad value in TOML, in JSON, in YAML; the code it gets)
     "topics": ('"AI"', '"AI"', "AI", "D214"),
     "heat": ('"hot"', '"hot"', "hot", "D211"),
-    "draft": ('"no"', '"no"', "nope", "D212"),
+    "draft": ('"nope"', '"nope"', "nope", "D212"),
     "publishedDateTime": ('"soon"', '"soon"', "soon", "D221"),
     "provider": ("3", "3", "3", "D213"),
     "images": ("5", "5", "5", "D215"),

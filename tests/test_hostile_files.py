@@ -135,9 +135,10 @@ def test_yaml_file_with_a_document_marker_only_is_a_record():
     assert result.record is not None and result.record.title == "Marker only"
 
 
-def test_value_that_looks_typed_but_is_not():
+def test_a_date_that_is_no_date_is_ignored_and_the_record_kept():
     result = parse_file("r.yaml", b"title: T\npublishedDateTime: 2020-13-45\n")
-    assert result.record is None and codes(result.diagnostics) == ["D108"]
+    assert result.record is not None and result.record.published is None
+    assert codes(result.diagnostics) == ["D221"] and "2020-13-45" in result.diagnostics[0].message
 
 
 # --- encodings and bytes -----------------------------------------------------------------

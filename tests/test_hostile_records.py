@@ -20,7 +20,7 @@ def parsed(text: str, name: str = "a.txt"):
 # --- field types -------------------------------------------------------------------------
 
 def test_wrong_types_are_reported_at_their_lines():
-    text = ('---\ntitle: "Typed badly"\nquality: "high"\nheat: [1]\npublished: "yes"\n'
+    text = ('---\ntitle: "Typed badly"\nquality: "high"\nheat: [1]\npublished: "maybe"\n'
             "topics: AI\nprovider: BBC\n---\n")
     result = parse_file("a.txt", text.encode())
     rec = result.record

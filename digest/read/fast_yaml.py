@@ -1,21 +1,20 @@
-"""Parse plain YAML documents ten times faster, with yaml-rs, when PyYAML would read them alike.
+"""Parse plain YAML documents ten times faster with yaml-rs, when PyYAML would read them alike.
 
 PyYAML builds every value in Python (about 1.3 ms a record, most of a cold build); yaml-rs
-does it in Rust. But yaml-rs reads YAML 1.2 and PyYAML YAML 1.1, which differ on plain
-scalars (``yes`` is true to one and text to the other; ``012`` is 10 or 12), and yaml-rs
-recurses without bound on nested block sequences. So a document takes this path only when
-it has no anchors, aliases, tags, directives, unusual characters or deep nesting, and its
-result passes a check that every plain value was typed as PyYAML types it; anything
-doubtful returns None, and the caller parses with PyYAML as before.
+does it in Rust. Records are read as YAML 1.2 on both paths: a plain scalar is typed as
+yaml-rs types it (``plain_value``, which PyYAML's path calls for each one), and the fields
+that expect a boolean or a date also take YAML 1.1's spellings (``yes``, ``on``, a spaced
+time), so no document needs proof that the two libraries typed it alike. What still differs
+is structure: yaml-rs recurses without bound on nested block sequences, and the two read
+anchors, tags, complex keys, unusual characters and a few colon forms differently. So a
+document takes this path only when it has none of those (``_doubtful``); anything doubtful
+returns None, and the caller parses with PyYAML.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import suppress
-from datetime import date, datetime
 
 import yaml
 import yaml_rs
@@ -52,43 +51,12 @@ _TOP_KEY = re.compile(
     r"""^(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s#'"\-?:\[\]{},&*!|>%@`][^\n]*?))[ \t]*:(?:[ \t]|$)""",
     re.MULTILINE,
 )
-# Plain values that start like a number or a date, after each kind of place a value starts:
-# every int, float or date that yaml-rs returns must be one of them. The patterns open with a
-# literal character where they can, which the regex engine finds fast.
-_VALUE = r"([-+.]?[0-9][^\n#,\[\]{}]*)"
-_AFTER_KEY, _AFTER_DASH, _AT_LINE = (re.compile(p + _VALUE) for p in (":[ \t]+", "-[ \t]+", "\n"))
-_IN_FLOW = re.compile(r"[\[{,][ \t]*" + _VALUE)  # run only on text with brackets: no literal
-_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
-"""A whole number written plainly: both libraries read it alike."""
-_UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
-"""A time in UTC as records write their dates: read by ``datetime.fromisoformat`` as by PyYAML's
-constructor, which took a quarter of the check's time."""
-_RESOLVERS = {c: r for c, r in yaml.resolver.Resolver.yaml_implicit_resolvers.items() if c}
-"""PyYAML's implicit types by first character: a plain text matching one is not text."""
-_TYPED_TEXT = re.compile("|".join(dict.fromkeys(
-    f"(?:{rx.pattern})" for resolvers in _RESOLVERS.values() for _, rx in resolvers)), re.X)
-"""Any of them, in one regex: a text it matches could be typed by PyYAML were it plain. (It
-may match a text whose first character its type does not list: then the slow path is taken.)"""
-_DIGITS = frozenset("0123456789")
-_UNTYPED: set[str] = set()
-"""Short texts found untyped: keys and words that every record repeats (``title``, ``type``,
-``name``, ``news``) are matched against ``_TYPED_TEXT`` once a process, not 30 times a record."""
-
-
-def _typed_text(value: str) -> bool:
-    """Tell whether PyYAML would type ``value`` were it plain; remember short texts it would not."""
-    if _TYPED_TEXT.match(value):
-        return True
-    if len(value) <= 32 and len(_UNTYPED) < 4096:
-        _UNTYPED.add(value)
-    return False
-
-
-_TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
+_DEEP = re.compile(r"\n[ \t-]{15}")
+"""A line whose first 15 characters are spaces, tabs or dashes: where a block collection may
+start in column 15 or beyond. Without one, and without flow brackets, a document cannot nest
+past 30 (``_nests_deep``)."""
 Fast = tuple[object, Mapping[str, int]]
 """A document's data and the 0-based line of each top-level key."""
-_NUMBERS = {int, float, date, datetime}
-_SCALARS = {str, int, float, bool, date, datetime, type(None)}
 
 
 def parse_plain(text: str, max_depth: int) -> Fast | None:
@@ -96,14 +64,51 @@ def parse_plain(text: str, max_depth: int) -> Fast | None:
     if _doubtful(text):
         return None
     try:
-        # A duplicate key refused: the value it overwrites would escape the checks below.
-        data = yaml_rs.loads(text, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
+        # A duplicate key refused: PyYAML's path says which. Times are left as text, as
+        # plain_value leaves them: the fields that hold times read them (read.times).
+        data = yaml_rs.loads(text, parse_datetime=False,
+                             duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
     except Exception:  # invalid YAML, or a duplicate key: PyYAML says what to users
         return None
-    typed = _typed_values(data, max_depth)
-    if typed is None or typed != _typed_literals(text):
-        return None
+    if _nests_deep(text) and _deeper_than(data, max_depth):
+        return None  # PyYAML's path cuts it off, and says where
     return data, KeyLines(text, data)
+
+
+def plain_value(text: str) -> object:
+    """Type a plain scalar as yaml-rs types it: null, a boolean, a number or ``text`` itself.
+
+    PyYAML's path calls this for every plain scalar, so that a document reads the same
+    whichever path reads it. A scalar yaml-rs cannot read alone (it held a line break, or
+    characters only PyYAML's path accepts) is text."""
+    if "\n" in text:
+        return text  # a folded multi-line scalar: never a number to either library
+    try:
+        data = yaml_rs.loads("v: " + text, parse_datetime=False)
+    except Exception:
+        return text
+    if type(data) is dict and len(data) == 1 and type(value := data.get("v")) is not dict:
+        return text if type(value) is list else value
+    return text
+
+
+def _nests_deep(text: str) -> bool:
+    """Tell whether ``text`` may nest past 30: block collections nest deeper only by starting
+    further right (two per column at most, a mapping and the sequence that is its value), so
+    only flow brackets or a collection in column 15 or beyond allow it."""
+    return "[" in text or "{" in text or _DEEP.search("\n" + text) is not None
+
+
+def _deeper_than(data: object, max_depth: int) -> bool:
+    """Tell whether ``data`` nests collections deeper than ``max_depth``."""
+    level, depth = [data], 1
+    while level:
+        deeper = [v for c in level for v in (c.values() if type(c) is dict else c)
+                  if type(v) is dict or type(v) is list]
+        if deeper and depth >= max_depth:
+            return True
+        level, depth = deeper, depth + 1
+    return False
 
 
 def _doubtful(text: str) -> bool:
@@ -148,88 +153,6 @@ def _unusual(text: str) -> bool:
     if text.isascii():  # most records: deleting the printable characters in C leaves nothing
         return bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
     return _UNUSUAL.search(text) is not None
-
-
-Typed = tuple[list[int], Counter[tuple[object, ...]]]
-"""The whole numbers of a document, sorted, and a count of its other numbers and dates (by
-``_key``): most typed values are whole numbers, compared more cheaply as a sorted list."""
-
-
-def _typed_values(data: object, max_depth: int) -> Typed | None:
-    """Gather the numbers and dates in ``data``; None if a text would be typed by PyYAML were
-    it plain, or the data nests deeper than ``max_depth`` (PyYAML's path cuts that off)."""
-    ints: list[int] = []
-    others: Counter[tuple[object, ...]] = Counter()
-    level, depth = [data], 1
-    while level:
-        deeper: list[object] = []
-        for value in level:
-            kind = type(value)
-            if kind is str:
-                # Only a time may hold a space among PyYAML's types, and times open with a digit:
-                # titles and excerpts, most of a record's text, skip the regex.
-                first = value[:1]
-                if first in _RESOLVERS and (first in _DIGITS or " " not in value) and \
-                        value not in _UNTYPED and _typed_text(value):
-                    return None
-            elif kind is int:
-                ints.append(value)
-            elif kind is dict:
-                if depth > max_depth:
-                    return None
-                if not _UNTYPED.issuperset(value):  # else keys are texts already found untyped
-                    if not _SCALARS.issuperset(map(type, value)):
-                        return None  # PyYAML refuses list keys
-                    deeper += value
-                deeper += value.values()
-            elif kind is list:
-                if depth > max_depth:
-                    return None
-                deeper += value
-            elif kind in _NUMBERS:
-                others[_key(value)] += 1
-        level, depth = deeper, depth + 1
-    ints.sort()
-    return ints, others
-
-
-def _typed_literals(text: str) -> Typed:
-    """Gather the numbers and dates PyYAML makes of the plain values in ``text``."""
-    literals = _AFTER_KEY.findall(text) + _AFTER_DASH.findall(text) + _AT_LINE.findall("\n" + text)
-    if "[" in text or "{" in text:
-        literals += _IN_FLOW.findall(text)
-    ints: list[int] = []
-    others: Counter[tuple[object, ...]] = Counter()
-    resolver, constructor = yaml.resolver.Resolver(), yaml.constructor.SafeConstructor()
-    for literal in literals:
-        literal = literal.rstrip(" \t")
-        if _DECIMAL.fullmatch(literal):  # most of them: a whole number, read alike by both
-            ints.append(int(literal))
-            continue
-        if _UTC_TIME.fullmatch(literal):
-            with suppress(ValueError):  # 2020-13-45T...: PyYAML's path says what is wrong
-                others[_key(datetime.fromisoformat(literal))] += 1
-                continue
-        tag = resolver.resolve(ScalarNode, literal, (True, False))
-        if tag not in _TYPED:
-            continue  # text to PyYAML: if yaml-rs made a number of it, the counts differ
-        try:
-            value = constructor.yaml_constructors[tag](constructor, ScalarNode(tag, literal))
-        except Exception:  # 2020-13-45: PyYAML refuses it, and says so on its own path
-            others[("refused", literal, None)] += 1
-            continue
-        if type(value) is int:
-            ints.append(value)
-        else:
-            others[_key(value)] += 1
-    ints.sort()
-    return ints, others
-
-
-def _key(value: object) -> tuple[object, ...]:
-    """Tell values apart as PyYAML would: by type, value and, for times, offset."""
-    offset = value.utcoffset() if isinstance(value, datetime) else None
-    return (type(value).__name__, value, offset)
 
 
 class KeyLines(Mapping[str, int]):

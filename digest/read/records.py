@@ -27,6 +27,18 @@ MAX_RELATED = 200
 MAX_TOPICS = 50
 EXAMPLE = datetime(2020, 6, 12, 19, 19, tzinfo=UTC)  # what hints show
 BBC = {"name": "BBC", "domain": "bbc.co.uk"}
+YAML_1_1_BOOLEANS = {spelling: word in ("yes", "true", "on")
+                     for word in ("yes", "no", "true", "false", "on", "off")
+                     for spelling in (word, word.title(), word.upper())}
+"""What PyYAML read as booleans, and YAML 1.2 reads as text: fields that expect a boolean
+take them, so records written for YAML 1.1 mean what they meant."""
+
+
+def truth(value: object) -> bool | None:
+    """Return ``value`` as a boolean if it is one, or spells one as YAML 1.1 did; else None."""
+    if isinstance(value, bool):
+        return value
+    return YAML_1_1_BOOLEANS.get(value) if isinstance(value, str) else None
 
 
 @dataclass
@@ -79,11 +91,11 @@ class FieldReader:
 
     def boolean(self, data: Mapping[str, object], key: str) -> bool | None:
         value = data.get(key)
-        if value is None or isinstance(value, bool):
-            return value
-        self.warn(key, "D212", f"{key} should be true or false, not {_show(value)}; ignored",
-                  f"write {self.field(key, True)} or {self.field(key, False)}")
-        return None
+        flag = truth(value)
+        if value is not None and flag is None:
+            self.warn(key, "D212", f"{key} should be true or false, not {_show(value)}; "
+                      "ignored", f"write {self.field(key, True)} or {self.field(key, False)}")
+        return flag
 
     def when(self, data: Mapping[str, object], key: str) -> datetime | None:
         value = data.get(key)

@@ -24,7 +24,7 @@ from yaml.events import (
 )
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from digest.read.fast_yaml import key_lines_of, parse_plain
+from digest.read.fast_yaml import key_lines_of, parse_plain, plain_value
 
 MAX_DEPTH = 32
 """Collections nested deeper than this are replaced by null; real records nest about 5 deep."""
@@ -34,6 +34,16 @@ MAX_ALIAS_VALUES = 100_000
 """Values that aliases may add by repetition before the document is refused as a bomb."""
 
 _BRACKET = re.compile(r"[\[\]{}]")
+PLAIN = "tag:digest,2026:plain"
+"""The tag of a plain scalar: typed as yaml-rs types it (``fast_yaml.plain_value``), not by
+PyYAML's YAML 1.1 resolvers, so both paths read a document alike."""
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's events, PyYAML's constructors, and plain scalars typed as yaml-rs types them."""
+
+
+_Loader.add_constructor(PLAIN, lambda _, node: plain_value(node.value))
 
 
 class YamlLimit(yaml.YAMLError):
@@ -82,7 +92,7 @@ def parse_yaml(text: str) -> Parsed:
 
 def parse_with_pyyaml(text: str) -> Parsed:
     """Parse one YAML document with PyYAML, composing its nodes within the budgets."""
-    loader = yaml.CSafeLoader(text)
+    loader = _Loader(text)
     try:
         loader.get_event()  # stream start
         if loader.check_event(StreamEndEvent):
@@ -122,7 +132,7 @@ def _check_brackets(text: str) -> None:
             raise YamlLimit(f"brackets [ and {{ nested more than {MAX_BRACKETS} deep", mark)
 
 
-def _compose(loader: yaml.CSafeLoader, parsed: Parsed) -> Node:
+def _compose(loader: _Loader, parsed: Parsed) -> Node:
     """Build the node graph from events, iteratively, within the depth and alias budgets."""
     anchors: dict[str, tuple[Node, int]] = {}
     stack: list[_Open] = []
@@ -181,7 +191,7 @@ def _attach(parent: _Open, child: Node) -> None:
         parent.key = None
 
 
-def _skip_collection(loader: yaml.CSafeLoader) -> None:
+def _skip_collection(loader: _Loader) -> None:
     """Consume the events of a collection whose start was just read."""
     depth = 1
     while depth:
@@ -192,8 +202,10 @@ def _skip_collection(loader: yaml.CSafeLoader) -> None:
             depth -= 1
 
 
-def _tag(loader: yaml.CSafeLoader, kind: type[Node], value: str | None, tag: str | None,
+def _tag(loader: _Loader, kind: type[Node], value: str | None, tag: str | None,
          implicit: object) -> str:
+    if tag is None and kind is ScalarNode and implicit[0] and value != "<<":  # type: ignore[index]
+        return PLAIN  # a merge key ("<<") keeps its meaning
     if tag is None or tag == "!":
         return loader.resolve(kind, value, implicit)
     return tag

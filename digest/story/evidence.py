@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from digest.model import Article, Record
 from digest.pickling import quick_pickled
+from digest.read.records import truth
 from digest.story.text import EXCERPT
 from digest.story.urlkey import story_key
 
@@ -40,7 +41,7 @@ def evidence_of(article: Article) -> Evidence:
     return Evidence(article.id, record.published.timestamp() if record.published else UNDATED,
                     record.title, record.excerpt[:EXCERPT], own_keys(record),
                     frozenset(story_key(k) for k in record.related_keys if k), forced(record),
-                    record.extra.get("lead") is True)
+                    truth(record.extra.get("lead")) is True)
 
 
 def clustered(record: Record) -> tuple[object, ...]:
@@ -54,8 +55,8 @@ def forced(record: Record) -> str | None:
     """Return the story label the record sets (``story: <label>``), ``""`` for ``story: none``,
     else None."""
     value = record.extra.get("story")
-    if value is None or isinstance(value, bool | list | dict):
-        return None
+    if value is None or isinstance(value, list | dict) or truth(value) is not None:
+        return None  # story: true (or yes) names no story
     label = str(value).strip()
     return "" if label.casefold() == "none" else label or None
 
