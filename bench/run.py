@@ -70,10 +70,12 @@ TARGETS = {"cold/hugo": 1.0, "noop/hugo": 0.10, "edit/hugo": 0.15, "rss_mb@10000
 
 @dataclass
 class Run:
-    """One timed build: wall seconds, peak RSS in MiB, and what digest said it did."""
+    """One timed build: wall seconds, peak RSS in MiB, CPU seconds (user + system, its
+    workers' too), and what digest said it did."""
 
     seconds: float
     rss_mb: float
+    cpu: float = 0.0
     written: int = 0
     unchanged: int = 0
     stages: dict[str, float] = field(default_factory=dict)
@@ -110,15 +112,13 @@ class Result:
     """A cold build of 10,000 articles just before each cold build of this size: the growth
     from one to the other is measured within minutes, not an hour apart on a drifting machine."""
 
-    def hugo_round(self, n: int) -> float:
-        """Hugo's time in round ``n``: the mean of the builds that bracket it."""
-        return statistics.mean(run.seconds for run in self.hugo[2 * n: 2 * n + 2])
-
-    def ratio(self, runs: list[Run]) -> float:
-        """The median over rounds of each round's time against Hugo's in that round."""
+    def ratio(self, runs: list[Run], cost: str = "seconds") -> float:
+        """The median over rounds of each round's time (or ``cost``: "cpu") against Hugo's in
+        that round (the mean of the builds that bracket it)."""
         if not self.hugo:
             return float("nan")
-        return statistics.median(run.seconds / self.hugo_round(n) for n, run in enumerate(runs))
+        return statistics.median(getattr(run, cost) / statistics.mean(
+            getattr(h, cost) for h in self.hugo[2 * n: 2 * n + 2]) for n, run in enumerate(runs))
 
 
 def apart(work: Callable[..., T], *args: object) -> T:
@@ -190,7 +190,7 @@ def timed(command: list[str], log: Path) -> tuple[Run, str]:
     text = log.read_text(encoding="utf-8", errors="replace")
     if process.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} failed ({process.returncode}); see {log}")
-    return Run(seconds, usage.ru_maxrss / 1024), text
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime), text
 
 
 def digest_build(config: Path, log: Path) -> Run:
@@ -369,6 +369,11 @@ def table(results: list[Result], hugo_version: str | None) -> str:
             f"{r.size:,} {r.shape}: " + ", ".join(
                 f"{k} {statistics.median(x.stages.get(k, 0) for x in pick(r)):.2f}"
                 for k in pick(r)[0].stages) for r in results))
+    lines.append("cold-build CPU time (user + system s, workers included; steadier than wall time "
+                 "on a machine whose speed drifts): " + "; ".join(
+                     f"{r.size:,} {r.shape}: digest {median(r.cold, 'cpu'):.1f}"
+                     + (f", Hugo {median(r.hugo, 'cpu'):.1f}, digest/Hugo "
+                        f"{_ratio(r.ratio(r.cold, 'cpu'))}" if r.hugo else "") for r in results))
     lines.append("join against the corpus's truth (precision, recall, joins / true pairs): "
                  + "; ".join(f"{r.size:,} {r.shape}: {r.join[0]:.4f}, {r.join[1]:.4f}, {r.join[2]:,} / "
                              f"{r.join[3]:,}" for r in results))
