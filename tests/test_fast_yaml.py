@@ -66,7 +66,7 @@ def test_doubtful_and_edge_documents_agree_or_fall_back(text: str) -> None:
 @pytest.mark.parametrize("text", ["a: &x 1\nb: *x",
                                   "title: =\ntitle: 12",  # a duplicate key hides the first value
                                   "title: [:1]", "title: [.:]", "a: [x:, y]", "a: {x:}",
-                                  "- : x",
+                                  "- : x", "[a, b]: c", "x:\n  {a: 1}: c",  # PyYAML refuses
                                   "- " * 100_000 + "x", "a: 1\n---\nb: 2"])
 def test_documents_whose_structure_the_libraries_read_differently_fall_back(text: str) -> None:
     assert parse_plain(text, MAX_DEPTH) is None

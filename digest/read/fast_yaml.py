@@ -54,7 +54,7 @@ _TOP_KEY = re.compile(
 _DEEP = re.compile(r"\n[ \t-]{15}")
 """A line whose first 15 characters are spaces, tabs or dashes: where a block collection may
 start in column 15 or beyond. Without one, and without flow brackets, a document cannot nest
-past 30 (``_nests_deep``)."""
+past 30 (``_may_differ``)."""
 Fast = tuple[object, Mapping[str, int]]
 """A document's data and the 0-based line of each top-level key."""
 
@@ -70,8 +70,8 @@ def parse_plain(text: str, max_depth: int) -> Fast | None:
                              duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
     except Exception:  # invalid YAML, or a duplicate key: PyYAML says what to users
         return None
-    if _nests_deep(text) and _deeper_than(data, max_depth):
-        return None  # PyYAML's path cuts it off, and says where
+    if _may_differ(text) and _refused_by_pyyaml(data, max_depth):
+        return None  # PyYAML's path cuts it off, or refuses it, and says where
     return data, KeyLines(text, data)
 
 
@@ -92,19 +92,27 @@ def plain_value(text: str) -> object:
     return text
 
 
-def _nests_deep(text: str) -> bool:
-    """Tell whether ``text`` may nest past 30: block collections nest deeper only by starting
-    further right (two per column at most, a mapping and the sequence that is its value), so
-    only flow brackets or a collection in column 15 or beyond allow it."""
+def _may_differ(text: str) -> bool:
+    """Tell whether ``text`` may nest past 30, or have a collection for a key: block
+    collections nest deeper only by starting further right (two per column at most, a mapping
+    and the sequence that is its value), and a block key that is a collection is marked
+    (``? ``), so only flow brackets or a collection in column 15 or beyond allow either."""
     return "[" in text or "{" in text or _DEEP.search("\n" + text) is not None
 
 
-def _deeper_than(data: object, max_depth: int) -> bool:
-    """Tell whether ``data`` nests collections deeper than ``max_depth``."""
+def _refused_by_pyyaml(data: object, max_depth: int) -> bool:
+    """Tell whether ``data`` nests collections deeper than ``max_depth`` (PyYAML's path cuts
+    them off), or a mapping has a collection for a key (yaml-rs makes it a tuple or frozenset;
+    PyYAML refuses it)."""
     level, depth = [data], 1
     while level:
-        deeper = [v for c in level for v in (c.values() if type(c) is dict else c)
-                  if type(v) is dict or type(v) is list]
+        deeper = []
+        for collection in level:
+            if type(collection) is dict:
+                if any(type(key) is tuple or type(key) is frozenset for key in collection):
+                    return True
+                collection = collection.values()
+            deeper += [v for v in collection if type(v) is dict or type(v) is list]
         if deeper and depth >= max_depth:
             return True
         level, depth = deeper, depth + 1
