@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from digest.read.fast_yaml import KeyLines, parse_plain
 from digest.read.front_matter import YAML
 from digest.read.load import parse_file
-from digest.read.records import truth
 from digest.read.safe_yaml import MAX_DEPTH, parse_with_pyyaml
+from digest.read.yaml_1_1 import truth
 from digest.story.evidence import forced
 
 

@@ -15,6 +15,7 @@ from digest.read.clean import clean_line, invisible_controls, mark_cut, safe_url
 from digest.read.media import MAPPING, embed_source, logo_of
 from digest.read.times import parse_datetime, parse_duration
 from digest.read.weburl import image_url
+from digest.read.yaml_1_1 import truth
 
 KNOWN = {
     "title", "excerpt", "publishedDateTime", "webUrl", "provider", "topics", "images",
@@ -27,18 +28,6 @@ MAX_RELATED = 200
 MAX_TOPICS = 50
 EXAMPLE = datetime(2020, 6, 12, 19, 19, tzinfo=UTC)  # what hints show
 BBC = {"name": "BBC", "domain": "bbc.co.uk"}
-YAML_1_1_BOOLEANS = {spelling: word in ("yes", "true", "on")
-                     for word in ("yes", "no", "true", "false", "on", "off")
-                     for spelling in (word, word.title(), word.upper())}
-"""What PyYAML read as booleans, and YAML 1.2 reads as text: fields that expect a boolean
-take them, so records written for YAML 1.1 mean what they meant."""
-
-
-def truth(value: object) -> bool | None:
-    """Return ``value`` as a boolean if it is one, or spells one as YAML 1.1 did; else None."""
-    if isinstance(value, bool):
-        return value
-    return YAML_1_1_BOOLEANS.get(value) if isinstance(value, str) else None
 
 
 @dataclass

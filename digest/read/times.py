@@ -5,29 +5,23 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
+from digest.read.yaml_1_1 import written_time
 
 _ISO_DURATION = re.compile(r"P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?",
                            re.IGNORECASE)
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
-_YAML_TIME = SafeConstructor.timestamp_regexp
-"""YAML 1.1's times, as PyYAML read them: "2020-6-1 1:02:03.5 -5" is one too."""
 MAX_DURATION = 7 * 24 * 3600
 """A week: a longer "duration" is a mistake, not a video."""
 
 
 def parse_datetime(value: object) -> datetime | None:
     """Return ``value`` as an aware UTC datetime; dates mean midnight UTC."""
+    if isinstance(value, str):  # as records are read (YAML 1.2 leaves times as text)
+        value = written_time(value.strip())
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime.combine(value, time())
-    elif isinstance(value, str):
-        found = _written_time(value.strip())
-        if found is None:
-            return None
-        return parse_datetime(found)
     else:
         return None
     if moment.tzinfo is None:
@@ -35,20 +29,6 @@ def parse_datetime(value: object) -> datetime | None:
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00, before the first representable moment
-        return None
-
-
-def _written_time(text: str) -> date | None:
-    """Read a time written in ISO 8601, or as YAML 1.1 wrote one; None if it is neither."""
-    try:
-        return datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        pass
-    if not _YAML_TIME.fullmatch(text):
-        return None
-    try:  # 2020-13-45 matches the pattern, and is no time
-        return SafeConstructor().construct_yaml_timestamp(ScalarNode("", text))
-    except ValueError:
         return None
 
 

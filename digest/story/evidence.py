@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from digest.model import Article, Record
 from digest.pickling import quick_pickled
-from digest.read.records import truth
+from digest.read.yaml_1_1 import truth
 from digest.story.text import EXCERPT
 from digest.story.urlkey import story_key
 
