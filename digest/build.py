@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
@@ -22,13 +22,13 @@ from digest.incremental import sealed
 from digest.incremental.cache import Stored, load_main, load_state, save_edits, save_files, save_state
 from digest.incremental.edit import Redo, body_pages, redo
 from digest.incremental.files import FileCache
-from digest.incremental.kept import keep, pickled, save_kept
+from digest.incremental.kept import save_kept
 from digest.incremental.memory import Edits, OnDisk, edits_of
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
 from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
-from digest.model import Site, Tally
+from digest.model import Tally
 from digest.output.inplace import publish
 from digest.output.owned import check_folders
 from digest.output.search import BUNDLE, Indexed, search_of
@@ -42,16 +42,12 @@ from digest.output.write import (
     survey_steps,
     with_spare,
 )
-from digest.parallel import Steps, in_background, in_background_steps
+from digest.parallel import Steps, give_back_memory, in_background, in_background_steps
 from digest.plan.addresses import published, remember
 from digest.plan.page import Page, fingerprints
 from digest.plan.pages import Planner
 from digest.progress import Timings, track
-from digest.read.listing import walk
-from digest.read.load import load
 from digest.render.pages import Renderer, compiled_templates, render, render_many
-from digest.story.cluster import Stories
-from digest.story.evidence import Evidence
 from digest.theme import static_folders
 
 log = logging.getLogger(__name__)
@@ -140,20 +136,19 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
               else Stored())
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
-    reads = FileCache(stored.files, store_of(config) if cached else None)
-    listing = timings.run("list", lambda: walk(config.content))  # the parse and the load share it
-    timings.run("parse", lambda: reads.prefetch(
-        listing, config.max_file_size, inputs.content if inputs else None))
-    loaded = timings.run("load", lambda: load(config.content, config.max_file_size, reads.read,
-                                              listing))
-    used = reads.used()
+    loaded, used = FileCache(stored.files, store_of(config) if cached else None).read_all(
+        config.content, config.max_file_size, inputs.content if inputs else None, timings)
     save = partial(save_files, config.cache_dir, used, stored)
+    del used
+    stored = replace(stored, files={})
     # The parse cache's shards, and then the site kept for edits, are saved by other processes
     # while this one joins, plans and renders: on one core, a cold build of 10,000 articles
-    # spent a second on them. (A strict build saves nothing before it may write.)
+    # spent a second on them. Those processes take what they save: this one lets go of it.
+    # (A strict build saves nothing before it may write.)
     with ExitStack() as background:
         files_saved = background.enter_context(
-            in_background(save) if cached and not strict else nullcontext(save))
+            in_background(save, again=False) if cached and not strict else nullcontext(save))
+        del save
         checked = examine(loaded, config, timings, matches=stored.matches)
         if strict and any(d.severity == "error" for d in checked.diagnostics):
             raise StrictRefusal(checked)
@@ -161,17 +156,13 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         # here are kept as they are, not clustered again there.
         planner = timings.run("plan", lambda: Planner(checked.site, config))
         kept_saved = background.enter_context(
-            in_background(partial(_save_kept, config.cache_dir, checked.site,
-                                  planner.stories.evidence, planner.stories.found))
+            in_background(partial(save_kept, config.cache_dir, checked.site,
+                                  planner.stories.take_evidence(), planner.stories.found),
+                          again=False)
             if cached else nullcontext(str))
-        planned = timings.run("plan", planner.pages)
-        previous = timings.run("survey", surveyed)
-        # The previous build's pages are reused only from the very output folder it wrote.
-        last = stored if stored.stamp.output == previous.live.stamp else Stored()
-        prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-        stats, search, rendered = write_changed(config, planned, prints, last, previous.live,
-                                                lambda: previous, timings,
-                                                compiled_templates(config) if cached else None)
+        prints, stats, search, rendered = write_planned(config, planner, stored, surveyed,
+                                                        timings, cached)
+        stored = stored.shards_only()  # all the saving below reads of it
         remember(config, planner.owners)  # the pages' addresses, once they are published
         tallied = tally(checked)
         if cached:
@@ -181,11 +172,31 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
             with saving(config.cache_dir):
                 saved = replace(files_saved(), site=kept_saved())
                 timings.run("save", lambda: save_state(config.cache_dir, Stored(
-                    config.max_file_size, used, prints, search, stamp, bodies=bodies,
+                    config.max_file_size, {}, prints, search, stamp, bodies=bodies,
                     frame=inputs.frame if inputs else "", tally=tallied,
                     matches=checked.joined.matches, listing=planner.listed), stored, saved))
-        return Built(checked, len(planned), stats, timings, tallied, search=config.search,
+        return Built(checked, len(prints), stats, timings, tallied, search=config.search,
                      rendered=rendered)
+
+
+def write_planned(config: Config, planner: Planner, stored: Stored,
+                  surveyed: Callable[[], Surveyed], timings: Timings, cached: bool
+                  ) -> tuple[dict[str, str], WriteStats, Indexed, int]:
+    """Plan every page and write the site, keeping the files of the pages unchanged since the
+    ``stored`` build; return the pages' fingerprints, and what ``write_changed`` returns.
+
+    What this holds (the pages planned, the surveys of the output: some 200 MB at 100,000
+    articles) is let go before the cache is saved.
+    """
+    planned = timings.run("plan", planner.pages)
+    give_back_memory()  # what the savers took, before the render workers fork
+    previous = timings.run("survey", surveyed)
+    # The previous build's pages are reused only from the very output folder it wrote.
+    last = stored if stored.stamp.output == previous.live.stamp else Stored()
+    prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
+    return prints, *write_changed(config, planned, prints, last, previous.live,
+                                  lambda: previous, timings,
+                                  compiled_templates(config) if cached else None)
 
 
 def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs: Inputs,
@@ -214,7 +225,7 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     if in_place:  # the spare site is not needed (but where a page is new: then surveyed here)
         surveyed.stop()
     # A site indexed again is kept again, by another process, while this one writes.
-    with (in_background(partial(_save_kept, config.cache_dir, found.site, *found.clustering))
+    with (in_background(partial(save_kept, config.cache_dir, found.site, *found.clustering))
           if found.site
           else nullcontext(lambda: stored.site)) as kept_saved:
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
@@ -233,13 +244,6 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
                 edits.changed_shards(), found.bodies))
     return Built(None, len(prints), stats, timings, tallied, search=config.search,
                  rendered=rendered)
-
-
-def _save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None = None,
-               stories: Stories | None = None) -> str:
-    """Keep the site for builds after an edit (``kept.py``), with the ``evidence`` and
-    ``stories`` it was clustered by and into, if given; return its checksum."""
-    return save_kept(folder, keep(site, evidence, stories), pickled(site.articles))
 
 
 def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,

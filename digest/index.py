@@ -56,6 +56,7 @@ def index(joined: Joined, *, drafts: bool = False, hide_unpublished: bool = Fals
         topics=_group(chosen, lambda a: a.record.topics),
         providers=_group(chosen, lambda a: (a.record.provider.name,) if a.record.provider else ()),
         by_url=by_url,
+        dated={a.id: a.record.published for a in chosen if a.record.published is not None},
         diagnostics=tuple(diagnostics),
     )
 

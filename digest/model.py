@@ -159,8 +159,7 @@ class Body:
     dateline: date | None = None
     """A leading ``date YYYY-MM-DD`` taken off the text."""
     stored: str = ""
-    """The name the text is kept under on disk (``store.py``), if it is: then ``text`` is
-    empty until the page that shows it reads it back."""
+    """The name the text is kept under on disk (``store.py``); ``text`` is empty until read back."""
     opening: str = ""
     """The text's first few hundred characters, for matching and reports."""
     words: int = 0
@@ -216,8 +215,7 @@ class Article:
     body: Body | None
     method: JoinMethod
     version: str = ""
-    """A digest of the files the article was read from and of how they were joined: any change
-    to what the article holds changes it. Empty when unknown."""
+    """A digest of the files it was read from and how they were joined; empty when unknown."""
 
     @property
     def record_version(self) -> str:
@@ -297,4 +295,6 @@ class Site:
     """Provider key to provider, in name order."""
     by_url: Mapping[str, str]
     """Normalised original URL to article id, for resolving related coverage."""
+    dated: Mapping[str, datetime]
+    """Each dated article's publication time, read without the article (``kept.Unpickled``)."""
     diagnostics: tuple[Diagnostic, ...] = ()

@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -270,6 +272,38 @@ def test_work_in_background_gives_its_result_or_is_done_here(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     with parallel.in_background(os.getpid) as result:
         assert result() == parent  # one core: nothing to gain from another process
+
+
+def test_work_handed_to_the_background_is_let_go_here_and_its_failure_raised(tmp_path):
+    class Held(list):  # what the work holds: a weak reference tells when this process drops it
+        pass
+
+    parent, held = os.getpid(), Held([1, 2, 3])
+    alive = weakref.ref(held)
+    with parallel.in_background(partial(sum, held), again=False) as result:
+        del held
+        gc.collect()
+        assert alive() is None  # the child has it; this process no longer does
+        assert result() == 6
+
+    def raises() -> int:
+        if os.getpid() == parent:
+            raise AssertionError("done again here")
+        raise OSError(28, "No space left on device", str(tmp_path / "shard"))
+
+    with (parallel.in_background(raises, again=False) as result,
+          pytest.raises(OSError, match="No space left") as caught):
+        result()
+    assert caught.value.filename == str(tmp_path / "shard")  # the child's error, told as it was
+
+    def dies() -> int:
+        if os.getpid() == parent:
+            raise AssertionError("done again here")
+        os._exit(3)
+
+    with (parallel.in_background(dies, again=False) as result,
+          pytest.raises(ChildProcessError, match="background process")):
+        result()
 
 
 def test_work_in_background_never_asked_for_leaves_no_process():

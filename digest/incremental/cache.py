@@ -66,6 +66,12 @@ class Stored:
     since: KeptEdits = field(default_factory=KeptEdits)
     """What small edits changed of that site since (``edit.py``)."""
 
+    def shards_only(self) -> Stored:
+        """Return the checksums of the shards alone: all that ``save_state`` compares a new
+        state with, once ``save_files`` has saved the files."""
+        return Stored(self.max_file_size, shards=self.shards, listed=self.listed,
+                      body_shards=self.body_shards)
+
 
 @cache  # asked for every file several times a build
 def shard_of(rel: str) -> int:

@@ -10,10 +10,11 @@ from pathlib import Path
 from digest import parallel
 from digest.incremental.stamp import RACY_NS, Signature
 from digest.incremental.store import stow_result, stow_results
+from digest.model import Loaded
 from digest.parallel import chunks, fork_map
-from digest.progress import track
-from digest.read.listing import Listing
-from digest.read.load import FileResult, read_file
+from digest.progress import Timings, track
+from digest.read.listing import Listing, walk
+from digest.read.load import FileResult, load, read_file
 
 
 def signature(path: str | Path) -> Signature:
@@ -84,6 +85,15 @@ class FileCache:
                 self._results[rel] = (sig, result)
                 self._checked.add(rel)
         return len(todo)
+
+    def read_all(self, content: Path, max_file_size: int, known: Mapping[str, Signature] | None,
+                 timings: Timings) -> tuple[Loaded, Entries]:
+        """Read every file under ``content``, parsing only the new and changed ones (``known``
+        as for ``prefetch``); return what they hold, and the entries worth keeping (``used``)."""
+        listing = timings.run("list", lambda: walk(content))  # the parse and the load share it
+        timings.run("parse", lambda: self.prefetch(listing, max_file_size, known))
+        loaded = timings.run("load", lambda: load(content, max_file_size, self.read, listing))
+        return loaded, self.used()
 
     def forget(self, rels: Iterable[str]) -> None:
         """Drop files reported changed: a rewrite can keep the same size and time stamp."""

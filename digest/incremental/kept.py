@@ -12,7 +12,7 @@ import hmac
 import logging
 import pickle
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -107,21 +107,24 @@ def pickled(articles: Mapping[str, Article]) -> Iterator[tuple[str, bytes]]:
         yield aid, pickle.dumps(lean(article), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def save_kept(folder: Path, kept: Kept, articles: Iterable[tuple[str, bytes]]) -> str:
-    """Write ``kept`` and its ``articles`` (as ``pickled`` gives them) into the cache folder, an
-    article at a time; return the file's checksum, for the main file to name.
+def save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None = None,
+              stories: Stories | None = None) -> str:
+    """Keep ``site`` for builds after an edit (``keep``, with the ``evidence`` and ``stories``
+    it was clustered by and into, if given) in the cache folder, an article at a time; return
+    the file's checksum, for the main file to name.
 
-    The file holds the pickled ``kept`` (after its length), each article's bytes, an index of
-    where each is, and (in its last 8 bytes) where the index starts.
+    The file holds the pickled ``Kept`` (after its length), each article's bytes (``pickled``),
+    an index of where each is, and (in its last 8 bytes) where the index starts.
     """
     folder.mkdir(parents=True, exist_ok=True)
     index: dict[str, tuple[int, int]] = {}
 
     def parts() -> Iterator[bytes]:
-        head = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
-        yield len(head).to_bytes(8, "little") + head
+        head = pickle.dumps(keep(site, evidence, stories), protocol=pickle.HIGHEST_PROTOCOL)
+        yield len(head).to_bytes(8, "little")
+        yield head
         at = 8 + len(head)
-        for aid, data in articles:
+        for aid, data in pickled(site.articles):
             index[aid] = (at, len(data))
             at += len(data)
             yield data

@@ -68,8 +68,7 @@ class Editions:
         site, zone = self.views.site, self.zone
         days: dict[date, list[str]] = {}
         for aid in site.order:  # newest first, so the days are too; undated articles last
-            published = site.articles[aid].record.published
-            if published is not None:
+            if (published := site.dated.get(aid)) is not None:
                 days.setdefault(published.astimezone(zone).date(), []).append(aid)
         return {day: tuple(ids) for day, ids in days.items()}
 
