@@ -9,12 +9,12 @@ import re
 from dataclasses import replace
 
 import pytest
-from conftest import age, built_stories, record, site_bytes
+from conftest import age, built_stories, record, site_bytes, stories
 from test_patch import clean, edit
 
 from digest.build import build
 from digest.incremental.cache import load_main
-from digest.incremental.kept import KEPT_FILE
+from digest.incremental.kept import KEPT_FILE, Unpickled
 
 
 @pytest.fixture
@@ -179,3 +179,25 @@ def test_an_article_retitled_again_and_again_takes_the_short_way_each_time(site,
         edit(site, "r2.yaml", lambda text, n=n: text.replace('title: "', f'title: "Take {n} ', 1))
         assert build(site).checked is None, n
         assert site_bytes(site.output) == clean(site, tmp_path), n
+
+
+def test_a_retitle_reads_back_only_the_kept_articles_its_pages_show(make_site, tmp_path,
+                                                                    monkeypatch):
+    # Forty articles, three to a list page and a feed: the edited one's pages show a few.
+    # (Editions read every article's day: they once read back every kept article for it.)
+    config = make_site(stories(7, 40), page_size=3, feed_entries=3)
+    age(config.content.iterdir())
+    build(config)
+    read: list[str] = []
+    unpickle = Unpickled.__getitem__
+
+    def counted(self: Unpickled, aid: str):  # type: ignore[no-untyped-def]
+        if aid not in self._made:
+            read.append(aid)
+        return unpickle(self, aid)
+
+    monkeypatch.setattr(Unpickled, "__getitem__", counted)
+    edit(config, "r20.yaml", retitle)
+    assert build(config).checked is None  # the short way
+    assert 0 < len(read) < 20
+    assert site_bytes(config.output) == clean(config, tmp_path)
