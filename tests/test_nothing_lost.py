@@ -315,6 +315,19 @@ def test_work_in_background_never_asked_for_leaves_no_process():
     assert not _children() & ours  # and that process is gone, waited for
 
 
+def test_what_steps_share_comes_back_as_one_object():
+    def steps():  # as the survey gives the site in place, then it again beside the spare site
+        live = {f"page-{n}/index.html": (n, n, n) for n in range(1000)}
+        yield os.getpid(), live
+        yield os.getpid(), (live, {"spare": dict(live)})
+
+    with parallel.in_background_steps(steps) as step:
+        (pid, live), (_, (again, spare)) = step(0), step(1)
+        assert pid != os.getpid()  # made in another process
+        assert again is live  # not a copy
+        assert spare["spare"] == live
+
+
 def test_work_in_steps_gives_each_step_as_asked_and_stops_at_the_end_of_its_block(monkeypatch):
     parent = os.getpid()
     reading, writing = os.pipe()  # the second step waits on it: the test writes only after
