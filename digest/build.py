@@ -233,6 +233,7 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
                                                 lambda: surveyed(1), timings,
                                                 compiled_templates(config),
                                                 in_place=in_place)
+        found = replace(found, pages=[])  # all planned again, 80 MB at 100k: let go before saving
         remember(config, found.owners)
         stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
                       said(tallied.diagnostics))

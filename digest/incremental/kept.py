@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import pickle
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from digest.incremental.sealed import checksum, replace_file_with
+from digest.incremental.sealed import FILE, hasher, writing
 from digest.model import Article, Site
 from digest.plan.pages import lean
 from digest.plan.urls import Urls, Wanted, assign_urls, wanted_paths
@@ -113,24 +114,22 @@ def save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None 
     it was clustered by and into, if given) in the cache folder, an article at a time; return
     the file's checksum, for the main file to name.
 
-    The file holds the pickled ``Kept`` (after its length), each article's bytes (``pickled``),
-    an index of where each is, and (in its last 8 bytes) where the index starts.
+    The file holds the pickled ``Kept``, each article's bytes (``pickled``), an index of where
+    each is, and (in its last 16 bytes) where the articles and the index start. The ``Kept`` is
+    pickled straight into the file: at 100,000 articles it is 100 MB, not to be held whole.
     """
     folder.mkdir(parents=True, exist_ok=True)
     index: dict[str, tuple[int, int]] = {}
-
-    def parts() -> Iterator[bytes]:
-        head = pickle.dumps(keep(site, evidence, stories), protocol=pickle.HIGHEST_PROTOCOL)
-        yield len(head).to_bytes(8, "little")
-        yield head
-        at = 8 + len(head)
+    with writing(folder / KEPT_FILE) as out:
+        pickle.dump(keep(site, evidence, stories), out, protocol=pickle.HIGHEST_PROTOCOL)
+        articles = out.size
         for aid, data in pickled(site.articles):
-            index[aid] = (at, len(data))
-            at += len(data)
-            yield data
-        yield pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL) + at.to_bytes(8, "little")
-
-    return replace_file_with(folder / KEPT_FILE, parts())
+            index[aid] = (out.size, len(data))
+            out.write(data)
+        at = out.size
+        out.write(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+                  + articles.to_bytes(8, "little") + at.to_bytes(8, "little"))
+    return out.checksum
 
 
 def load_kept(folder: Path, sealed: str, since: KeptEdits
@@ -141,16 +140,27 @@ def load_kept(folder: Path, sealed: str, since: KeptEdits
     if not sealed:
         return None
     try:
-        data = (folder / KEPT_FILE).read_bytes()
-        # The whole file checked before any of it is unpickled: a pickle from elsewhere may run code.
-        if not hmac.compare_digest(checksum(data), sealed):
+        # Read as two buffers, so that the first (the site but its articles, 100 MB at 100,000
+        # articles) is freed once unpickled; the whole file is checked before any of it is
+        # unpickled, as a pickle from elsewhere may run code.
+        with (folder / KEPT_FILE).open("rb") as stream:
+            stream.seek(-16, os.SEEK_END)
+            trailer = stream.read(16)
+            base, at = int.from_bytes(trailer[:8], "little"), int.from_bytes(trailer[8:], "little")
+            stream.seek(0)
+            head, rest = stream.read(base), stream.read()
+        mac = hasher(FILE)
+        mac.update(head)
+        mac.update(rest)
+        if not hmac.compare_digest(mac.hexdigest(), sealed):
             raise ValueError("not the site this cache was saved with")
-        view = memoryview(data)
-        head = int.from_bytes(view[:8], "little")
-        kept = pickle.loads(view[8:8 + head])
-        index = pickle.loads(view[int.from_bytes(view[-8:], "little"):-8])
+        kept = pickle.loads(head)
+        del head
+        view = memoryview(rest)  # the index counts from the file's start, ``rest`` from ``base``
+        index = pickle.loads(view[at - base:-16])
         if not isinstance(kept, Kept) or not isinstance(index, dict):
             raise TypeError("not a site")
+        index = {aid: (start - base, size) for aid, (start, size) in index.items()}
     except Exception as exc:  # whatever is wrong, the whole build reads every file
         log.warning("cache %s is damaged or stale (%s); building everything",
                     folder / KEPT_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)

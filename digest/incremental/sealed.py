@@ -140,19 +140,46 @@ def replace_file(path: Path, data: bytes) -> None:
 def replace_file_with(path: Path, parts: Iterable[bytes], *, tagged: bool = True) -> str:
     """Write ``parts`` one after the other at ``path``, atomically, as ``replace_file``; return
     its ``checksum`` if ``tagged``. A large file is so written without being held whole."""
-    mac = hasher(FILE) if tagged else None
+    with writing(path, tagged=tagged) as out:
+        for data in parts:
+            out.write(data)
+    return out.checksum
+
+
+class Sink:
+    """A file being written under a temporary name (``writing``), hashed as it is written."""
+
+    def __init__(self, stream: BinaryIO, tagged: bool) -> None:
+        self._stream, self._mac = stream, hasher(FILE) if tagged else None
+        self.size = 0
+        """Bytes written so far."""
+        self.checksum = ""
+        """The file's ``checksum``, once written whole, if tagged."""
+
+    def write(self, data: bytes | memoryview) -> int:  # what pickle.dump writes to, as it goes
+        if self._mac is not None:
+            self._mac.update(data)
+        self.size += len(data)
+        return self._stream.write(data)
+
+    def end(self) -> None:
+        self.checksum = self._mac.hexdigest() if self._mac is not None else ""
+
+
+@contextmanager
+def writing(path: Path, *, tagged: bool = True) -> Iterator[Sink]:
+    """Give a ``Sink`` whose bytes replace ``path`` atomically when the block ends (a reader sees
+    the old file or the new one); then its ``checksum`` is set if ``tagged``."""
     fd, temp = tempfile.mkstemp(prefix=_TEMP, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            for data in parts:
-                stream.write(data)
-                if mac is not None:
-                    mac.update(data)
+            sink = Sink(stream, tagged)
+            yield sink
         os.replace(temp, path)
+        sink.end()
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return mac.hexdigest() if mac is not None else ""
 
 
 def cache_writable(folder: Path) -> bool:

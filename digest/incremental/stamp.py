@@ -22,7 +22,7 @@ from digest.theme import static_folders, template_folders
 if TYPE_CHECKING:  # a stamp without diagnostics is read without the model (the quick no-op)
     from digest.model import Diagnostic
 
-FORMAT = 31
+FORMAT = 32
 """Bumped whenever what the cache holds changes shape."""
 HEADER = f"digest-cache {FORMAT} {__version__}".encode()
 """The first of the main file's sealed sections; the stamp and the cache's state follow."""
