@@ -79,7 +79,8 @@ def in_background(work: Callable[[], R], *, again: bool = True) -> Iterator[Call
     done here when its result is asked for; so it is if the process fails, unless ``again`` is
     false: then this process lets go of ``work``, and of what it holds, once the child has it
     (the parse results and the stories' evidence a build saves: 300 MB at 100,000 articles),
-    and the child's error is raised here. The process is gone when the block ends, its result asked for or not.
+    and the child's error is raised here. The process is gone when the block ends, its result
+    asked for or not.
     """
     if cores() < 2 or sys.platform != "linux":
         yield _once(work)
