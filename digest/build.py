@@ -65,8 +65,7 @@ class Built:
     stats: WriteStats
     timings: Timings
     tally: Tally
-    search: bool = True
-    """Whether the search index was built."""
+    search: bool = True  # whether the search index was built
     rendered: int = 0
     """Pages rendered afresh; the others were unchanged since the last build and kept."""
 
@@ -101,16 +100,18 @@ def build(config: Config, *, strict: bool = False, cached: bool = True,
                 remove_leftovers(config.cache_dir)
             last = timings.run("cache", lambda: load_main(config.cache_dir)) if cached else Stored()
             if cached and inputs and not whole and not (strict and last.tally and last.tally.errors):
-                edit = timings.run("edit", lambda: small_edit(config, last, inputs, started))
+                edit = timings.run("edit", partial(small_edit, config, last, inputs, started))
                 built = edit and write_edit(config, last, *edit, inputs, timings, surveyed)
                 if built:
                     return built
+            main, edit = [last] if cached else [], None  # handed over (see ``whole_build``)
+            del last
             # Surveyed again, and a spare site made if there is none to patch up, while the
             # content is read and planned; the first survey, no longer needed, takes no core.
             surveyed.stop()
             with in_background(partial(survey_site, config.output, prepare=True)) as prepared:
                 return whole_build(config, timings, strict=strict, cached=cached, inputs=inputs,
-                                   main=last if cached else None, surveyed=prepared)
+                                   main=main.pop() if main else None, surveyed=prepared)
         finally:
             timings.end()
 
@@ -129,18 +130,19 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
                 ) -> Built:
     """Read every file (parsing the changed ones), plan every page, and write what changed.
 
-    ``main`` is the cache's main file, if read already. The caller holds ``site_lock`` on the
+    ``main`` is the cache's main file, if read already, handed over: what it holds and the build
+    needs not (120 MB at 100,000 articles) is let go. The caller holds ``site_lock`` on the
     output folder, and ``surveyed`` gives what the folder holds.
     """
-    stored = (timings.run("shards", lambda: load_state(config.cache_dir, main)) if cached
+    stored = (timings.run("shards", partial(load_state, config.cache_dir, main)) if cached
               else Stored())
+    del main  # what of it is kept, ``stored`` holds
     if stored.max_file_size != config.max_file_size:
         stored = Stored(config.max_file_size)
     loaded, used = FileCache(stored.files, store_of(config) if cached else None).read_all(
         config.content, config.max_file_size, inputs.content if inputs else None, timings)
-    save = partial(save_files, config.cache_dir, used, stored)
+    save, stored = partial(save_files, config.cache_dir, used, stored), replace(stored, files={})
     del used
-    stored = replace(stored, files={})
     # The parse cache's shards, and then the site kept for edits, are saved by other processes
     # while this one joins, plans and renders: on one core, a cold build of 10,000 articles
     # spent a second on them. Those processes take what they save: this one lets go of it.
