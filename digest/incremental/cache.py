@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from digest.incremental.files import Entries
 from digest.incremental.kept import KeptEdits
-from digest.incremental.sealed import checksum, replace_file, replace_file_with
-from digest.incremental.stamp import CACHE_FILE, HEADER, Signature, Stamp, main_file, read_main
+from digest.incremental.sealed import checksum, replace_file
+from digest.incremental.stamp import CACHE_FILE, HEADER, Signature, Stamp, read_main, write_main
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import remove, stored_names, unnamed
 from digest.model import Matches, Tally
@@ -267,7 +267,7 @@ def _save_main(folder: Path, state: Stored, written: Written) -> None:
     for shard, (crc, names) in written.items():
         checksums[shard], listed[shard] = crc, names
     main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
-    replace_file_with(folder / CACHE_FILE, main_file(state.stamp, main), tagged=False)
+    write_main(folder / CACHE_FILE, state.stamp, main)
 
 
 def _split(items: dict[str, T]) -> list[dict[str, T]]:

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import os
+import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -101,6 +102,32 @@ def sections(kind: bytes, parts: Iterable[bytes]) -> Iterator[bytes]:
         yield part  # not joined to its head: a copy of the main file's state was 43 MB at 100k
 
 
+def pickled_section(out: Sink, kind: bytes, before: Iterable[bytes], value: object) -> None:
+    """Write ``value`` pickled into ``out`` (untagged) as the section after ``before``, the parts
+    ``sections`` wrote, straight into the file: the cache's state is 43 MB at 100,000 articles,
+    not to be held whole. Its length and tag are written into the room left for them after."""
+    last = b""
+    for part in before:
+        last = tag(kind, last, part)
+    head = out.size
+    out.write(bytes(8 + TAG_BYTES))
+    mac = hasher(kind)
+    mac.update(last)
+    pickle.dump(value, _Fed(out, mac), protocol=pickle.HIGHEST_PROTOCOL)
+    out.rewrite(head, (out.size - head - 8 - TAG_BYTES).to_bytes(8, "little") + mac.digest())
+
+
+class _Fed:
+    """What ``pickle.dump`` writes to: a sink, and a hash fed the same bytes."""
+
+    def __init__(self, out: Sink, mac: hashlib.blake2b) -> None:
+        self._out, self._mac = out, mac
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._mac.update(data)
+        return self._out.write(data)
+
+
 def read_sections(stream: BinaryIO, kind: bytes, count: int) -> list[bytes] | None:
     """Read the first ``count`` parts that ``sections`` wrote; None unless each is sound."""
     size = os.fstat(stream.fileno()).st_size
@@ -161,6 +188,13 @@ class Sink:
             self._mac.update(data)
         self.size += len(data)
         return self._stream.write(data)
+
+    def rewrite(self, at: int, data: bytes) -> None:
+        """Write ``data`` over what was written at ``at``: an untagged file's only."""
+        assert self._mac is None, "a tagged file's hash has its first bytes already"
+        self._stream.seek(at)
+        self._stream.write(data)
+        self._stream.seek(0, os.SEEK_END)
 
     def end(self) -> None:
         self.checksum = self._mac.hexdigest() if self._mac is not None else ""

@@ -69,10 +69,13 @@ def read_main(folder: Path, count: int) -> list[bytes] | None:
         return sealed.read_sections(stream, sealed.MAIN, count)
 
 
-def main_file(stamp: Stamp, state: object) -> Iterator[bytes]:
-    """Yield the bytes of the cache's main file: ``HEADER``, ``stamp`` and ``state``, sealed."""
-    return sealed.sections(sealed.MAIN, [HEADER, *(
-        pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in (stamp, state))])
+def write_main(path: Path, stamp: Stamp, state: object) -> None:
+    """Write the cache's main file at ``path``: ``HEADER``, ``stamp`` and ``state``, sealed."""
+    head = [HEADER, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)]
+    with sealed.writing(path, tagged=False) as out:
+        for data in sealed.sections(sealed.MAIN, head):
+            out.write(data)
+        sealed.pickled_section(out, sealed.MAIN, head, state)
 
 
 @dataclass(frozen=True)
