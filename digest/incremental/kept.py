@@ -115,8 +115,9 @@ def save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None 
     the file's checksum, for the main file to name.
 
     The file holds the pickled ``Kept``, each article's bytes (``pickled``), an index of where
-    each is, and (in its last 16 bytes) where the articles and the index start. The ``Kept`` is
-    pickled straight into the file: at 100,000 articles it is 100 MB, not to be held whole.
+    each is from the first, and (in its last 16 bytes) where the articles and the index start.
+    The ``Kept`` is pickled straight into the file: at 100,000 articles it is 100 MB, not to be
+    held whole.
     """
     folder.mkdir(parents=True, exist_ok=True)
     index: dict[str, tuple[int, int]] = {}
@@ -124,7 +125,7 @@ def save_kept(folder: Path, site: Site, evidence: Mapping[str, Evidence] | None 
         pickle.dump(keep(site, evidence, stories), out, protocol=pickle.HIGHEST_PROTOCOL)
         articles = out.size
         for aid, data in pickled(site.articles):
-            index[aid] = (out.size, len(data))
+            index[aid] = (out.size - articles, len(data))
             out.write(data)
         at = out.size
         out.write(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
@@ -146,9 +147,10 @@ def load_kept(folder: Path, sealed: str, since: KeptEdits
         with (folder / KEPT_FILE).open("rb") as stream:
             stream.seek(-16, os.SEEK_END)
             trailer = stream.read(16)
-            base, at = int.from_bytes(trailer[:8], "little"), int.from_bytes(trailer[8:], "little")
+            articles, at = (int.from_bytes(trailer[:8], "little"),
+                            int.from_bytes(trailer[8:], "little"))
             stream.seek(0)
-            head, rest = stream.read(base), stream.read()
+            head, rest = stream.read(articles), stream.read()
         mac = hasher(FILE)
         mac.update(head)
         mac.update(rest)
@@ -156,11 +158,10 @@ def load_kept(folder: Path, sealed: str, since: KeptEdits
             raise ValueError("not the site this cache was saved with")
         kept = pickle.loads(head)
         del head
-        view = memoryview(rest)  # the index counts from the file's start, ``rest`` from ``base``
-        index = pickle.loads(view[at - base:-16])
+        view = memoryview(rest)  # from the first article on, as the index counts
+        index = pickle.loads(view[at - articles:-16])
         if not isinstance(kept, Kept) or not isinstance(index, dict):
             raise TypeError("not a site")
-        index = {aid: (start - base, size) for aid, (start, size) in index.items()}
     except Exception as exc:  # whatever is wrong, the whole build reads every file
         log.warning("cache %s is damaged or stale (%s); building everything",
                     folder / KEPT_FILE, exc if isinstance(exc, ValueError) else type(exc).__name__)

@@ -98,17 +98,17 @@ def sections(kind: bytes, parts: Iterable[bytes]) -> Iterator[bytes]:
     last = b""
     for part in parts:
         last = tag(kind, last, part)
-        yield len(part).to_bytes(8, "little") + last
-        yield part  # not joined to its head: a copy of the main file's state was 43 MB at 100k
+        yield len(part).to_bytes(8, "little") + last + part
 
 
-def pickled_section(out: Sink, kind: bytes, before: Iterable[bytes], value: object) -> None:
-    """Write ``value`` pickled into ``out`` (untagged) as the section after ``before``, the parts
-    ``sections`` wrote, straight into the file: the cache's state is 43 MB at 100,000 articles,
-    not to be held whole. Its length and tag are written into the room left for them after."""
+def write_sections(out: Sink, kind: bytes, parts: Iterable[bytes], value: object) -> None:
+    """Write ``parts`` into ``out`` (untagged) as ``sections`` seals them, then ``value``
+    pickled as one more section, straight into the file: the cache's state is 43 MB at 100,000
+    articles, not to be held whole. Its length and tag go into the room left for them."""
     last = b""
-    for part in before:
-        last = tag(kind, last, part)
+    for data in sections(kind, parts):
+        out.write(data)
+        last = data[8:8 + TAG_BYTES]  # the section's tag, which the next one's covers
     head = out.size
     out.write(bytes(8 + TAG_BYTES))
     mac = hasher(kind)

@@ -22,7 +22,7 @@ from digest.theme import static_folders, template_folders
 if TYPE_CHECKING:  # a stamp without diagnostics is read without the model (the quick no-op)
     from digest.model import Diagnostic
 
-FORMAT = 32
+FORMAT = 33
 """Bumped whenever what the cache holds changes shape."""
 HEADER = f"digest-cache {FORMAT} {__version__}".encode()
 """The first of the main file's sealed sections; the stamp and the cache's state follow."""
@@ -71,11 +71,9 @@ def read_main(folder: Path, count: int) -> list[bytes] | None:
 
 def write_main(path: Path, stamp: Stamp, state: object) -> None:
     """Write the cache's main file at ``path``: ``HEADER``, ``stamp`` and ``state``, sealed."""
-    head = [HEADER, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)]
     with sealed.writing(path, tagged=False) as out:
-        for data in sealed.sections(sealed.MAIN, head):
-            out.write(data)
-        sealed.pickled_section(out, sealed.MAIN, head, state)
+        sealed.write_sections(out, sealed.MAIN, [
+            HEADER, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)], state)
 
 
 @dataclass(frozen=True)
