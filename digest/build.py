@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 
 from digest.config import Config
 from digest.content import Checked, StrictRefusal, examine, gc_paused, tally
@@ -22,33 +21,24 @@ from digest.incremental import sealed
 from digest.incremental.cache import Stored, load_main, load_state, save_edits, save_files, save_state
 from digest.incremental.edit import Redo, body_pages, redo
 from digest.incremental.files import FileCache
-from digest.incremental.kept import save_kept
+from digest.incremental.kept import KeptEdits, save_kept
 from digest.incremental.memory import Edits, OnDisk, edits_of
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
 from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
 from digest.model import Tally
-from digest.output.inplace import publish
+from digest.output.changed import write_changed, write_in_place
 from digest.output.owned import check_folders
-from digest.output.search import BUNDLE, Indexed, search_of
+from digest.output.search import Indexed
 from digest.output.tree import Tree
-from digest.output.write import (
-    Surveyed,
-    WriteStats,
-    replace_site,
-    site_lock,
-    survey_site,
-    survey_steps,
-    with_spare,
-)
+from digest.output.write import Surveyed, WriteStats, site_lock, survey_site, survey_steps
 from digest.parallel import Steps, give_back_memory, in_background, in_background_steps
 from digest.plan.addresses import published, remember
-from digest.plan.page import Page, fingerprints
+from digest.plan.page import fingerprints
 from digest.plan.pages import Planner
-from digest.progress import Timings, track
-from digest.render.pages import Renderer, compiled_templates, render, render_many
-from digest.theme import static_folders
+from digest.progress import Timings
+from digest.render.pages import compiled_templates
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +183,7 @@ def write_planned(config: Config, planner: Planner, stored: Stored,
     # The previous build's pages are reused only from the very output folder it wrote.
     last = stored if stored.stamp.output == previous.live.stamp else Stored()
     prints = timings.run("fingerprint", lambda: fingerprints(planned, config))
-    return prints, *write_changed(config, planned, prints, last, previous.live,
-                                  lambda: previous, timings,
+    return prints, *write_changed(config, planned, prints, last, lambda: previous, timings,
                                   compiled_templates(config) if cached else None)
 
 
@@ -217,84 +206,46 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         prints, since = {}, found.edits
         tallied = replace(tallied, topics=len(found.site.topics),
                           providers=len(found.site.providers))
-    live = timings.run("survey", lambda: surveyed(0).live)
-    if stored.stamp.output != live.stamp:
+    compiled = compiled_templates(config)
+    if not found.moved and found.site is None:  # put in place: the spare site is not needed
+        def live() -> Tree:
+            tree = surveyed(0).live
+            surveyed.stop()
+            return tree
+
+        prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
+        written = write_in_place(config, found.pages, prints, stored, live, timings, compiled)
+        return written and saved_edit(config, stored, edits, found, inputs, timings, prints,
+                                      since, tallied, written, lambda: stored.site)
+    if timings.run("survey", lambda: surveyed(0).live).stamp != stored.stamp.output:
         return None
-    in_place = not found.moved and found.site is None
-    if in_place:  # the spare site is not needed (but where a page is new: then surveyed here)
-        surveyed.stop()
     # A site indexed again is kept again, by another process, while this one writes.
     with (in_background(partial(save_kept, config.cache_dir, found.site, *found.clustering),
                         again=False)
           if found.site
           else nullcontext(lambda: stored.site)) as kept_saved:
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
-        stats, search, rendered = write_changed(config, found.pages, prints, stored, live,
-                                                lambda: surveyed(1), timings,
-                                                compiled_templates(config),
-                                                in_place=in_place)
+        written = write_changed(config, found.pages, prints, stored, lambda: surveyed(1),
+                                timings, compiled)
         # Let go of what saving needs no more (the saver has the site): 600 MB at 100k.
         found = replace(found, pages=[], site=None, clustering=({}, None))
-        remember(config, found.owners)
-        stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
-                      said(tallied.diagnostics))
-        with saving(config.cache_dir):
-            kept = kept_saved()
-            timings.run("save", lambda: save_edits(config.cache_dir, replace(
-                stored, pages=prints, search=search, stamp=stamp, listing=found.listing,
-                matches=found.matches, since=since, site=kept, tally=tallied),
-                edits.changed_shards(), found.bodies))
+        return saved_edit(config, stored, edits, found, inputs, timings, prints, since, tallied,
+                          written, kept_saved)
+
+
+def saved_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs: Inputs,
+               timings: Timings, prints: dict[str, str], since: KeptEdits, tallied: Tally,
+               written: tuple[WriteStats, Indexed, int], kept_saved: Callable[[], str]) -> Built:
+    """Save what an edit ``found`` and ``written`` leaves for the next build; say what it did."""
+    stats, search, rendered = written
+    remember(config, found.owners)
+    stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
+                  said(tallied.diagnostics))
+    with saving(config.cache_dir):
+        kept = kept_saved()
+        timings.run("save", lambda: save_edits(config.cache_dir, replace(
+            stored, pages=prints, search=search, stamp=stamp, listing=found.listing,
+            matches=found.matches, since=since, site=kept, tally=tallied),
+            edits.changed_shards(), found.bodies))
     return Built(None, len(prints), stats, timings, tallied, search=config.search,
                  rendered=rendered)
-
-
-def write_changed(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
-                  live: Tree, previous: Callable[[], Surveyed], timings: Timings,
-                  compiled: Path | None, *, in_place: bool = False
-                  ) -> tuple[WriteStats, Indexed, int]:
-    """Render the ``planned`` pages whose fingerprints are not in ``last`` (the last build's
-    cache), and write the site of every page ``prints`` names, keeping the others' files; return
-    what was written, what the search index was made of (``search.Indexed``), and how many
-    pages were rendered. With ``in_place`` (no page moved), the changed files may be put in
-    place of their namesakes without staging the site (``inplace.publish``). The output folder
-    was surveyed as ``live``; ``previous`` gives it with the spare site beside it, surveyed,
-    which only a staged site needs."""
-    position = {path: n for n, path in enumerate(prints)}
-    todo = sorted((page for page in planned if last.pages.get(page.path) != prints[page.path]),
-                  key=lambda page: position[page.path])
-    search, finish = search_of(prints, last.search, timings) if config.search else (Indexed, None)
-    if in_place:  # an edit's few pages, rendered first
-        fresh = dict(timings.run("render", lambda: list(render(todo, config, compiled))))
-        made = timings.stages.get("search", 0.0)
-        if published := timings.run("write", lambda: publish(config.output, live, fresh,
-                                                             finish, f"{BUNDLE}/")):
-            timings.stages["write"] -= timings.stages.get("search", 0.0) - made
-            tree, written = published
-            return WriteStats(written, len(tree.files) - written, tree.stamp), search(), len(todo)
-        pages: Iterable[tuple[str, bytes | None]] = ((path, fresh.get(path)) for path in prints)
-    else:
-        pages = timings.each("render", track(stream(list(prints), todo, config, compiled),
-                                             "Rendering", len(todo),
-                                             weight=lambda file: file[1] is not None))
-    # A spare site to patch up, made if the survey found none (after a cold build, or an edit).
-    spare = timings.run("survey", lambda: with_spare(config.output, previous()))
-    made = timings.stages.get("render", 0.0) + timings.stages.get("search", 0.0)
-    stats = timings.run("write", lambda: replace_site(config.output, spare, pages,
-                                                     static_folders(config), finish))
-    # Pages are rendered, and the index made, as the site is written: that time was theirs.
-    timings.stages["write"] -= (timings.stages.get("render", 0.0)
-                                + timings.stages.get("search", 0.0) - made)
-    return stats, search(), len(todo)
-
-
-def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | None
-           ) -> Iterator[tuple[str, bytes | None]]:
-    """Yield every page's path in order, with bytes for the pages in ``todo`` (in the same order),
-    rendered as asked, and None for the rest.
-
-    ``compiled`` is where compiled templates are kept (``render.environment``), if anywhere.
-    """
-    fresh = render_many(todo, Renderer(config, compiled))
-    wanted = {page.path for page in todo}
-    for path in paths:
-        yield (path, next(fresh)[1]) if path in wanted else (path, None)

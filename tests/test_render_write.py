@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from digest.errors import OutputError, TemplateProblem
 from digest.output import staging, write
 from digest.output.owned import MARKER, check_output, marker
 from digest.output.staging import work_folder
-from digest.output.tree import survey
+from digest.output.tree import Tree, survey
 from digest.output.write import spare_folders, survey_site, survey_steps, write_site
 from digest.plan.pages import plan
 from digest.progress import Timings
@@ -332,3 +333,28 @@ def test_render_workers_are_sent_small_spans_and_the_pages_come_back_in_order(
     rendered = list(render_module.render_in_parallel(pages, seed_site))
     assert len(pages) > 16 and max(sent) == 1 and sum(sent) == len(pages)
     assert rendered == list(render(pages, seed_site))
+
+
+def test_a_tree_changed_in_a_few_entries_stamps_as_one_surveyed_afresh():
+    rng = random.Random(7)
+    files = {f"a/{n}/index.html": (rng.randrange(10**18), rng.randrange(10**5), n)
+             for n in range(500)}
+    before = Tree(files, frozenset({"a", *(f"a/{n}" for n in range(500))}))
+    for _ in range(20):
+        now = dict(before.files)
+        for rel in rng.sample(sorted(now), 5):
+            if rng.random() < 0.5:
+                del now[rel]
+            else:
+                now[rel] = (rng.randrange(10**18), rng.randrange(10**5), rng.randrange(10**6))
+        now[f"b/{rng.randrange(10**6)}.html"] = (1, 2, 3)
+        folders = (before.folders - {rng.choice(sorted(before.folders))}) | {"b"}
+        after = before.after(now, folders)
+        assert after.stamp == Tree(dict(reversed(now.items())), folders).stamp != before.stamp
+        before = after
+    # Any one change tells: a signature, a name, a folder.
+    rel, (m, s, i) = next(iter(before.files.items()))
+    for files, folders in (({**before.files, rel: (m + 1, s, i)}, before.folders),
+                           ({**before.files, rel + "x": (m, s, i)}, before.folders),
+                           (before.files, before.folders | {"c"})):
+        assert Tree(files, folders).stamp != before.stamp

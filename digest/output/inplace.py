@@ -2,10 +2,11 @@
 
 Staging a site (``write.replace_site``) passes over every file: at 100,000 articles that is
 seconds, for an edit that changes a page and its month's search bundle. When no page moves, the
-changed pages are renamed over their namesakes one by one; then the search index is brought up
-to date from the site in place (``search.search_of``): its new files first, each bundle's entry
-file after the files it names, and the list of bundles last, so the index never names a file
-that is not there. Files the index no longer names are deleted after.
+changed pages are renamed over their namesakes one by one; then the search index, made before
+from the site in place and the changed pages (``search.search_of``), is put in place: its new
+files first, each bundle's entry file after the files it names, and the list of bundles last,
+so the index never names a file that is not there. Files the index no longer names are deleted
+after.
 
 The site is not replaced in one step, as a staged one is: a reader may see the new page a moment
 before the index that finds it. A build killed midway leaves a folder that differs from the
@@ -15,23 +16,24 @@ stamp the cache holds, so the next build stages the whole site again.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 
 from digest.output.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
 from digest.output.staging import holds, safe_path
 from digest.output.tree import FileStat, Tree
-from digest.output.write import Finisher
 
 LAST = ("pagefind-entry.json", "bundles.json")
 """Names of the index files that name others, in the order they are put in place, after those."""
 
 
-def publish(output: Path, previous: Tree, pages: dict[str, bytes], finish: Finisher | None = None,
+def publish(output: Path, previous: Tree, pages: dict[str, bytes],
+            index: Callable[[], Iterable[tuple[str, bytes | None]]] | None = None,
             finished: str = "") -> tuple[Tree, int] | None:
-    """Put ``pages`` in place of their namesakes in ``output``, then what ``finish`` makes of
-    the site: every file under the folder ``finished`` (the search index's), the others there
-    deleted. Return the folder's new tree and how many files were written, or None, having
+    """Put ``pages`` in place of their namesakes in ``output``, then what ``index`` gives: every
+    file under the folder ``finished`` (the search index's; None bytes for one kept), the others
+    there deleted. Return the folder's new tree and how many files were written, or None, having
     written nothing, if a page is new (the site is then staged whole).
 
     The caller holds ``site_lock(output)`` and surveyed it as ``previous``.
@@ -41,8 +43,8 @@ def publish(output: Path, previous: Tree, pages: dict[str, bytes], finish: Finis
     refuse_foreign(output, previous.files)
     files, folders = dict(previous.files), set(previous.folders)
     written = _put(output, files, folders, pages)
-    if finish is not None:
-        made = dict(finish(output))
+    if index is not None:
+        made = dict(index())
         gone = [rel for rel in files if rel.startswith(finished) and rel not in made]
         fresh = {rel: data for rel, data in made.items() if data is not None}
         new = sorted(rel for rel in fresh if rel not in files)
@@ -56,7 +58,7 @@ def publish(output: Path, previous: Tree, pages: dict[str, bytes], finish: Finis
         _prune(output, folders, files, gone)
         if new or gone:
             _put(output, files, folders, {MARKER: marker(files)})
-    return Tree(files, frozenset(folders)), written
+    return previous.after(files, frozenset(folders)), written
 
 
 def _put(output: Path, files: dict[str, FileStat], folders: set[str],

@@ -8,7 +8,7 @@ import fcntl
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 SPARE = "spare-"
 """Names the spare site's folder, followed by its stamp: the site before last, kept in the work
 folder to be patched up into the next site (a double buffer)."""
-Finisher = Callable[[Path], Iterable[tuple[str, bytes | None]]]
-"""Reads the new site (staged, or in place: ``inplace.py``) and returns more files for it, e.g.
-the search index."""
+Finisher = Callable[[Path, Mapping[str, bytes]], Iterable[tuple[str, bytes | None]]]
+"""Reads the new site (staged, or in place: ``inplace.py``), and the pages not yet written
+there, and returns more files for it: the search index."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def replace_site(output: Path, previous: Surveyed, files: Iterable[tuple[str, by
         stage.fill(with_static(files, static))
         if finish is not None:
             stage.prune()  # the finisher reads the staged site: none of an older one may be left
-            stage.fill(finish(staging))
+            stage.fill(finish(staging, {}))
         stage.prune()
         stage.put(MARKER, marker(stage.files))
         old = swap(staging, output)
