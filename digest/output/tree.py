@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
+
+from digest.parallel import in_background
 
 FileStat = tuple[int, int, int]
 """A file's (mtime_ns, size, inode), read without following symlinks."""
@@ -35,6 +37,13 @@ class Tree:
         files, folders = self.sums
         text = f"{len(self.files)} {len(self.folders)} {files:x} {folders:x}"
         return hashlib.blake2b(text.encode(), digest_size=STAMP_LENGTH // 2).hexdigest()
+
+    def joined(self, other: Tree) -> Tree:
+        """Return this tree and ``other``, which shares no entry with it, as one."""
+        tree = Tree({**self.files, **other.files}, self.folders | other.folders)
+        tree.__dict__["sums"] = tuple((a + b) & _MASK for a, b in zip(self.sums, other.sums,
+                                                                       strict=True))
+        return tree
 
     def after(self, files: dict[str, FileStat], folders: frozenset[str]) -> Tree:
         """Return the tree of ``files`` and ``folders``, this one changed in a few entries,
@@ -73,22 +82,77 @@ def survey(root: Path, known: dict[str, FileStat] | None = None) -> Tree:
     ``known`` is another folder's files, surveyed just now, that may share inodes with these
     (hard links): a file found by its folder's listing to be one of them is that very file, and
     is not asked for its signature again.
+
+    A survey is system calls, which two processes make side by side and two threads do not:
+    the folders a few levels down are shared out by size between this process and one forked
+    for the other half (at 100,000 articles, 386,000 files and folders took 2.3 s in one
+    process, 1.1 s in two). Each half is stamped where it was surveyed.
     """
     known = known or {}
     files: dict[str, FileStat] = {}
     folders: set[str] = set()
     todo = [("", str(root))] if root.is_dir() else []
-    while todo:
-        prefix, path = todo.pop()
+    for _ in range(SHARED_DEPTH):
+        todo = _list(todo, files, folders, known)
+    mine, theirs = _halves(todo)
+    if not theirs:
+        return _surveyed(mine, files, folders, known)
+    with in_background(partial(_surveyed, theirs, {}, set(), known)) as other:
+        half = _surveyed(mine, files, folders, known)
+        return half.joined(other())
+
+
+SHARED_DEPTH = 3
+"""Levels listed before the folders below are shared out: a site's month folders of articles."""
+SHARED_SIZE = 1 << 20
+"""The size of a survey worth sharing out (``_halves``): a site of about 3,000 articles."""
+
+
+def _list(todo: list[tuple[str, str]], files: dict[str, FileStat], folders: set[str],
+          known: dict[str, FileStat]) -> list[tuple[str, str]]:
+    """Read the folders ``todo`` (path relative to the root, ending in a slash, and path):
+    their files into ``files``, their folders into ``folders``; return the latter as ``todo``."""
+    deeper = []
+    for prefix, path in todo:
         with os.scandir(path) as entries:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
                     folders.add(rel)
-                    todo.append((rel + "/", entry.path))
+                    deeper.append((rel + "/", entry.path))
                 elif (same := known.get(rel)) is not None and same[2] == entry.inode():
                     files[rel] = same
                 else:
                     stat = entry.stat(follow_symlinks=False)
                     files[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    return Tree(files, frozenset(folders))
+    return deeper
+
+
+def _surveyed(todo: list[tuple[str, str]], files: dict[str, FileStat], folders: set[str],
+              known: dict[str, FileStat]) -> Tree:
+    """Survey the folders ``todo`` and all they hold, adding to ``files`` and ``folders``."""
+    while todo:
+        todo = _list(todo, files, folders, known)
+    tree = Tree(files, frozenset(folders))
+    tree.sums  # noqa: B018  # worked out here: a cached property, pickled with the tree
+    return tree
+
+
+def _halves(todo: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Share the folders ``todo`` out in two halves of about the same size, each folder weighed
+    by its listing's size and its subfolders (its link count, on most Linux file systems);
+    all in the first where there is too little to share."""
+    def weight(path: str) -> int:
+        stat = os.stat(path, follow_symlinks=False)
+        return stat.st_size + 256 * max(stat.st_nlink - 2, 0)
+
+    weighed = sorted(((weight(path), prefix, path) for prefix, path in todo), reverse=True)
+    if sum(size for size, _, _ in weighed) < SHARED_SIZE:
+        return todo, []  # not worth a process
+    halves: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
+    sizes = [0, 0]
+    for size, prefix, path in weighed:
+        lighter = sizes.index(min(sizes))
+        sizes[lighter] += size
+        halves[lighter].append((prefix, path))
+    return halves
