@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import record
+from conftest import age, record, stories
 
 from digest.build import build
 from digest.cli import main
@@ -106,6 +106,23 @@ def test_a_file_added_to_a_built_site_stops_the_next_build_rather_than_go(make_s
     (config.output / "notes" / "todo.txt").unlink()
     build(config)
     assert (config.output / "articles/2020/06/b/index.html").is_file()
+
+
+def test_a_file_added_to_a_built_site_stops_an_edit_put_in_place_too(make_site):
+    config = make_site(stories(3, 6), search=True)
+    age(config.content.iterdir())
+    build(config)
+    (config.output / "articles" / "mine.html").write_text("mine\n")
+    body = config.content / "s1.txt"
+    body.write_text(body.read_text() + "One more sentence.\n")
+    age([body])
+    with pytest.raises(OutputError, match=r"articles/mine\.html"):
+        build(config)
+    assert (config.output / "articles" / "mine.html").read_text() == "mine\n"
+    (config.output / "articles" / "mine.html").unlink()
+    build(config)
+    assert any(b"One more sentence." in page.read_bytes()
+               for page in config.output.glob("articles/*/*/*/index.html"))
 
 
 @pytest.mark.parametrize("inside", ["content", "static", "templates", ".digest-cache"])

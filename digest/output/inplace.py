@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 
-from digest.output.owned import MARKER, TEMP_PREFIX, marker, refuse_foreign
+from digest.output.owned import MARKER, TEMP_PREFIX, marker
 from digest.output.staging import holds, safe_path
 from digest.output.tree import FileStat, Tree
 
@@ -36,11 +36,11 @@ def publish(output: Path, previous: Tree, pages: dict[str, bytes],
     there deleted. Return the folder's new tree and how many files were written, or None, having
     written nothing, if a page is new (the site is then staged whole).
 
-    The caller holds ``site_lock(output)`` and surveyed it as ``previous``.
+    The caller holds ``site_lock(output)`` and surveyed it as ``previous``, which it found to be
+    the tree the last build wrote (by its stamp): so it holds no file that no build wrote.
     """
     if not all(rel in previous.files for rel in pages):
         return None
-    refuse_foreign(output, previous.files)
     files, folders = dict(previous.files), set(previous.folders)
     written = _put(output, files, folders, pages)
     if index is not None:
@@ -55,7 +55,7 @@ def publish(output: Path, previous: Tree, pages: dict[str, bytes],
             with suppress(FileNotFoundError):
                 os.unlink(output / rel)
             del files[rel]
-        _prune(output, folders, files, gone)
+        _prune(output, folders, gone)
         if new or gone:
             _put(output, files, folders, {MARKER: marker(files)})
     return previous.after(files, frozenset(folders)), written
@@ -101,11 +101,10 @@ def _folders(output: Path, folders: set[str], rel: str) -> None:
         folders.add(folder)
 
 
-def _prune(output: Path, folders: set[str], files: dict[str, FileStat], gone: list[str]) -> None:
+def _prune(output: Path, folders: set[str], gone: list[str]) -> None:
     """Delete the folders that the deletion of ``gone`` left empty."""
-    held = {rel.rpartition("/")[0] for rel in files} | {rel.rpartition("/")[0] for rel in folders}
-    for folder in sorted({rel.rpartition("/")[0] for rel in gone} - held, reverse=True):
+    for folder in sorted({rel.rpartition("/")[0] for rel in gone}, reverse=True):
         if folder and folder in folders:
-            with suppress(OSError):
+            with suppress(OSError):  # not empty: it holds another file, or a folder
                 os.rmdir(output / folder)
                 folders.discard(folder)

@@ -50,10 +50,9 @@ class Tree:
         stamped from the entries that differ."""
         tree = Tree(files, folders)
         file_sum, folder_sum = self.sums
-        for rel in self.files.keys() | files.keys():  # 0.05 s at 100,000 articles
-            if (before := self.files.get(rel)) != (now := files.get(rel)):
-                file_sum += (_file_hash((rel, now)) if now else 0) - (
-                    _file_hash((rel, before)) if before else 0)
+        # Set operations on the two dicts' items, in C: 0.05 s at 100,000 articles.
+        file_sum += (sum(map(_file_hash, files.items() - self.files.items()))
+                     - sum(map(_file_hash, self.files.items() - files.items())))
         folder_sum += (sum(map(_folder_hash, folders - self.folders))
                        - sum(map(_folder_hash, self.folders - folders)))
         tree.__dict__["sums"] = (file_sum & _MASK, folder_sum & _MASK)  # the cached property
