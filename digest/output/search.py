@@ -44,11 +44,13 @@ LISTING = f"{BUNDLE}/bundles.json"
 """The month bundles the search page merges, newest first."""
 MAIN = ""
 """The main bundle's name."""
-PART_PAGES = 1000
+PART_PAGES = 2000
 """Pages above which a month is split in parts. Pagefind took 4.0 s to index a month of 2,786
 pages (1.3 s reading them on two cores, 2.7 s making the index on one), and an edit indexes its
-page's whole bundle again; parts of 1,000 pages keep that near a second at 100,000 articles. A
-digest of thirty articles a day never splits a month."""
+page's whole bundle again, while the output is surveyed (2 s at 100,000 articles). But each
+bundle costs a reader's search requests: at 100,000 articles in Chromium, a rare word's first
+result took 2.1 s with 36 bundles and 3.5 s with 106 (parts of 1,000). A digest of thirty
+articles a day never splits a month."""
 _MONTH = re.compile(r"articles/(\d{4})/(\d{2})/")
 _BODY = re.compile(rb"<([a-zA-Z][\w-]*)\b[^>]*\sdata-pagefind-body\b[^>]*>")
 _HTML = re.compile(rb"<html\b[^>]*>")
