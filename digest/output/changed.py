@@ -50,7 +50,8 @@ def write_in_place(config: Config, planned: list[Page], prints: dict[str, str], 
     """Render an edit's ``planned`` pages that changed, and put them in place of their
     namesakes (``inplace.publish``), with the search index made from them and the site in
     place while ``live`` surveys it; return as ``write_changed`` does, or None, having written
-    nothing, if the output folder is not the one the last build wrote."""
+    nothing, if the output folder is not the one the last build wrote, or lacks a page's file
+    (the caller then builds the whole site)."""
     todo = changed(planned, prints, last)
     fresh = dict(timings.run("render", lambda: list(render(todo, config, compiled))))
     search, finish = searched(config, prints, last, timings)

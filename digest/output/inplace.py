@@ -21,7 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from digest.output.owned import MARKER, TEMP_PREFIX, marker
-from digest.output.staging import holds, safe_path
+from digest.output.staging import holds, make_folders, safe_path
 from digest.output.tree import FileStat, Tree
 
 LAST = ("pagefind-entry.json", "bundles.json")
@@ -34,7 +34,7 @@ def publish(output: Path, previous: Tree, pages: dict[str, bytes],
     """Put ``pages`` in place of their namesakes in ``output``, then what ``index`` gives: every
     file under the folder ``finished`` (the search index's; None bytes for one kept), the others
     there deleted. Return the folder's new tree and how many files were written, or None, having
-    written nothing, if a page is new (the site is then staged whole).
+    written nothing, if a page is new.
 
     The caller holds ``site_lock(output)`` and surveyed it as ``previous``, which it found to be
     the tree the last build wrote (by its stamp): so it holds no file that no build wrote.
@@ -71,7 +71,7 @@ def _put(output: Path, files: dict[str, FileStat], folders: set[str],
         if holds(output / rel, files.get(rel), data):
             continue
         target = output / safe_path(rel)
-        _folders(output, folders, rel)
+        make_folders(output, folders, rel)
         temp = target.with_name(f"{TEMP_PREFIX}{target.name}-{os.getpid()}")
         try:
             with temp.open("xb") as stream:
@@ -90,15 +90,6 @@ def _put(output: Path, files: dict[str, FileStat], folders: set[str],
 def _order(rel: str) -> tuple[int, str]:
     name = rel.rpartition("/")[2]
     return (LAST.index(name) + 1 if name in LAST else 0), rel
-
-
-def _folders(output: Path, folders: set[str], rel: str) -> None:
-    """Make the folders ``rel`` lies in that are not there yet."""
-    folder = rel.rpartition("/")[0]
-    if folder and folder not in folders:
-        _folders(output, folders, folder)
-        os.mkdir(output / folder)
-        folders.add(folder)
 
 
 def _prune(output: Path, folders: set[str], gone: list[str]) -> None:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from digest import parallel
 from digest.errors import SearchError
 from digest.output.pagefind import Indexer, Indexers, executable, missing
+from digest.output.staging import make_folders
 from digest.parallel import chunks, fork_map
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ def linked(scratch: Path, site: Path, unwritten: Mapping[str, bytes], name: str,
     try:
         root.mkdir()
         for path in paths:
-            _folders(root, made, path.rpartition("/")[0])
+            make_folders(root, made, path)
             if (data := unwritten.get(path)) is not None:
                 (root / path).write_bytes(data)
                 continue
@@ -260,11 +261,3 @@ def linked(scratch: Path, site: Path, unwritten: Mapping[str, bytes], name: str,
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _folders(root: Path, made: set[str], folder: str) -> None:
-    """Make ``folder`` under ``root`` and the folders it lies in, unless ``made`` has them."""
-    if folder and folder not in made:
-        _folders(root, made, folder.rpartition("/")[0])
-        os.mkdir(root / folder)
-        made.add(folder)

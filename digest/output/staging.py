@@ -138,6 +138,16 @@ class Staging:
         self._there = {path for path in self._there if path != rel and not path.startswith(inside)}
 
 
+def make_folders(root: Path, folders: set[str], rel: str) -> None:
+    """Make the folders under ``root`` that the file ``rel`` lies in and ``folders`` has not
+    (what has been made, by path relative to ``root``); add them to it."""
+    folder = rel.rpartition("/")[0]
+    if folder and folder not in folders:
+        make_folders(root, folders, folder)
+        os.mkdir(root / folder)
+        folders.add(folder)
+
+
 def safe_path(rel: str) -> str:
     """Return ``rel`` in its plain form; refuse any path that could land outside the output folder."""
     parts = rel.split("/")
