@@ -24,7 +24,7 @@ from digest.incremental.files import FileCache
 from digest.incremental.kept import KeptEdits, save_kept
 from digest.incremental.memory import Edits, OnDisk, edits_of
 from digest.incremental.sealed import cache_writable, remove_leftovers, saving
-from digest.incremental.stamp import Inputs, Stamp, read_inputs, said
+from digest.incremental.stamp import SHARDS, Inputs, Stamp, read_inputs, said
 from digest.incremental.store import store_of
 from digest.links.shown import archived_copies
 from digest.model import Tally
@@ -166,6 +166,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
                 timings.run("save", lambda: save_state(config.cache_dir, Stored(
                     config.max_file_size, {}, prints, search, stamp, bodies=bodies,
                     frame=inputs.frame if inputs else "", tally=tallied,
+                    listed=inputs.shards if inputs else ("",) * SHARDS,
                     matches=checked.joined.matches, listing=planner.listed), stored, saved))
         return Built(checked, len(prints), stats, timings, tallied, search=config.search,
                      rendered=rendered)
@@ -245,7 +246,7 @@ def saved_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
         kept = kept_saved()
         timings.run("save", lambda: save_edits(config.cache_dir, replace(
             stored, pages=prints, search=search, stamp=stamp, listing=found.listing,
-            matches=found.matches, since=since, site=kept, tally=tallied),
+            listed=inputs.shards, matches=found.matches, since=since, site=kept, tally=tallied),
             edits.changed_shards(), found.bodies))
     return Built(None, len(prints), stats, timings, tallied, search=config.search,
                  rendered=rendered)

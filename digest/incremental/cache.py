@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import pickle
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from digest.incremental.files import Entries
 from digest.incremental.kept import KeptEdits
 from digest.incremental.sealed import checksum, replace_file
-from digest.incremental.stamp import CACHE_FILE, HEADER, Signature, Stamp, read_main, write_main
+from digest.incremental.stamp import CACHE_FILE, HEADER, SHARDS, Stamp, read_main, shard_of, write_main
 from digest.incremental.store import FOLDER as BODIES
 from digest.incremental.store import remove, stored_names, unnamed
 from digest.model import Matches, Tally
@@ -28,10 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-SHARDS = 64
-"""Shard files the parse results are spread over: a build rewrites those whose files changed."""
-
 
 @dataclass
 class Stored:
@@ -48,7 +41,7 @@ class Stored:
     shards: tuple[str, ...] = ()
     """The checksum of each shard file ``files`` was read from; "" for one that was not."""
     listed: tuple[str, ...] = ()
-    """For each shard, ``listed_digests`` of its files and their signatures."""
+    """For each shard, the digest of its files and their signatures (``Inputs.shards``)."""
     bodies: dict[str, BodyPage] = field(default_factory=dict)
     """Body file to the page of the published article it is joined to: saved in shards of
     their own, and read only by a build after an edit of those bodies (``load_body_pages``)."""
@@ -69,14 +62,7 @@ class Stored:
     def shards_only(self) -> Stored:
         """Return the checksums of the shards alone: all that ``save_state`` compares a new
         state with, once ``save_files`` has saved the files."""
-        return Stored(self.max_file_size, shards=self.shards, listed=self.listed,
-                      body_shards=self.body_shards)
-
-
-@cache  # asked for every file several times a build
-def shard_of(rel: str) -> int:
-    """Return the shard that holds file ``rel``'s entry: the same in every process."""
-    return zlib.crc32(rel.encode()) % SHARDS
+        return Stored(self.max_file_size, shards=self.shards, body_shards=self.body_shards)
 
 
 def shard_path(folder: Path, shard: int) -> Path:
@@ -85,15 +71,6 @@ def shard_path(folder: Path, shard: int) -> Path:
 
 def body_shard_path(folder: Path, shard: int) -> Path:
     return folder / f"bodies-{shard:02x}.pickle"
-
-
-def listed_digests(signatures: Iterable[tuple[str, Signature]]) -> list[str]:
-    """Digest the names and signatures of the files of each shard, whatever their order."""
-    parts: list[list[str]] = [[] for _ in range(SHARDS)]
-    for rel, sig in signatures:
-        parts[shard_of(rel)].append(f"{rel}\0{sig[0]} {sig[1]} {sig[2]}\n")
-    return [hashlib.blake2b("".join(sorted(part)).encode(errors="surrogateescape"),
-                            digest_size=12).hexdigest() for part in parts]
 
 
 def load_main(folder: Path) -> Stored:
@@ -167,8 +144,8 @@ def _load_shard(path: Path, expected: str) -> dict | None:  # type: ignore[type-
         return None
 
 
-Written = dict[int, tuple[str, str]]
-"""File shards written: for each, its checksum and its files' ``listed_digests``."""
+Written = dict[int, str]
+"""File shards written: for each, its checksum."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +183,6 @@ def save_state(folder: Path, state: Stored, previous: Stored | None = None,
             body_shard_path(folder, shard).unlink(missing_ok=True)
         body_shards[shard] = tag
     _save_main(folder, replace(state, shards=old.shards or ("",) * SHARDS,
-                               listed=old.listed or ("",) * SHARDS,
                                body_shards=tuple(body_shards), site=saved.site), saved.written)
     remove(folder / BODIES, saved.unnamed)
 
@@ -255,18 +231,17 @@ def _write_shards(folder: Path, changed: dict[int, Entries]) -> Written:
     for shard, entries in changed.items():
         data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
         replace_file(shard_path(folder, shard), data)
-        listed = listed_digests((rel, sig) for rel, (sig, _) in entries.items())[shard]
-        written[shard] = (checksum(data), listed)
+        written[shard] = checksum(data)
     return written
 
 
 def _save_main(folder: Path, state: Stored, written: Written) -> None:
     """Write the main file: ``state``, its shards' checksums updated with those ``written``."""
     folder.mkdir(parents=True, exist_ok=True)
-    checksums, listed = list(state.shards), list(state.listed)
-    for shard, (crc, names) in written.items():
-        checksums[shard], listed[shard] = crc, names
-    main = replace(state, files={}, bodies={}, shards=tuple(checksums), listed=tuple(listed))
+    checksums = list(state.shards)
+    for shard, crc in written.items():
+        checksums[shard] = crc
+    main = replace(state, files={}, bodies={}, shards=tuple(checksums))
     write_main(folder / CACHE_FILE, state.stamp, main)
 
 

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from digest.config import Config
-from digest.incremental.cache import SHARDS, Stored, listed_digests, load_body_pages, load_shards, shard_of
+from digest.incremental.cache import Stored, load_body_pages, load_shards
 from digest.incremental.edit import Changed, Clustering, Redo
 from digest.incremental.files import UNTRUSTED, Entries, stowed
 from digest.incremental.kept import Kept, keep, load_kept, with_articles
-from digest.incremental.stamp import RACY_NS, Inputs
+from digest.incremental.stamp import RACY_NS, Inputs, shard_of
 from digest.incremental.store import store_of
 from digest.join import rejoined, with_body
 from digest.model import Article, Matches, Site
@@ -47,8 +47,8 @@ def edits_of(config: Config, inputs: Inputs, stored: Stored, started: int) -> Ed
     if (not stored.listed or stored.tally is None or not inputs.frame
             or inputs.frame != stored.frame or stored.max_file_size != config.max_file_size):
         return None
-    listed = listed_digests(inputs.content.items())
-    stale = [shard for shard in range(SHARDS) if listed[shard] != stored.listed[shard]]
+    stale = [shard for shard, now in enumerate(inputs.shards)
+             if not now or now != stored.listed[shard]]  # "": a file changed just before
     if not stale or len(stale) > MAX_SHARDS:
         return None
     shards = load_shards(config.cache_dir, stored, stale)
