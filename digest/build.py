@@ -18,7 +18,7 @@ from functools import partial
 from digest.config import Config
 from digest.content import Checked, StrictRefusal, examine, gc_paused, tally
 from digest.incremental import sealed
-from digest.incremental.cache import Stored, load_main, load_state, save_edits, save_files, save_state
+from digest.incremental.cache import Recall, Stored, load_main, load_state, save_edits, save_files, save_state
 from digest.incremental.edit import Redo, body_pages, redo
 from digest.incremental.files import FileCache
 from digest.incremental.kept import KeptEdits, save_kept
@@ -141,7 +141,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
         files_saved = background.enter_context(
             in_background(save, again=False) if cached and not strict else nullcontext(save))
         del save
-        checked = examine(loaded, config, timings, matches=stored.matches)
+        checked = examine(loaded, config, timings, matches=stored.recall.matches)
         if strict and any(d.severity == "error" for d in checked.diagnostics):
             raise StrictRefusal(checked)
         # Planned before the kept site is saved by another process: the stories clustered
@@ -167,7 +167,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
                     config.max_file_size, {}, prints, search, stamp, bodies=bodies,
                     frame=inputs.frame if inputs else "", tally=tallied,
                     listed=inputs.shards if inputs else ("",) * SHARDS,
-                    matches=checked.joined.matches, listing=planner.listed), stored, saved))
+                    recall=Recall.of(checked.joined.matches, planner.listed)), stored, saved))
         return Built(checked, len(prints), stats, timings, tallied, search=config.search,
                      rendered=rendered)
 
@@ -240,13 +240,15 @@ def saved_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
     """Save what an edit ``found`` and ``written`` leaves for the next build; say what it did."""
     stats, search, rendered = written
     remember(config, found.owners)
+    recall = stored.recall if found.matches is None else Recall.of(
+        found.matches, stored.recall.listing if found.listing is None else found.listing)
     stamp = Stamp(inputs.key, stats.stamp, tallied.errors, stats.written + stats.unchanged,
                   said(tallied.diagnostics))
     with saving(config.cache_dir):
         kept = kept_saved()
         timings.run("save", lambda: save_edits(config.cache_dir, replace(
-            stored, pages=prints, search=search, stamp=stamp, listing=found.listing,
-            listed=inputs.shards, matches=found.matches, since=since, site=kept, tally=tallied),
+            stored, pages=prints, search=search, stamp=stamp, listed=inputs.shards,
+            recall=recall, since=since, site=kept, tally=tallied),
             edits.changed_shards(), found.bodies))
     return Built(None, len(prints), stats, timings, tallied, search=config.search,
                  rendered=rendered)

@@ -7,6 +7,7 @@ import logging
 import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -25,6 +26,39 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class Recall:
+    """The join's ``Matches`` and the sitemap's listing, as a build left them: what a whole
+    build or a record edit reads of the last one, and a body edit does not (24 MB at 100,000
+    articles). Kept pickled in the main file, unpickled when first asked for, and saved again
+    as read while no edit changes them."""
+
+    data: bytes = b""
+
+    @staticmethod
+    def of(matches: Matches, listing: Listed) -> Recall:
+        return Recall(pickle.dumps((matches, listing), protocol=pickle.HIGHEST_PROTOCOL))
+
+    @cached_property
+    def _both(self) -> tuple[Matches, Listed]:
+        # Unpickled only from a main file whose seal was checked (``load_main``).
+        return pickle.loads(self.data) if self.data else (Matches(), [])
+
+    @property
+    def matches(self) -> Matches:
+        """What the join's content matching found (``join.join``)."""
+        return self._both[0]
+
+    @property
+    def listing(self) -> Listed:
+        """The pages the sitemap lists (``feeds.sitemap_listing``)."""
+        return self._both[1]
+
+    def __getstate__(self) -> dict[str, bytes]:
+        return {"data": self.data}  # not what was unpickled of it
+
 
 @dataclass
 class Stored:
@@ -50,10 +84,7 @@ class Stored:
     frame: str = ""
     """``Inputs.frame`` of the build: digest's version, the config, templates and static files."""
     tally: Tally | None = None
-    matches: Matches = field(default_factory=Matches)
-    """What the join's content matching found (``join.join``)."""
-    listing: Listed = field(default_factory=list)
-    """The pages the sitemap lists (``feeds.sitemap_listing``)."""
+    recall: Recall = field(default_factory=Recall)
     site: str = ""
     """The checksum of the ``kept.Kept`` site the last whole build saved; "" for none."""
     since: KeptEdits = field(default_factory=KeptEdits)

@@ -49,10 +49,13 @@ Clustering = tuple[Mapping[str, Evidence], Stories | None]
 class Memory(Protocol):
     """What the last build remembers of the site, as an edit needs it."""
 
-    matches: Matches
-    """What the last build's join found."""
-    listing: Listed
-    """The pages the last build's sitemap listed."""
+    @property
+    def matches(self) -> Matches:
+        """What the last build's join found."""
+
+    @property
+    def listing(self) -> Listed:
+        """The pages the last build's sitemap listed."""
 
     def body_page(self, rel: str) -> BodyPage | None:
         """Return the page body file ``rel`` was shown on; None if it was on none."""
@@ -78,8 +81,10 @@ class Redo:
     """What the edit changed of the site."""
     bodies: dict[str, BodyPage]
     """Body file to its page, for each article page planned again."""
-    matches: Matches
-    listing: Listed
+    matches: Matches | None
+    """What the join found now; None when as remembered (an edit of bodies alone)."""
+    listing: Listed | None
+    """The pages the sitemap lists now; None when as remembered."""
     clustering: Clustering = ({}, None)
     """What the site indexed again was clustered by, and into, for the kept site to keep."""
     owners: Mapping[str, Owner] = field(default_factory=dict)
@@ -102,7 +107,7 @@ def redo(memory: Memory, changed: Changed, config: Config) -> Redo | None:
         edited[article.id] = (article, page.setting)
     pages = [deferred_article_page(article, setting, config) for article, setting in edited.values()]
     return Redo(pages, {}, None, KeptEdits({aid: lean(article) for aid, (article, _)
-                                            in edited.items()}), {}, memory.matches, memory.listing)
+                                            in edited.items()}), {}, None, None)
 
 
 def _records(memory: Memory, changed: Changed, config: Config) -> Redo | None:

@@ -90,7 +90,14 @@ class OnDisk:
     def __init__(self, config: Config, stored: Stored, edits: Edits) -> None:
         self._config, self._stored, self._shards = config, stored, edits.shards
         self._bodies: dict[int, dict[str, BodyPage]] = {}
-        self.matches, self.listing = stored.matches, stored.listing
+
+    @property
+    def matches(self) -> Matches:
+        return self._stored.recall.matches
+
+    @property
+    def listing(self) -> Listed:
+        return self._stored.recall.listing
 
     def body_page(self, rel: str) -> BodyPage | None:
         shard = shard_of(rel)
@@ -145,5 +152,7 @@ class InMemory:
             site, kept, clustering = redo.site, None, redo.clustering
         else:
             site = replace(self._site, articles=with_articles(self._site.articles, edits.articles))
-        return InMemory(site, {**self._bodies, **redo.bodies}, redo.matches, redo.listing,
+        return InMemory(site, {**self._bodies, **redo.bodies},
+                        self.matches if redo.matches is None else redo.matches,
+                        self.listing if redo.listing is None else redo.listing,
                         clustering, edits.applied(kept) if kept is not None else None)

@@ -85,7 +85,7 @@ def searched(config: Config, prints: dict[str, str], last: Stored, timings: Timi
     search, no finisher, and an empty index."""
     if not config.search:
         return Indexed, None
-    return search_of(prints, last.search, timings, work_folder(config.output))
+    return search_of(prints, last.search, last.pages, timings, work_folder(config.output))
 
 
 def stream(paths: list[str], todo: list[Page], config: Config, compiled: Path | None

@@ -63,8 +63,9 @@ _MERGED = re.compile(r"pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(fragment|i
 class Indexed:
     """What the last build indexed, for the next to keep what did not change."""
 
-    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Site path of each HTML page to its fingerprint and ``indexed_digest``."""
+    pages: dict[str, str] = field(default_factory=dict)
+    """Site path of each HTML page to its ``indexed_digest``, as its fingerprint in the same
+    build's cache rendered it."""
     bundles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     """Bundle name to its key (``bundle_key``) and the site paths of its files."""
 
@@ -205,25 +206,27 @@ def index_bundles(indexers: Indexers, bundles: dict[str, list[tuple[str, str]]],
         yield from made
 
 
-def search_of(prints: dict[str, str], last: Indexed, timings: Timings, scratch: Path
-              ) -> tuple[Callable[[], Indexed], Finisher]:
+def search_of(prints: dict[str, str], last: Indexed, last_prints: Mapping[str, str],
+              timings: Timings, scratch: Path) -> tuple[Callable[[], Indexed], Finisher]:
     """Return what the index will be once written, and how the writer completes the site.
 
     The finisher reads the new site (staged, or in place) and the pages not yet written there:
-    each HTML page whose fingerprint changed is read for its ``indexed_digest``; the others keep
-    theirs. Bundles whose pages' digests are unchanged are kept as they are; the others are
-    indexed again (``index_bundles``), each month from a folder of its own in ``scratch``.
+    each HTML page whose fingerprint is not the one it had (``last_prints``, the pages of the
+    build that made ``last``) is read for its ``indexed_digest``; the others keep theirs.
+    Bundles whose pages' digests are unchanged are kept as they are; the others are indexed
+    again (``index_bundles``), each month from a folder of its own in ``scratch``.
     """
     state: dict[str, Indexed] = {}
 
     def finish(site: Path, unwritten: Mapping[str, bytes]) -> Iterator[tuple[str, bytes | None]]:
-        pages = {path: last.pages.get(path) for path in prints if path.endswith(".html")}
-        fresh = [path for path, before in pages.items() if not before or before[0] != prints[path]]
-        on_disk = [path for path in fresh if path not in unwritten]
+        html = [path for path in prints if path.endswith(".html")]
+        fresh = {path for path in html
+                 if path not in last.pages or last_prints.get(path) != prints[path]}
+        on_disk = [path for path in html if path in fresh and path not in unwritten]
         found = dict(zip(on_disk, digests(site, on_disk), strict=True))
-        pages.update((path, (prints[path], found[path] if path in found
-                             else indexed_digest(unwritten[path]))) for path in fresh)
-        bundles = plan_bundles({path: digest for path, (_, digest) in pages.items()})
+        pages = {path: last.pages[path] if path not in fresh else found[path] if path in found
+                 else indexed_digest(unwritten[path]) for path in html}
+        bundles = plan_bundles(pages)
         made = {name: bundle for name, bundle in last.bundles.items() if name in bundles}
         with Indexers() as indexers:
             yield from index_bundles(
