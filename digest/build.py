@@ -31,7 +31,7 @@ from digest.model import Tally
 from digest.output.changed import write_changed, write_in_place
 from digest.output.owned import check_folders
 from digest.output.search import Indexed
-from digest.output.tree import Tree
+from digest.output.tree import Summary
 from digest.output.write import Surveyed, WriteStats, site_lock, survey_site, survey_steps
 from digest.parallel import Steps, give_back_memory, in_background, in_background_steps
 from digest.plan.addresses import published, remember
@@ -189,7 +189,7 @@ def write_planned(config: Config, planner: Planner, stored: Stored,
 
 
 def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs: Inputs,
-               timings: Timings, surveyed: Steps[Surveyed]) -> Built | None:
+               timings: Timings, surveyed: Steps[Summary | Surveyed]) -> Built | None:
     """Make the pages a small edit changes, keep every other; None, having written nothing, if
     the output folder is not the one the last build wrote.
 
@@ -209,16 +209,16 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
                           providers=len(found.site.providers))
     compiled = compiled_templates(config)
     if not found.moved and found.site is None:  # put in place: the spare site is not needed
-        def live() -> Tree:
-            tree = surveyed(0).live
+        def live() -> Summary:
+            summary = _summary(surveyed)
             surveyed.stop()
-            return tree
+            return summary
 
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
         written = write_in_place(config, found.pages, prints, stored, live, timings, compiled)
         return written and saved_edit(config, stored, edits, found, inputs, timings, prints,
                                       since, tallied, written, lambda: stored.site)
-    if timings.run("survey", lambda: surveyed(0).live).stamp != stored.stamp.output:
+    if timings.run("survey", lambda: _summary(surveyed)).stamp != stored.stamp.output:
         return None
     # A site indexed again is kept again, by another process, while this one writes.
     with (in_background(partial(save_kept, config.cache_dir, found.site, *found.clustering),
@@ -226,12 +226,26 @@ def write_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs
           if found.site
           else nullcontext(lambda: stored.site)) as kept_saved:
         prints.update(timings.run("fingerprint", lambda: fingerprints(found.pages, config)))
-        written = write_changed(config, found.pages, prints, stored, lambda: surveyed(1),
+        written = write_changed(config, found.pages, prints, stored, lambda: _both(surveyed),
                                 timings, compiled)
         # Let go of what saving needs no more (the saver has the site): 600 MB at 100k.
         found = replace(found, pages=[], site=None, clustering=({}, None))
         return saved_edit(config, stored, edits, found, inputs, timings, prints, since, tallied,
                           written, kept_saved)
+
+
+def _summary(surveyed: Steps[Summary | Surveyed]) -> Summary:
+    """The site in place in brief: the survey's first step (``write.survey_steps``)."""
+    step = surveyed(0)
+    assert isinstance(step, Summary)
+    return step
+
+
+def _both(surveyed: Steps[Summary | Surveyed]) -> Surveyed:
+    """The site in place and the spare site: the survey's second step."""
+    step = surveyed(1)
+    assert isinstance(step, Surveyed)
+    return step
 
 
 def saved_edit(config: Config, stored: Stored, edits: Edits, found: Redo, inputs: Inputs,

@@ -13,7 +13,7 @@ from conftest import age, record, stories
 from digest.build import build
 from digest.cli import main
 from digest.errors import OutputError
-from digest.output.owned import MARKER, _marked, marker
+from digest.output.owned import MARKER, marked, marker
 from digest.output.staging import work_folder
 from digest.output.write import site_lock, spare_folders
 
@@ -225,4 +225,4 @@ def test_the_marker_names_each_file_on_a_line_of_its_own_and_reads_back(tmp_path
         "utf-8", "surrogateescape")
     assert marker([]) == b"[\n\n]\n"
     (tmp_path / MARKER).write_bytes(written)
-    assert _marked(tmp_path) == frozenset(listed)
+    assert marked(tmp_path) == frozenset(listed)

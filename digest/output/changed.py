@@ -10,9 +10,9 @@ from pathlib import Path
 from digest.config import Config
 from digest.incremental.cache import Stored
 from digest.output.inplace import publish
-from digest.output.search import BUNDLE, Indexed, search_of
+from digest.output.search import Indexed, search_of
 from digest.output.staging import work_folder
-from digest.output.tree import Tree
+from digest.output.tree import Summary
 from digest.output.write import Finisher, Surveyed, WriteStats, replace_site, with_spare
 from digest.plan.page import Page
 from digest.progress import Timings, track
@@ -45,7 +45,7 @@ def write_changed(config: Config, planned: list[Page], prints: dict[str, str], l
 
 
 def write_in_place(config: Config, planned: list[Page], prints: dict[str, str], last: Stored,
-                   live: Callable[[], Tree], timings: Timings, compiled: Path | None
+                   live: Callable[[], Summary], timings: Timings, compiled: Path | None
                    ) -> tuple[WriteStats, Indexed, int] | None:
     """Render an edit's ``planned`` pages that changed, and put them in place of their
     namesakes (``inplace.publish``), with the search index made from them and the site in
@@ -60,15 +60,16 @@ def write_in_place(config: Config, planned: list[Page], prints: dict[str, str], 
         # wrote: if it is not, the index is thrown away (only files of the work folder were
         # written), and the whole site is built again.
         index = pool.submit(lambda: list(finish(config.output, fresh))) if finish else None
-        tree = timings.run("survey", live)
-        if tree.stamp != last.stamp.output:
+        summary = timings.run("survey", live)
+        if summary.stamp != last.stamp.output:
             return None
-        published = timings.run("write", lambda: publish(config.output, tree, fresh,
-                                                         index and index.result, f"{BUNDLE}/"))
+        published = timings.run("write", lambda: publish(
+            config.output, summary, fresh, index and index.result,
+            last.search.files() if index else ()))
     if published is None:
         return None
-    tree, written = published
-    return WriteStats(written, len(tree.files) - written, tree.stamp), search(), len(todo)
+    summary, written = published
+    return WriteStats(written, summary.files - written, summary.stamp), search(), len(todo)
 
 
 def changed(planned: list[Page], prints: dict[str, str], last: Stored) -> list[Page]:

@@ -20,82 +20,124 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 
-from digest.output.owned import MARKER, TEMP_PREFIX, marker
+from digest.output.owned import MARKER, TEMP_PREFIX, marked, marker
 from digest.output.staging import holds, make_folders, safe_path
-from digest.output.tree import FileStat, Tree
+from digest.output.tree import FileStat, Summary
 
 LAST = ("pagefind-entry.json", "bundles.json")
 """Names of the index files that name others, in the order they are put in place, after those."""
 
 
-def publish(output: Path, previous: Tree, pages: dict[str, bytes],
+def publish(output: Path, previous: Summary, pages: dict[str, bytes],
             index: Callable[[], Iterable[tuple[str, bytes | None]]] | None = None,
-            finished: str = "") -> tuple[Tree, int] | None:
-    """Put ``pages`` in place of their namesakes in ``output``, then what ``index`` gives: every
-    file under the folder ``finished`` (the search index's; None bytes for one kept), the others
-    there deleted. Return the folder's new tree and how many files were written, or None, having
-    written nothing, if a page is new.
+            indexed: Iterable[str] = ()) -> tuple[Summary, int] | None:
+    """Put ``pages`` in place of their namesakes in ``output``, then what ``index`` gives: the
+    search index's files (None bytes for one kept), the files of the last index (``indexed``)
+    it does not name deleted. Return the folder's new summary and how many files were written,
+    or None, having written nothing, if a page is new.
 
-    The caller holds ``site_lock(output)`` and surveyed it as ``previous``, which it found to be
-    the tree the last build wrote (by its stamp): so it holds no file that no build wrote.
+    The caller holds ``site_lock(output)`` and surveyed it as ``previous``, which it found to
+    be the folder the last build wrote (by its stamp): so it holds no file that no build wrote,
+    and every file of the last index. Only the files written or deleted are looked at.
     """
-    if not all(rel in previous.files for rel in pages):
+    site = _Changes(output, [*pages, *indexed, MARKER])
+    if any(site.before.get(rel) is None for rel in pages):
         return None
-    files, folders = dict(previous.files), set(previous.folders)
-    written = _put(output, files, folders, pages)
+    written = site.put(pages)
     if index is not None:
         made = dict(index())
-        gone = [rel for rel in files if rel.startswith(finished) and rel not in made]
+        gone = [rel for rel in indexed if rel not in made]
         fresh = {rel: data for rel, data in made.items() if data is not None}
-        new = sorted(rel for rel in fresh if rel not in files)
+        new = [rel for rel in fresh if site.before.get(rel) is None]
+        names = marked(output) if new or gone else frozenset()
         if new or gone:  # a build killed before the end leaves no file the marker does not name
-            _put(output, files, folders, {MARKER: marker([*files, *new])})
-        written += _put(output, files, folders, fresh)
+            site.put({MARKER: marker([*names, *new])})
+        written += site.put(fresh)
+        site.delete(gone)
+        if new or gone:
+            site.put({MARKER: marker((names | set(new)) - set(gone))})
+    return site.summary(previous), written
+
+
+class _Changes:
+    """The files of ``output`` an edit writes or deletes, as they were and as they are now."""
+
+    def __init__(self, output: Path, touched: list[str]) -> None:
+        self.output = output
+        self.before = {rel: _signature(output / safe_path(rel)) for rel in touched}
+        """Each file that may change, as it was: None for none."""
+        self.now: dict[str, FileStat | None] = {}
+        """Each file written or deleted, as it is now: None once deleted."""
+        self.known = {folder for rel, stat in self.before.items() if stat is not None
+                      for folder in _folders_of(rel)}
+        """The folders known to be there: those holding a file that was."""
+        self.made: set[str] = set()
+        self.removed: set[str] = set()
+
+    def put(self, put: dict[str, bytes]) -> int:
+        """Rename a new copy of each file of ``put`` that differs over its namesake, the files
+        that name others (``LAST``) last; return how many, the marker aside."""
+        written = 0
+        for rel in sorted(put, key=_order):
+            data = put[rel]
+            if holds(self.output / rel, self._stat(rel), data):
+                continue
+            target = self.output / safe_path(rel)
+            folders = set(self.known)
+            make_folders(self.output, self.known, rel)
+            self.made |= self.known - folders
+            temp = target.with_name(f"{TEMP_PREFIX}{target.name}-{os.getpid()}")
+            try:
+                with temp.open("xb") as stream:
+                    stream.write(data)
+                    stream.flush()
+                    stat = os.fstat(stream.fileno())
+                os.replace(temp, target)
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
+            self.now[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            written += rel != MARKER
+        return written
+
+    def delete(self, gone: list[str]) -> None:
+        """Delete the files ``gone``, then the folders that left empty."""
         for rel in gone:
             with suppress(FileNotFoundError):
-                os.unlink(output / rel)
-            del files[rel]
-        _prune(output, folders, gone)
-        if new or gone:
-            _put(output, files, folders, {MARKER: marker(files)})
-    return previous.after(files, frozenset(folders)), written
+                os.unlink(self.output / safe_path(rel))
+            self.now[rel] = None
+        for folder in sorted({rel.rpartition("/")[0] for rel in gone}, reverse=True):
+            if folder and folder in self.known:
+                with suppress(OSError):  # not empty: it holds another file, or a folder
+                    os.rmdir(self.output / folder)
+                    self.known.discard(folder)
+                    self.removed.add(folder)
+
+    def summary(self, previous: Summary) -> Summary:
+        """Return the summary of the folder ``previous`` summed up, with these changes."""
+        before = {rel: stat for rel in self.now if (stat := self.before.get(rel)) is not None}
+        now = {rel: stat for rel, stat in self.now.items() if stat is not None}
+        return previous.after(before, now, self.made - self.removed, self.removed - self.made)
+
+    def _stat(self, rel: str) -> FileStat | None:
+        return self.now[rel] if rel in self.now else self.before.get(rel)
 
 
-def _put(output: Path, files: dict[str, FileStat], folders: set[str],
-         put: dict[str, bytes]) -> int:
-    """Rename a new copy of each file of ``put`` that differs over its namesake, the files
-    that name others (``LAST``) last; record their signatures and folders; return how many."""
-    written = 0
-    for rel in sorted(put, key=_order):
-        data = put[rel]
-        if holds(output / rel, files.get(rel), data):
-            continue
-        target = output / safe_path(rel)
-        make_folders(output, folders, rel)
-        temp = target.with_name(f"{TEMP_PREFIX}{target.name}-{os.getpid()}")
-        try:
-            with temp.open("xb") as stream:
-                stream.write(data)
-                stream.flush()
-                stat = os.fstat(stream.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        files[rel] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        written += rel != MARKER
-    return written
+def _signature(path: Path) -> FileStat | None:
+    try:
+        stat = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _folders_of(rel: str) -> Iterable[str]:
+    """Yield each folder ``rel`` lies in, the innermost first."""
+    while "/" in rel:
+        rel = rel.rpartition("/")[0]
+        yield rel
 
 
 def _order(rel: str) -> tuple[int, str]:
     name = rel.rpartition("/")[2]
     return (LAST.index(name) + 1 if name in LAST else 0), rel
-
-
-def _prune(output: Path, folders: set[str], gone: list[str]) -> None:
-    """Delete the folders that the deletion of ``gone`` left empty."""
-    for folder in sorted({rel.rpartition("/")[0] for rel in gone}, reverse=True):
-        if folder and folder in folders:
-            with suppress(OSError):  # not empty: it holds another file, or a folder
-                os.rmdir(output / folder)
-                folders.discard(folder)

@@ -67,7 +67,7 @@ def foreign(output: Path, files: Iterable[str]) -> list[str]:
 
     Temporary files of a build that was killed are the build's own.
     """
-    written = _marked(output)
+    written = marked(output)
     return sorted(rel for rel in files if rel != MARKER and rel not in written
                   and not rel.rpartition("/")[2].startswith(TEMP_PREFIX))
 
@@ -92,7 +92,7 @@ def marker(files: Iterable[str]) -> bytes:
     return f"[\n{lines}\n]\n".encode("utf-8", "surrogateescape")
 
 
-def _marked(output: Path) -> frozenset[str]:
+def marked(output: Path) -> frozenset[str]:
     """Return the names ``output``'s ``MARKER`` lists; none if it is missing or unreadable."""
     try:
         names = json.loads((output / MARKER).read_bytes().decode("utf-8", "surrogateescape"))

@@ -69,6 +69,10 @@ class Indexed:
     bundles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     """Bundle name to its key (``bundle_key``) and the site paths of its files."""
 
+    def files(self) -> list[str]:
+        """Return the site paths of the index's files, its list of bundles among them."""
+        return [LISTING, *(path for _, paths in self.bundles.values() for path in paths)]
+
 
 def month_of(path: str) -> str:
     """Return the month of the page at site path ``path``: "YYYY-MM", or MAIN if undated."""

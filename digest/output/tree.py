@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -17,6 +18,41 @@ STAMP_LENGTH = 32
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A folder surveyed, in brief: how many files and folders it holds, and the sums of the
+    hashes of their entries, whence its stamp. All that an edit put in place needs of a survey:
+    the tree itself (386,000 entries at 100,000 articles) took 0.7 s to pickle over from the
+    survey's process."""
+
+    files: int = 0
+    folders: int = 0
+    sums: tuple[int, int] = (0, 0)
+    """The sums of the hashes of every file's path and signature, and of every folder's path:
+    a folder that changed in a few entries is stamped from those (``after``), not from all."""
+
+    @cached_property
+    def stamp(self) -> str:
+        """Hash every path and signature: any change to the folder's files changes it."""
+        files, folders = self.sums
+        text = f"{self.files} {self.folders} {files:x} {folders:x}"
+        return hashlib.blake2b(text.encode(), digest_size=STAMP_LENGTH // 2).hexdigest()
+
+    def after(self, before: Mapping[str, FileStat], now: Mapping[str, FileStat],
+              made: Iterable[str] = (), removed: Iterable[str] = ()) -> Summary:
+        """Return the summary of this folder once the files of ``before`` (as they were) are
+        replaced by those of ``now``, the folders ``made`` made and those ``removed`` removed:
+        a file in ``before`` alone was deleted, one in ``now`` alone made."""
+        made, removed = set(made), set(removed)
+        files = self.files + len(now.keys() - before.keys()) - len(before.keys() - now.keys())
+        file_sum = (self.sums[0] + sum(map(_file_hash, now.items()))
+                    - sum(map(_file_hash, before.items())))
+        folder_sum = (self.sums[1] + sum(map(_folder_hash, made))
+                      - sum(map(_folder_hash, removed)))
+        return Summary(files, self.folders + len(made) - len(removed),
+                       (file_sum & _MASK, folder_sum & _MASK))
+
+
+@dataclass(frozen=True)
 class Tree:
     """What a folder holds: each file's stat signature and each folder, by path relative to it."""
 
@@ -24,38 +60,22 @@ class Tree:
     folders: frozenset[str] = frozenset()
 
     @cached_property
-    def sums(self) -> tuple[int, int]:
-        """The sums of the hashes of every file's path and signature, and of every folder's
-        path: a tree that differs from another in a few entries is stamped from those
-        (``after``), not from all 250,000 of a 100,000-article site (0.6 s)."""
-        return (sum(map(_file_hash, self.files.items())) & _MASK,
-                sum(map(_folder_hash, self.folders)) & _MASK)
+    def summary(self) -> Summary:
+        return Summary(len(self.files), len(self.folders),
+                       (sum(map(_file_hash, self.files.items())) & _MASK,
+                        sum(map(_folder_hash, self.folders)) & _MASK))
 
-    @cached_property
+    @property
     def stamp(self) -> str:
-        """Hash every path and signature: any change to the folder's files changes it."""
-        files, folders = self.sums
-        text = f"{len(self.files)} {len(self.folders)} {files:x} {folders:x}"
-        return hashlib.blake2b(text.encode(), digest_size=STAMP_LENGTH // 2).hexdigest()
+        return self.summary.stamp
 
     def joined(self, other: Tree) -> Tree:
         """Return this tree and ``other``, which shares no entry with it, as one."""
         tree = Tree({**self.files, **other.files}, self.folders | other.folders)
-        tree.__dict__["sums"] = tuple((a + b) & _MASK for a, b in zip(self.sums, other.sums,
-                                                                       strict=True))
-        return tree
-
-    def after(self, files: dict[str, FileStat], folders: frozenset[str]) -> Tree:
-        """Return the tree of ``files`` and ``folders``, this one changed in a few entries,
-        stamped from the entries that differ."""
-        tree = Tree(files, folders)
-        file_sum, folder_sum = self.sums
-        # Set operations on the two dicts' items, in C: 0.05 s at 100,000 articles.
-        file_sum += (sum(map(_file_hash, files.items() - self.files.items()))
-                     - sum(map(_file_hash, self.files.items() - files.items())))
-        folder_sum += (sum(map(_folder_hash, folders - self.folders))
-                       - sum(map(_folder_hash, self.folders - folders)))
-        tree.__dict__["sums"] = (file_sum & _MASK, folder_sum & _MASK)  # the cached property
+        mine, theirs = self.summary, other.summary
+        tree.__dict__["summary"] = Summary(  # the cached property, from the two halves'
+            mine.files + theirs.files, mine.folders + theirs.folders,
+            ((mine.sums[0] + theirs.sums[0]) & _MASK, (mine.sums[1] + theirs.sums[1]) & _MASK))
         return tree
 
 
@@ -133,7 +153,7 @@ def _surveyed(todo: list[tuple[str, str]], files: dict[str, FileStat], folders: 
     while todo:
         todo = _list(todo, files, folders, known)
     tree = Tree(files, frozenset(folders))
-    tree.sums  # noqa: B018  # worked out here: a cached property, pickled with the tree
+    tree.summary  # noqa: B018  # worked out here: a cached property, pickled with the tree
     return tree
 
 

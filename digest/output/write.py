@@ -16,7 +16,7 @@ from pathlib import Path
 from digest.errors import OutputError
 from digest.output.owned import MARKER, marker, refuse_foreign
 from digest.output.staging import Staging, swap, work_folder
-from digest.output.tree import STAMP_LENGTH, Tree, survey
+from digest.output.tree import STAMP_LENGTH, Summary, Tree, survey
 from digest.read.listing import walk
 
 log = logging.getLogger(__name__)
@@ -100,14 +100,15 @@ def survey_site(output: Path, *, prepare: bool = False) -> Surveyed:
     return _stamped_spares(with_spare(output, surveyed) if prepare else surveyed)
 
 
-def survey_steps(output: Path) -> Iterator[Surveyed]:
+def survey_steps(output: Path) -> Iterator[Summary | Surveyed]:
     """Survey ``output``, then the spare site beside it: ``survey_site`` in two steps.
 
-    The first gives the site in place alone, with no spare site surveyed yet: all that an edit
-    put in place (``inplace.py``) needs. The second gives both. Both only read.
+    The first gives the site in place in brief (``tree.Summary``), with no spare site surveyed
+    yet: all that an edit put in place (``inplace.py``) needs. The second gives both sites
+    whole. Both only read.
     """
     live = _stamped(survey(output))
-    yield Surveyed(live, {})
+    yield live.summary
     yield _stamped_spares(Surveyed(live, _spares(output, live)))
 
 
