@@ -93,6 +93,19 @@ def test_parts_are_even_and_stable():
     assert other.stdout.split() == [str(part_of(path, 3)) for path in paths]
 
 
+def test_the_bundles_of_some_months_are_planned_as_among_all(monkeypatch):
+    monkeypatch.setattr(search, "PART_PAGES", 3)
+    pages = {f"articles/2021/{month:02d}/{n}/index.html": f"d{n}"
+             for month in (1, 2, 3) for n in range(month * 3)}
+    pages |= {"topics/a/index.html": "t", "articles/undated/x/index.html": "u", "e.html": ""}
+    every = search.plan_bundles(pages)
+    assert set(every) == {"", "2021-01", "2021-02.1", "2021-02.2", "2021-03.1", "2021-03.2",
+                          "2021-03.3"}
+    for only in ({"2021-02"}, {"2021-03", ""}, {""}, set()):
+        assert search.plan_bundles(pages, only) == {
+            name: bundle for name, bundle in every.items() if name.partition(".")[0] in only}
+
+
 def test_pages_are_copied_where_they_cannot_be_linked(make_site, tmp_path, small_parts,
                                                       monkeypatch):
     """An output folder that is a mount point of its own cannot be linked from its work folder

@@ -148,17 +148,24 @@ def tool_key() -> str:
     return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def plan_bundles(digests: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+def plan_bundles(digests: dict[str, str], only: set[str] | None = None
+                 ) -> dict[str, list[tuple[str, str]]]:
     """Group the indexed pages (site path to ``indexed_digest``) by bundle, each sorted by path:
-    by month, a month of more than PART_PAGES in parts of about as many.
+    by month, a month of more than PART_PAGES in parts of about as many. With ``only``, the
+    bundles of those months alone.
 
     The main bundle is always there: the search page's Pagefind starts from it."""
-    months: dict[str, list[tuple[str, str]]] = {MAIN: []}
+    if only is not None and MAIN not in only:  # their pages found by the start of their paths
+        starts = tuple(f"articles/{month[:4]}/{month[5:]}/" for month in only)
+        digests = {path: digest for path, digest in digests.items() if path.startswith(starts)}
+    months: dict[str, list[tuple[str, str]]] = {MAIN: []} if only is None or MAIN in only else {}
     for path in sorted(digests):
         if digests[path]:
             months.setdefault(month_of(path), []).append((path, digests[path]))
     bundles = {}
     for month, pages in months.items():
+        if only is not None and month not in only:
+            continue
         parts = -(-len(pages) // PART_PAGES)
         if month == MAIN or parts <= 1:
             bundles[month] = pages
@@ -230,14 +237,22 @@ def search_of(prints: dict[str, str], last: Indexed, last_prints: Mapping[str, s
         found = dict(zip(on_disk, digests(site, on_disk), strict=True))
         pages = {path: last.pages[path] if path not in fresh else found[path] if path in found
                  else indexed_digest(unwritten[path]) for path in html}
-        bundles = plan_bundles(pages)
-        made = {name: bundle for name, bundle in last.bundles.items() if name in bundles}
+        # With the same pages, each is in the bundle it was in: only the months of the pages
+        # whose digests changed are planned again (planning all took 0.5 s at 100,000 articles).
+        only = ({month_of(path) for path in fresh if pages[path] != last.pages[path]}
+                if last.bundles and pages.keys() == last.pages.keys() else None)
+        bundles = plan_bundles(pages, only)
+        made = {name: bundle for name, bundle in last.bundles.items()
+                if name in bundles or (only is not None and name.partition(".")[0] not in only)}
         with Indexers() as indexers:
             yield from index_bundles(
                 indexers, bundles, made, tool_key(),
                 lambda path: unwritten[path] if path in unwritten else (site / path).read_bytes(),
                 partial(linked, scratch, site, unwritten))
-        yield LISTING, listing(bundles)
+        for name, (_, files) in made.items():
+            if name not in bundles:  # a month not planned again: its bundles as they were
+                yield from ((path, None) for path in files)
+        yield LISTING, listing(made)
         state["now"] = Indexed(pages, made)
 
     return lambda: state.get("now", last), lambda site, unwritten: timings.each(
