@@ -14,8 +14,10 @@ from conftest import age, site_bytes, stories
 
 from digest.build import build
 from digest.errors import SearchError
+from digest.incremental.stamp import load_stamp
 from digest.output.owned import MARKER
 from digest.output.pagefind import executable
+from digest.output.tree import survey
 
 
 def files(output: Path) -> dict[str, int]:
@@ -59,6 +61,8 @@ def test_an_edit_with_search_on_replaces_only_its_page_and_its_months_files(make
     assert site_bytes(config.output) == clean(config, tmp_path / "clean")
     # The bundle's files that the new index no longer names are gone, and the marker says so.
     assert set(json.loads((config.output / MARKER).read_text())) == set(after) - {MARKER}
+    # The stamp worked out from the files written and deleted alone is the folder's, surveyed.
+    assert load_stamp(config.cache_dir).output == survey(config.output).stamp
 
 
 def test_pagefind_failing_midway_leaves_a_working_index_and_the_next_build_mends(

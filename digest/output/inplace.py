@@ -19,9 +19,10 @@ import os
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
+from stat import S_ISDIR
 
 from digest.output.owned import MARKER, TEMP_PREFIX, marked, marker
-from digest.output.staging import holds, make_folders, safe_path
+from digest.output.staging import holds, safe_path
 from digest.output.tree import FileStat, Summary
 
 LAST = ("pagefind-entry.json", "bundles.json")
@@ -40,15 +41,15 @@ def publish(output: Path, previous: Summary, pages: dict[str, bytes],
     be the folder the last build wrote (by its stamp): so it holds no file that no build wrote,
     and every file of the last index. Only the files written or deleted are looked at.
     """
-    site = _Changes(output, [*pages, *indexed, MARKER])
-    if any(site.before.get(rel) is None for rel in pages):
+    site = _Changes(output)
+    if any(site.old(rel) is None for rel in pages):
         return None
     written = site.put(pages)
     if index is not None:
         made = dict(index())
         gone = [rel for rel in indexed if rel not in made]
         fresh = {rel: data for rel, data in made.items() if data is not None}
-        new = [rel for rel in fresh if site.before.get(rel) is None]
+        new = [rel for rel in fresh if site.old(rel) is None]
         names = marked(output) if new or gone else frozenset()
         if new or gone:  # a build killed before the end leaves no file the marker does not name
             site.put({MARKER: marker([*names, *new])})
@@ -62,17 +63,24 @@ def publish(output: Path, previous: Summary, pages: dict[str, bytes],
 class _Changes:
     """The files of ``output`` an edit writes or deletes, as they were and as they are now."""
 
-    def __init__(self, output: Path, touched: list[str]) -> None:
+    def __init__(self, output: Path) -> None:
         self.output = output
-        self.before = {rel: _signature(output / safe_path(rel)) for rel in touched}
-        """Each file that may change, as it was: None for none."""
+        self.before: dict[str, FileStat | None] = {}
+        """Each file looked at, as it was: None for none."""
         self.now: dict[str, FileStat | None] = {}
         """Each file written or deleted, as it is now: None once deleted."""
-        self.known = {folder for rel, stat in self.before.items() if stat is not None
-                      for folder in _folders_of(rel)}
-        """The folders known to be there: those holding a file that was."""
+        self.known: set[str] = set()
+        """Folders known to be there."""
         self.made: set[str] = set()
         self.removed: set[str] = set()
+
+    def old(self, rel: str) -> FileStat | None:
+        """Return the signature file ``rel`` had before any change: None if there was none."""
+        if rel not in self.before:
+            self.before[rel] = _signature(self.output / safe_path(rel))
+            if self.before[rel] is not None:  # so are the folders it lies in
+                self.known.update(_folders_of(rel))
+        return self.before[rel]
 
     def put(self, put: dict[str, bytes]) -> int:
         """Rename a new copy of each file of ``put`` that differs over its namesake, the files
@@ -80,12 +88,10 @@ class _Changes:
         written = 0
         for rel in sorted(put, key=_order):
             data = put[rel]
-            if holds(self.output / rel, self._stat(rel), data):
+            if holds(self.output / rel, self.now[rel] if rel in self.now else self.old(rel), data):
                 continue
             target = self.output / safe_path(rel)
-            folders = set(self.known)
-            make_folders(self.output, self.known, rel)
-            self.made |= self.known - folders
+            self._folders(rel)
             temp = target.with_name(f"{TEMP_PREFIX}{target.name}-{os.getpid()}")
             try:
                 with temp.open("xb") as stream:
@@ -100,9 +106,23 @@ class _Changes:
             written += rel != MARKER
         return written
 
+    def _folders(self, rel: str) -> None:
+        """Make the folders ``rel`` lies in that are not there, the outermost first."""
+        for folder in reversed(list(_folders_of(rel))):
+            if folder in self.known:
+                continue
+            try:
+                os.mkdir(self.output / folder)
+                self.made.add(folder)
+            except FileExistsError:
+                if not S_ISDIR(os.lstat(self.output / folder).st_mode):
+                    raise
+            self.known.add(folder)
+
     def delete(self, gone: list[str]) -> None:
         """Delete the files ``gone``, then the folders that left empty."""
         for rel in gone:
+            self.old(rel)
             with suppress(FileNotFoundError):
                 os.unlink(self.output / safe_path(rel))
             self.now[rel] = None
@@ -118,9 +138,6 @@ class _Changes:
         before = {rel: stat for rel in self.now if (stat := self.before.get(rel)) is not None}
         now = {rel: stat for rel, stat in self.now.items() if stat is not None}
         return previous.after(before, now, self.made - self.removed, self.removed - self.made)
-
-    def _stat(self, rel: str) -> FileStat | None:
-        return self.now[rel] if rel in self.now else self.before.get(rel)
 
 
 def _signature(path: Path) -> FileStat | None:
