@@ -225,4 +225,4 @@ def test_the_marker_names_each_file_on_a_line_of_its_own_and_reads_back(tmp_path
         "utf-8", "surrogateescape")
     assert marker([]) == b"[\n\n]\n"
     (tmp_path / MARKER).write_bytes(written)
-    assert marked(tmp_path) == frozenset(listed)
+    assert marked(tmp_path) == sorted(listed)

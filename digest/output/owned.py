@@ -67,7 +67,7 @@ def foreign(output: Path, files: Iterable[str]) -> list[str]:
 
     Temporary files of a build that was killed are the build's own.
     """
-    written = marked(output)
+    written = set(marked(output))
     return sorted(rel for rel in files if rel != MARKER and rel not in written
                   and not rel.rpartition("/")[2].startswith(TEMP_PREFIX))
 
@@ -92,14 +92,14 @@ def marker(files: Iterable[str]) -> bytes:
     return f"[\n{lines}\n]\n".encode("utf-8", "surrogateescape")
 
 
-def marked(output: Path) -> frozenset[str]:
-    """Return the names ``output``'s ``MARKER`` lists; none if it is missing or unreadable."""
+def marked(output: Path) -> list[str]:
+    """Return the names ``output``'s ``MARKER`` lists, in its order (sorted, as ``marker``
+    writes them: sorted again in a tenth of the time); none if it is missing or unreadable."""
     try:
         names = json.loads((output / MARKER).read_bytes().decode("utf-8", "surrogateescape"))
     except (OSError, ValueError):
-        return frozenset()
-    return frozenset(rel for rel in names if isinstance(rel, str)) if isinstance(names, list) \
-        else frozenset()
+        return []
+    return [rel for rel in names if isinstance(rel, str)] if isinstance(names, list) else []
 
 
 def _some_names(folder: Path) -> list[str]:
