@@ -124,14 +124,13 @@ def read_inputs(config: Config, started: int) -> Inputs:
     content = dict(_signatures(config.content, hidden=False))
     framed = "" if racy else frame.hexdigest()
     # A digest a shard, not one over all: an edit finds the shards to read again in one pass.
-    shards = [hashlib.blake2b(digest_size=12) for _ in range(SHARDS)]
-    unsure = set()
-    for rel, sig in content.items():
-        shard = shard_of(rel)
-        if sig[0] >= started - RACY_NS:
-            unsure.add(shard)
-        shards[shard].update(f"{rel}\0{sig}\n".encode(errors="surrogateescape"))
-    digests = tuple("" if n in unsure else digest.hexdigest() for n, digest in enumerate(shards))
+    lines: list[list[str]] = [[] for _ in range(SHARDS)]
+    for rel, (mtime, size, inode) in content.items():
+        lines[shard_of(rel)].append(f"{rel}\0{mtime} {size} {inode}\n")
+    unsure = {shard_of(rel) for rel, sig in content.items() if sig[0] >= started - RACY_NS}
+    digests = tuple("" if n in unsure else hashlib.blake2b(
+        "".join(shard).encode(errors="surrogateescape"), digest_size=12).hexdigest()
+        for n, shard in enumerate(lines))
     whole = hashlib.blake2b(frame.digest() + "".join(digests).encode(), digest_size=16)
     return Inputs("" if racy or unsure else whole.hexdigest(), framed, content, digests)
 
