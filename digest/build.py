@@ -142,6 +142,7 @@ def whole_build(config: Config, timings: Timings, *, strict: bool, cached: bool,
             in_background(save, again=False) if cached and not strict else nullcontext(save))
         del save
         checked = examine(loaded, config, timings, matches=stored.recall.matches)
+        stored = replace(stored, recall=Recall())  # the last join's matches and sitemap: read
         if strict and any(d.severity == "error" for d in checked.diagnostics):
             raise StrictRefusal(checked)
         # Planned before the kept site is saved by another process: the stories clustered
