@@ -51,6 +51,12 @@ class Summary:
         return Summary(files, self.folders + len(made) - len(removed),
                        (file_sum & _MASK, folder_sum & _MASK))
 
+    def joined(self, other: Summary) -> Summary:
+        """Return the summary of this folder's entries and ``other``'s, which shares none."""
+        return Summary(self.files + other.files, self.folders + other.folders,
+                       ((self.sums[0] + other.sums[0]) & _MASK,
+                        (self.sums[1] + other.sums[1]) & _MASK))
+
 
 @dataclass(frozen=True)
 class Tree:
@@ -72,10 +78,8 @@ class Tree:
     def joined(self, other: Tree) -> Tree:
         """Return this tree and ``other``, which shares no entry with it, as one."""
         tree = Tree({**self.files, **other.files}, self.folders | other.folders)
-        mine, theirs = self.summary, other.summary
-        tree.__dict__["summary"] = Summary(  # the cached property, from the two halves'
-            mine.files + theirs.files, mine.folders + theirs.folders,
-            ((mine.sums[0] + theirs.sums[0]) & _MASK, (mine.sums[1] + theirs.sums[1]) & _MASK))
+        # The cached property, from the two halves'.
+        tree.__dict__["summary"] = self.summary.joined(other.summary)
         return tree
 
 
